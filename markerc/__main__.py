@@ -1,0 +1,5 @@
+"""``python -m markerc``."""
+
+from markerc.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,313 @@
+"""Engines as data: the built-in table plus user tables (SPEC section 6).
+
+The built-in table (``markerc/data/engines.toml``) holds Xinference's seven engines with their
+default package lists, model-format extras, extra index URLs and index strategies, and the engines
+Xinference knows without default lists (``flag``, ``pytorch``).  Users extend or replace it with
+``[tool.markerc]`` in ``pyproject.toml`` and with ``--engines FILE``.
+
+Entries are kept as strings here; another module parses the language.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache, cached_property
+from os import path as os_path
+from typing import Any
+
+from markerc.diagnostics import Location, MarkercError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "BUILTIN_SOURCE",
+    "Engine",
+    "EngineTable",
+    "INDEX_STRATEGIES",
+    "load_engines",
+    "read_toml",
+]
+
+INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
+BUILTIN_SOURCE = "markerc/data/engines.toml"
+_ENGINE_KEYS = (
+    "aliases",
+    "packages",
+    "index_url",
+    "extra_index_url",
+    "index_strategy",
+    "model_format",
+)
+# Engine names appear in `#engine# in "vllm, sglang"` lists and in `#NAME_dependencies#`.
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower()
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    aliases: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+    model_formats: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    index_url: str | None = None
+    extra_index_url: tuple[str, ...] = ()
+    index_strategy: str | None = None
+    source: str = BUILTIN_SOURCE  # the file it came from (the last one that changed it)
+
+    def format_packages(self, fmt: str | None) -> tuple[str, ...]:
+        """Model-format extras for ``fmt`` (case-insensitive); () when none."""
+        if not fmt:
+            return ()
+        key = _norm(fmt)
+        for name, packages in self.model_formats:
+            if _norm(name) == key:
+                return packages
+        return ()
+
+
+@dataclass(frozen=True)
+class EngineTable:
+    engines: tuple[Engine, ...]
+
+    @cached_property
+    def _lookup(self) -> dict[str, Engine]:
+        out: dict[str, Engine] = {}
+        for engine in self.engines:
+            out[_norm(engine.name)] = engine
+        for engine in self.engines:
+            for alias in engine.aliases:
+                out.setdefault(_norm(alias), engine)
+        return out
+
+    def canonical(self, name: str) -> str | None:
+        """Canonical engine name (case-insensitive, through aliases); None if unknown."""
+        engine = self._lookup.get(_norm(name))
+        return engine.name if engine is not None else None
+
+    def find(self, name: str) -> Engine | None:
+        return self._lookup.get(_norm(name))
+
+    def get(self, name: str) -> Engine:
+        """The engine called ``name``; MK103 with a suggestion when there is none."""
+        engine = self.find(name)
+        if engine is not None:
+            return engine
+        message = f"unknown engine {name!r}"
+        hint = self.suggest(name)
+        if hint is not None:
+            message += f"; did you mean {hint!r}?"
+        raise MarkercError("MK103", message, notes=(f"known engines: {', '.join(self.names())}",))
+
+    def suggest(self, name: str) -> str | None:
+        import difflib
+
+        close = difflib.get_close_matches(_norm(name), list(self._lookup), n=1, cutoff=0.6)
+        return self._lookup[close[0]].name if close else None
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.engines)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _norm(name) in self._lookup
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def read_toml(path: str) -> dict[str, Any]:
+    """Parse a TOML file: MK205 when unreadable, MK505 when it is not valid TOML."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise MarkercError("MK205", f"cannot read {path}: {reason}") from None
+    return parse_toml(data, path)
+
+
+def parse_toml(data: bytes, path: str) -> dict[str, Any]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MarkercError("MK505", f"{path}: not valid UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        m = _TOML_POSITION.search(message)
+        if m:
+            location: Location | None = Location(path, int(m.group(1)), int(m.group(2)))
+        elif "end of document" in message:
+            last = text.rsplit("\n", 1)[-1]
+            location = Location(path, text.count("\n") + 1, len(last) + 1)
+        else:
+            location = None
+        raise MarkercError("MK505", f"{path}: invalid TOML: {message}", location=location) from None
+
+
+def load_engines(files: Sequence[str] = (), *, pyproject: str | None = None) -> EngineTable:
+    """The built-in table, then ``[tool.markerc]`` of ``pyproject``, then each ``--engines`` file.
+
+    In ``pyproject.toml``: ``[tool.markerc] engines = "path"`` (relative to the pyproject's folder)
+    or ``[tool.markerc.engines.NAME]`` tables; ``replace-engines = true`` starts from an empty
+    table instead of the built-in one.  An engines file has ``[engines.NAME]`` tables and an
+    optional top-level ``replace = true``.  A table for a known engine (or alias) overrides the
+    keys it gives; one for a new engine adds it.
+    """
+    if not files and pyproject is None:
+        return _builtin()
+    engines = list(_builtin().engines)
+    if pyproject is not None:
+        engines = _apply_pyproject(engines, pyproject)
+    for file in files:
+        engines = _apply_file(engines, read_toml(file), file)
+    return _table(engines, files[-1] if files else (pyproject or BUILTIN_SOURCE))
+
+
+@cache
+def _builtin() -> EngineTable:
+    from importlib.resources import files
+
+    resource = files("markerc.data").joinpath("engines.toml")
+    data = parse_toml(resource.read_bytes(), BUILTIN_SOURCE)
+    return _table(_apply_file([], data, BUILTIN_SOURCE), BUILTIN_SOURCE)
+
+
+def _apply_pyproject(engines: list[Engine], pyproject: str) -> list[Engine]:
+    data = read_toml(pyproject)
+    tool = data.get("tool", {})
+    config = tool.get("markerc") if isinstance(tool, dict) else None
+    if config is None:
+        return engines
+    if not isinstance(config, dict):
+        raise MarkercError("MK505", f"{pyproject}: 'tool.markerc' must be a table")
+    replace_all = config.get("replace-engines", config.get("replace_engines", False))
+    if not isinstance(replace_all, bool):
+        raise MarkercError(
+            "MK505", f"{pyproject}: 'tool.markerc.replace-engines' must be true or false"
+        )
+    if replace_all:
+        engines = []
+    spec = config.get("engines")
+    if spec is None:
+        return engines
+    if isinstance(spec, str):
+        file = (
+            spec if os_path.isabs(spec) else os_path.join(os_path.dirname(pyproject) or ".", spec)
+        )
+        return _apply_file(engines, read_toml(file), file)
+    if isinstance(spec, dict):
+        return _apply_tables(engines, spec, pyproject, "tool.markerc.engines")
+    raise MarkercError(
+        "MK505", f"{pyproject}: 'tool.markerc.engines' must be a file path or a table of engines"
+    )
+
+
+def _apply_file(engines: list[Engine], data: Mapping[str, Any], source: str) -> list[Engine]:
+    for key in data:
+        if key not in ("engines", "replace"):
+            raise MarkercError(
+                "MK505", f"{source}: unknown top-level key {key!r} (expected 'engines', 'replace')"
+            )
+    replace_all = data.get("replace", False)
+    if not isinstance(replace_all, bool):
+        raise MarkercError("MK505", f"{source}: 'replace' must be true or false")
+    tables = data.get("engines", {})
+    if not isinstance(tables, dict):
+        raise MarkercError("MK505", f"{source}: 'engines' must be a table of engine tables")
+    return _apply_tables([] if replace_all else engines, tables, source, "engines")
+
+
+def _apply_tables(
+    engines: list[Engine], tables: Mapping[str, Any], source: str, prefix: str
+) -> list[Engine]:
+    out = list(engines)
+    for raw_name, table in tables.items():
+        where = f"{prefix}.{raw_name}"
+        if not isinstance(table, dict):
+            raise MarkercError("MK505", f"{source}: {where!r} must be a table")
+        if not _NAME.fullmatch(raw_name):
+            raise MarkercError("MK505", f"{source}: {where!r}: invalid engine name {raw_name!r}")
+        fields = _engine_fields(table, source, where)
+        lookup = _table(out, source)
+        existing = lookup.find(raw_name)
+        if existing is None:
+            out.append(Engine(name=_norm(raw_name), source=source, **fields))
+        else:
+            out[out.index(existing)] = replace(existing, source=source, **fields)
+    return out
+
+
+def _engine_fields(table: Mapping[str, Any], source: str, where: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = raw_key.replace("-", "_")
+        here = f"{where}.{raw_key}"
+        if key not in _ENGINE_KEYS:
+            raise MarkercError(
+                "MK505", f"{source}: unknown key {here!r} (known: {', '.join(_ENGINE_KEYS)})"
+            )
+        if key == "index_url":
+            fields[key] = _string(value, source, here) if value != "" else None
+        elif key == "index_strategy":
+            strategy = _string(value, source, here)
+            if strategy not in INDEX_STRATEGIES:
+                raise MarkercError(
+                    "MK505",
+                    f"{source}: {here!r}: invalid index strategy {strategy!r}"
+                    f" (expected one of {', '.join(INDEX_STRATEGIES)})",
+                )
+            fields[key] = strategy
+        elif key == "model_format":
+            if not isinstance(value, dict):
+                raise MarkercError("MK505", f"{source}: {here!r} must be a table of lists")
+            fields["model_formats"] = tuple(
+                (fmt, _strings(v, source, f"{here}.{fmt}")) for fmt, v in value.items()
+            )
+        elif key == "extra_index_url" and isinstance(value, str):
+            fields[key] = (value,)
+        else:  # aliases, packages, extra_index_url
+            fields[key] = _strings(value, source, here)
+    for alias in fields.get("aliases", ()):
+        if not _NAME.fullmatch(alias):
+            raise MarkercError("MK505", f"{source}: {where}.aliases: invalid engine name {alias!r}")
+    return fields
+
+
+def _string(value: object, source: str, where: str) -> str:
+    if not isinstance(value, str):
+        raise MarkercError("MK505", f"{source}: {where!r} must be a string")
+    return value
+
+
+def _strings(value: object, source: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise MarkercError("MK505", f"{source}: {where!r} must be a list of strings")
+    return tuple(value)
+
+
+def _table(engines: Sequence[Engine], source: str) -> EngineTable:
+    """Build a table; MK505 when two engines claim one name or alias."""
+    owner: dict[str, str] = {}
+    for engine in engines:
+        for spelling in (engine.name, *engine.aliases):
+            key = _norm(spelling)
+            if owner.get(key, engine.name) != engine.name:
+                raise MarkercError(
+                    "MK505",
+                    f"{source}: engine name or alias {spelling!r} is claimed by both "
+                    f"{owner[key]!r} and {engine.name!r}",
+                )
+            owner[key] = engine.name
+    return EngineTable(tuple(engines))

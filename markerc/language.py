@@ -1,0 +1,34 @@
+"""Parse and check one entry: syntax (:mod:`markerc.syntax`) plus names and types
+(:func:`markerc.markers.resolve`).  This is what every later stage starts from."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+
+from markerc.markers import resolve
+from markerc.nodes import Entry, Marker
+from markerc.syntax import parse_entry, parse_marker
+
+
+@functools.lru_cache(maxsize=8192)
+def check_entry(text: str) -> Entry:
+    """Parse ``text`` and resolve its marker.  Raises :class:`MarkercError` with a span."""
+    entry = parse_entry(text)
+    if entry.marker is None:
+        return entry
+    return replace(entry, marker=resolve(entry.marker, text))
+
+
+def check_marker(text: str) -> Marker:
+    return resolve(parse_marker(text), text)
+
+
+def render_entry(entry: Entry) -> str:
+    """The entry as markerc text (canonical spelling; parses back to an equal entry)."""
+    from markerc.markers import render_markerc
+
+    head = entry.head.render()
+    if entry.marker is None:
+        return head
+    return f"{head} ; {render_markerc(entry.marker)}"

@@ -1,0 +1,688 @@
+"""Markers as values: name resolution and typing, evaluation, partial evaluation, negation,
+simplification and rendering.
+
+Variables (SPEC section 4):
+
+* standard PEP 508 variables keep packaging 26's semantics exactly: the four version fields
+  (``python_version``, ``python_full_version``, ``implementation_version``,
+  ``platform_release``) try a PEP 440 specifier first; every field falls back to the string
+  table (``==``/``!=``/``in``/``not in`` are string operations, ``<=``/``>=`` mean ``==``,
+  ``<``/``>`` are false);
+* ``#engine#`` (alias ``#model_engine#``): engine names, case-insensitive, ``==``, ``!=``,
+  ``in``/``not in`` a comma- or space-separated list;
+* ``has_cuda``/``has_npu``: booleans; ``cuda_version``: a PEP 440 version; ``cuda_arch``:
+  ``sm_<major><minor>[a|f]`` ordered by compute capability;
+* any other ``#name#``: a string bound with ``--set``.
+
+Bindings map a variable's canonical name to its value; ``None`` means *unset* (known absent),
+a missing key means *unbound*.  An unset custom value makes every comparison false except
+``!=`` and ``not in``.  Evaluation is total and short-circuit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from markerc.diagnostics import MarkercError, Span
+from markerc.nodes import (
+    FALSE,
+    TRUE,
+    And,
+    Bare,
+    Compare,
+    Const,
+    Marker,
+    Not,
+    Or,
+    Var,
+)
+
+Value = Any  # str | bool | None
+Bindings = Mapping[str, Value]
+Canon = Callable[[str], str]
+
+STRING_FIELDS = frozenset(
+    {
+        "os_name",
+        "sys_platform",
+        "platform_system",
+        "platform_version",
+        "platform_machine",
+        "platform_python_implementation",
+        "implementation_name",
+    }
+)
+VERSION_FIELDS = frozenset(
+    {"python_version", "python_full_version", "implementation_version", "platform_release"}
+)
+# Version fields whose every real value is a PEP 440 version (an interpreter's version).
+# platform_release is any string ("5.15.0-1051-azure"), which matters for exact negation.
+ALWAYS_VERSION_FIELDS = frozenset({"python_version", "python_full_version", "implementation_version"})
+STANDARD_VARIABLES = STRING_FIELDS | VERSION_FIELDS
+FORBIDDEN_VARIABLES = frozenset({"extra", "extras", "dependency_groups"})
+BOOL_VARIABLES = frozenset({"has_cuda", "has_npu"})
+CUSTOM_VARIABLES = BOOL_VARIABLES | {"cuda_version", "cuda_arch"}
+ENGINE = "engine"
+
+_VERSION_OPS = ("===", "==", "!=", "~=", "<=", ">=", "<", ">")
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+_ARCH = re.compile(r"sm_(\d+)([af]?)")
+_TRUTH = {"true": True, "false": False}
+
+
+def kind_of(var: Var) -> str:
+    """'string' | 'version' | 'bool' | 'cuda_version' | 'arch' | 'engine' | 'template'."""
+    name = var.name
+    if name in STRING_FIELDS:
+        return "string"
+    if name in VERSION_FIELDS:
+        return "version"
+    if name in BOOL_VARIABLES:
+        return "bool"
+    if name == "cuda_version":
+        return "cuda_version"
+    if name == "cuda_arch":
+        return "arch"
+    if name == ENGINE:
+        return "engine"
+    return "template"
+
+
+def is_standard(var: Var) -> bool:
+    return var.name in STANDARD_VARIABLES and not var.template
+
+
+# ====================================================================== resolution and typing
+
+
+def _suggest(name: str) -> str:
+    pool = sorted(STANDARD_VARIABLES | CUSTOM_VARIABLES) + ["#engine#"]
+    match = difflib.get_close_matches(name, pool, n=1, cutoff=0.75)
+    if name in ("engine", "model_engine"):
+        return "; did you mean #engine#?"
+    return f"; did you mean {match[0]}?" if match else ""
+
+
+def resolve(marker: Marker, text: str = "") -> Marker:
+    """Check names and types; return the marker with canonical variables.
+
+    Raises :class:`MarkercError` (MK101 unknown variable, MK102 type error, MK106 extra) with
+    the span of the offending term inside ``text``.
+    """
+    if isinstance(marker, (And, Or)):
+        return type(marker)(tuple(resolve(m, text) for m in marker.items), span=marker.span)
+    if isinstance(marker, Not):
+        return Not(resolve(marker.operand, text), span=marker.span)
+    if isinstance(marker, Const):
+        return marker
+    var_span = marker.var_span if isinstance(marker, Compare) else marker.span
+    var = _resolve_var(marker.var, text, var_span)
+    if isinstance(marker, Bare):
+        if kind_of(var) != "bool":
+            raise MarkercError(
+                "MK102",
+                f"{var.render()} is not a boolean; compare it with a quoted value "
+                f"(only has_cuda and has_npu stand alone)",
+                span=marker.span,
+                text=text,
+            )
+        return Bare(var, span=marker.span)
+    checked = Compare(
+        var,
+        marker.op,
+        marker.value,
+        marker.reversed,
+        span=marker.span,
+        var_span=marker.var_span,
+        value_span=marker.value_span,
+    )
+    problem = _type_problem(checked)
+    if problem:
+        raise MarkercError("MK102", problem, span=marker.span, text=text)
+    return checked
+
+
+def _resolve_var(var: Var, text: str, span: Span) -> Var:
+    name = var.name
+    if var.template:
+        if name == ENGINE:
+            return var
+        if name in CUSTOM_VARIABLES:
+            return Var(name)
+        if name in STANDARD_VARIABLES or name in FORBIDDEN_VARIABLES:
+            raise MarkercError(
+                "MK101",
+                f"#{name}# is a standard marker variable: write {name} without the hashes",
+                span=span,
+                text=text,
+            )
+        return var
+    if name in FORBIDDEN_VARIABLES:
+        raise MarkercError(
+            "MK106",
+            f"'{name}' has no meaning in a model-hub entry (installers evaluate it to false "
+            "in a requirements file)",
+            span=span,
+            text=text,
+        )
+    if name in STANDARD_VARIABLES or name in CUSTOM_VARIABLES:
+        return var
+    raise MarkercError(
+        "MK101", f"unknown marker variable '{name}'{_suggest(name)}", span=span, text=text
+    )
+
+
+def _type_problem(c: Compare) -> str | None:
+    kind = kind_of(c.var)
+    op, value, shown = c.op, c.value, c.var.render()
+    if c.reversed and op in ("~=", "==="):
+        return f"'{op}' needs the variable on the left: write {shown} {op} \"{value}\""
+    if kind == "string":
+        if op in ("~=", "==="):
+            return f"'{op}' is not defined on the string field {shown} (packaging refuses it)"
+        return None
+    if kind == "version":
+        if op in ("~=",) and not c.reversed and _specifier(op + value) is None:
+            return f"'{op}' needs a version with at least two components, not \"{value}\""
+        return None
+    if kind == "engine":
+        if op not in ("==", "!=", "in", "not in"):
+            return f"{shown} is an engine name: only ==, !=, in and not in apply, not '{op}'"
+        return None
+    if kind == "bool":
+        if op not in ("==", "!="):
+            return f"{shown} is a boolean: use it bare, with 'not', or with == / != \"true\"/\"false\""
+        if value.lower() not in _TRUTH:
+            return f"{shown} is a boolean: compare it with \"true\" or \"false\", not \"{value}\""
+        return None
+    if kind == "cuda_version":
+        if op in ("in", "not in"):
+            return f"{shown} is a version: '{op}' does not apply"
+        if c.reversed:
+            if _version(value) is None:
+                return f"{shown} is a version: \"{value}\" is not a PEP 440 version"
+        elif _specifier(op + value) is None:
+            return f"{shown} is a version: '{op} \"{value}\"' is not a PEP 440 comparison"
+        return None
+    if kind == "arch":
+        if op not in ("==", "!=", "<", "<=", ">", ">="):
+            return f"{shown} is a GPU architecture: '{op}' does not apply"
+        if not _ARCH.fullmatch(value):
+            return (
+                f"{shown} is a GPU architecture like \"sm_90\" or \"sm_100a\", not \"{value}\""
+            )
+        return None
+    # template variables are strings bound with --set
+    if op not in ("==", "!=", "in", "not in"):
+        return f"{shown} is a string: only ==, !=, in and not in apply, not '{op}'"
+    return None
+
+
+# ====================================================================== PEP 440 helpers
+
+
+@functools.lru_cache(maxsize=4096)
+def _specifier(text: str) -> Any:
+    from packaging.specifiers import InvalidSpecifier, Specifier
+
+    try:
+        return Specifier(text)
+    except InvalidSpecifier:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _version(text: str) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _arch_key(text: str) -> tuple[int, int] | None:
+    m = _ARCH.fullmatch(text)
+    if not m:
+        return None
+    digits = m.group(1)
+    if len(digits) < 2:
+        return (0, int(digits))
+    return (int(digits[:-1]), int(digits[-1]))
+
+
+# ====================================================================== evaluation
+
+
+def _string_op(op: str, lhs: str, rhs: str) -> bool:
+    if op == "in":
+        return lhs in rhs
+    if op == "not in":
+        return lhs not in rhs
+    if op in ("==", "<=", ">="):
+        return lhs == rhs
+    if op == "!=":
+        return lhs != rhs
+    return False  # "<", ">" (and ~= / === which resolve() rejects)
+
+
+def _standard(c: Compare, value: str) -> bool:
+    """packaging 26's ``_eval_op`` for one comparison, reproduced exactly."""
+    lhs, rhs = (c.value, value) if c.reversed else (value, c.value)
+    if c.var.name in VERSION_FIELDS and c.op not in ("in", "not in"):
+        spec = _specifier(c.op + rhs)
+        if spec is not None:
+            return bool(spec.contains(lhs, prereleases=True))
+    return _string_op(c.op, lhs, rhs)
+
+
+def _engine_members(text: str, canon: Canon) -> set[str]:
+    return {canon(x) for x in re.split(r"[,\s]+", text) if x}
+
+
+def eval_leaf(leaf: Compare | Bare, value: Value, canon: Canon = str.lower) -> bool:
+    """The value of one comparison given its variable's value (``None`` = unset)."""
+    if isinstance(leaf, Bare):
+        return value is True
+    kind = kind_of(leaf.var)
+    op = leaf.op
+    if value is None:
+        return op in ("!=", "not in")
+    if kind in ("string", "version"):
+        return _standard(leaf, str(value))
+    if kind == "bool":
+        same = bool(value) == _TRUTH.get(leaf.value.lower(), None)
+        return same if op == "==" else not same
+    if kind == "engine":
+        mine = canon(str(value))
+        if op in ("in", "not in"):
+            inside = mine in _engine_members(leaf.value, canon)
+            return inside if op == "in" else not inside
+        same = mine == canon(leaf.value)
+        return same if op == "==" else not same
+    if kind == "cuda_version":
+        op = _FLIP.get(op, op) if leaf.reversed else op
+        spec = _specifier(op + leaf.value)
+        return bool(spec is not None and spec.contains(str(value), prereleases=True))
+    if kind == "arch":
+        if op in ("==", "!="):
+            same = str(value) == leaf.value
+            return same if op == "==" else not same
+        have, lit = _arch_key(str(value)), _arch_key(leaf.value)
+        if have is None or lit is None:
+            return False
+        a, b = (lit, have) if leaf.reversed else (have, lit)
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    # template string
+    lhs, rhs = (leaf.value, str(value)) if leaf.reversed else (str(value), leaf.value)
+    return _string_op(op, lhs, rhs)
+
+
+def partial(marker: Marker, bindings: Bindings, canon: Canon = str.lower) -> Marker:
+    """Fold every leaf whose variable is bound; keep the rest.  Short-circuit, total."""
+    if isinstance(marker, (Compare, Bare)):
+        name = marker.var.name
+        if name in bindings:
+            return TRUE if eval_leaf(marker, bindings[name], canon) else FALSE
+        return marker
+    if isinstance(marker, Not):
+        inner = partial(marker.operand, bindings, canon)
+        if isinstance(inner, Const):
+            return FALSE if inner.value else TRUE
+        return Not(inner, span=marker.span)
+    if isinstance(marker, (And, Or)):
+        absorbing = FALSE if isinstance(marker, And) else TRUE
+        items: list[Marker] = []
+        for item in marker.items:
+            folded = partial(item, bindings, canon)
+            if folded == absorbing:
+                return absorbing
+            if isinstance(folded, Const):
+                continue
+            items.append(folded)
+        if not items:
+            return TRUE if isinstance(marker, And) else FALSE
+        if len(items) == 1:
+            return items[0]
+        return type(marker)(tuple(items), span=marker.span)
+    return marker
+
+
+def evaluate(marker: Marker, environment: Bindings, canon: Canon = str.lower) -> bool:
+    """Evaluate a marker in an environment that binds every variable it needs."""
+    folded = partial(marker, environment, canon)
+    if isinstance(folded, Const):
+        return folded.value
+    missing = sorted({v.render() for v in variables(folded)})
+    raise MarkercError("MK501", f"no value for {', '.join(missing)}")
+
+
+def variables(marker: Marker) -> Iterable[Var]:
+    if isinstance(marker, (Compare, Bare)):
+        yield marker.var
+    elif isinstance(marker, Not):
+        yield from variables(marker.operand)
+    elif isinstance(marker, (And, Or)):
+        for item in marker.items:
+            yield from variables(item)
+
+
+def leaves(marker: Marker) -> Iterable[Compare | Bare]:
+    if isinstance(marker, (Compare, Bare)):
+        yield marker
+    elif isinstance(marker, Not):
+        yield from leaves(marker.operand)
+    elif isinstance(marker, (And, Or)):
+        for item in marker.items:
+            yield from leaves(item)
+
+
+# ====================================================================== negation
+
+
+class NoComplement(Exception):
+    """A standard comparison whose exact complement PEP 508 cannot write."""
+
+    def __init__(self, leaf: Compare, why: str) -> None:
+        super().__init__(why)
+        self.leaf = leaf
+        self.why = why
+
+
+def _cmp(c: Compare, op: str, value: str | None = None) -> Compare:
+    return Compare(c.var, op, c.value if value is None else value, c.reversed)
+
+
+def _string_complement(c: Compare) -> Marker:
+    op = c.op
+    if op in ("==", "<=", ">="):
+        return _cmp(c, "!=")
+    if op == "!=":
+        return _cmp(c, "==")
+    if op == "in":
+        return _cmp(c, "not in")
+    if op == "not in":
+        return _cmp(c, "in")
+    return TRUE  # "<" and ">" are always false on strings
+
+
+def complement(c: Compare) -> Marker:
+    """The exact complement of a standard comparison, in PEP 508 form.
+
+    Exact for every value the variable can take: any string for string fields and
+    ``platform_release``; any PEP 440 version (pre-, post-, dev-releases and local labels
+    included) for ``python_version``, ``python_full_version`` and ``implementation_version``.
+    Raises :class:`NoComplement` where PEP 508 cannot express it.
+    """
+    name, op, value = c.var.name, c.op, c.value
+    if name in STRING_FIELDS or op in ("in", "not in"):
+        return _string_complement(c)
+    if c.reversed:
+        if op in ("==", "!=") and _version(value) is not None:
+            return _cmp(c, "!=" if op == "==" else "==")
+        raise NoComplement(c, "a reversed version comparison has no exact PEP 508 complement")
+    if _specifier(op + value) is None:  # packaging falls back to string comparison
+        return _string_complement(c)
+    if name not in ALWAYS_VERSION_FIELDS:
+        raise NoComplement(
+            c,
+            f"{name} can hold values that are not versions, for which both "
+            f"'{op} \"{value}\"' and its opposite are false",
+        )
+    if op == "==":
+        return _cmp(c, "!=")
+    if op == "!=":
+        return _cmp(c, "==")
+    if op == "<=":
+        return And((_cmp(c, ">="), _cmp(c, "!=")))
+    if op == ">=":
+        return And((_cmp(c, "<="), _cmp(c, "!=")))
+    v = _version(value)
+    if op == "<" and v is not None:
+        if v.is_prerelease:
+            return _cmp(c, ">=")
+        if v.is_postrelease or v.local is not None:
+            raise NoComplement(c, f"'< \"{value}\"' on a post-release has no exact complement")
+        return Or((_cmp(c, ">="), _cmp(c, "==", value + ".*")))
+    if op == "~=" and v is not None:
+        release = [str(x) for x in v.release][:-1]
+        prefix = ".".join(release)
+        if v.epoch:
+            prefix = f"{v.epoch}!{prefix}"
+        return Or((And((_cmp(c, "<="), _cmp(c, "!="))), _cmp(c, "!=", prefix + ".*")))
+    raise NoComplement(
+        c,
+        f"'{op} \"{value}\"' excludes post-releases and local versions of {value} in ways "
+        "PEP 508 cannot invert" if op == ">" else f"'{op}' has no exact PEP 508 complement",
+    )
+
+
+def negate(marker: Marker) -> Marker:
+    """``not marker`` in negation normal form: De Morgan plus exact operator complements,
+    simplified.
+
+    Custom-variable leaves keep a ``Not`` (they never reach PEP 508 output).
+    Raises :class:`NoComplement` where PEP 508 cannot express the complement exactly.
+    """
+    return simplify(_negate(marker))
+
+
+def nnf(marker: Marker) -> Marker:
+    """Push every ``not`` down to the leaves (removing it from standard comparisons)."""
+    return simplify(_nnf(marker))
+
+
+def _negate(marker: Marker) -> Marker:
+    if isinstance(marker, Const):
+        return FALSE if marker.value else TRUE
+    if isinstance(marker, And):
+        return Or(tuple(_negate(m) for m in marker.items))
+    if isinstance(marker, Or):
+        return And(tuple(_negate(m) for m in marker.items))
+    if isinstance(marker, Not):
+        return _nnf(marker.operand)
+    if isinstance(marker, Compare) and is_standard(marker.var):
+        return complement(marker)
+    return Not(marker)
+
+
+def _nnf(marker: Marker) -> Marker:
+    if isinstance(marker, Not):
+        return _negate(marker.operand)
+    if isinstance(marker, (And, Or)):
+        return type(marker)(tuple(_nnf(m) for m in marker.items))
+    return marker
+
+
+# ====================================================================== simplification
+
+
+def _normal_leaf(c: Compare) -> Marker:
+    """Rewrite comparisons whose meaning is fixed by the string table."""
+    if c.var.name in STRING_FIELDS or (
+        c.var.name in VERSION_FIELDS
+        and c.op not in ("in", "not in")
+        and not c.reversed
+        and _specifier(c.op + c.value) is None
+    ):
+        if c.op in ("<", ">"):
+            return FALSE
+        if c.op in ("<=", ">="):
+            return _cmp(c, "==")
+    return c
+
+
+def _try_complement(m: Marker) -> Marker | None:
+    if isinstance(m, Compare) and is_standard(m.var):
+        try:
+            return complement(m)
+        except NoComplement:
+            return None
+    if isinstance(m, Not):
+        return m.operand
+    if isinstance(m, (Compare, Bare)):
+        return Not(m)
+    return None
+
+
+def simplify(marker: Marker) -> Marker:
+    """Constant folding, flattening, duplicate removal, contradictions and tautologies on one
+    variable, absorption.  Sound: the result is equivalent for every environment."""
+    if isinstance(marker, Compare):
+        return _normal_leaf(marker) if is_standard(marker.var) else marker
+    if isinstance(marker, Not):
+        inner = simplify(marker.operand)
+        if isinstance(inner, Const):
+            return FALSE if inner.value else TRUE
+        return Not(inner)
+    if not isinstance(marker, (And, Or)):
+        return marker
+    is_and = isinstance(marker, And)
+    kind = And if is_and else Or
+    absorbing, identity = (FALSE, TRUE) if is_and else (TRUE, FALSE)
+    items: list[Marker] = []
+    seen: set[str] = set()
+    for item in marker.items:
+        s = simplify(item)
+        parts = s.items if isinstance(s, kind) else (s,)
+        for p in parts:
+            if p == absorbing:
+                return absorbing
+            if p == identity:
+                continue
+            key = canonical_text(p)
+            if key not in seen:
+                seen.add(key)
+                items.append(p)
+    # complementary pairs: x and not x -> false; x or not x -> true
+    for p in items:
+        comp = _try_complement(p)
+        if comp is not None and isinstance(comp, (Compare, Bare, Not)) and canonical_text(comp) in seen:
+            return absorbing
+    items = _string_equalities(items, is_and)
+    if items is None:
+        return absorbing
+    # absorption: a and (a or b) -> a ; a or (a and b) -> a
+    dual = Or if is_and else And
+    keys = {canonical_text(p) for p in items}
+    kept = []
+    for p in items:
+        if isinstance(p, dual) and any(canonical_text(q) in keys for q in p.items):
+            continue
+        kept.append(p)
+    items = kept
+    if not items:
+        return identity
+    if len(items) == 1:
+        return items[0]
+    return kind(tuple(items))
+
+
+def _string_equalities(items: list[Marker], is_and: bool) -> list[Marker] | None:
+    """Reasoning on ``==``/``!=`` of one string field (exact string semantics).
+
+    In a conjunction two different ``==`` contradict (None is returned) and ``!= b`` beside
+    ``== a`` is implied; in a disjunction two different ``!=`` are a tautology (None) and
+    ``== b`` beside ``!= a`` is implied.
+    """
+    strong, weak = ("==", "!=") if is_and else ("!=", "==")
+    fixed: dict[str, set[str]] = {}
+    for p in items:
+        if isinstance(p, Compare) and p.var.name in STRING_FIELDS and p.op == strong:
+            fixed.setdefault(p.var.name, set()).add(p.value)
+    if any(len(vals) > 1 for vals in fixed.values()):
+        return None
+    out = []
+    for p in items:
+        if (
+            isinstance(p, Compare)
+            and p.var.name in fixed
+            and p.op == weak
+            and p.value not in fixed[p.var.name]
+        ):
+            continue
+        out.append(p)
+    return out
+
+
+# ====================================================================== the residual
+
+
+def residual(marker: Marker | None, bindings: Bindings, canon: Canon = str.lower) -> Marker:
+    """Partially evaluate, push negations down, simplify.  ``None`` (no marker) is ``TRUE``.
+
+    Leaves on unbound custom or template variables survive; callers decide whether that is an
+    error (:func:`unbound_custom`).  Raises :class:`NoComplement` when a ``not`` over a
+    standard comparison has no exact PEP 508 form.
+    """
+    if marker is None:
+        return TRUE
+    return nnf(partial(marker, bindings, canon))
+
+
+def unbound_custom(marker: Marker) -> list[Var]:
+    """Variables in a (residual) marker that pip and uv cannot evaluate."""
+    seen: dict[str, Var] = {}
+    for var in variables(marker):
+        if not is_standard(var):
+            seen.setdefault(var.render(), var)
+    return list(seen.values())
+
+
+def conjoin(*markers: Marker | None) -> Marker:
+    items = tuple(m for m in markers if m is not None)
+    if not items:
+        return TRUE
+    return simplify(And(items)) if len(items) > 1 else simplify(items[0])
+
+
+def disjoin(*markers: Marker) -> Marker:
+    return simplify(Or(tuple(markers))) if len(markers) > 1 else simplify(markers[0])
+
+
+# ====================================================================== rendering
+
+
+def _quote(value: str) -> str:
+    return f"'{value}'" if '"' in value else f'"{value}"'
+
+
+def _render(marker: Marker, parent: str | None, pep508: bool, sort: bool) -> str:
+    if isinstance(marker, Const):
+        return "true" if marker.value else "false"  # never reaches PEP 508 output
+    if isinstance(marker, Bare):
+        return marker.var.render()
+    if isinstance(marker, Compare):
+        var = marker.var.render()
+        lit = _quote(marker.value)
+        return f"{lit} {marker.op} {var}" if marker.reversed else f"{var} {marker.op} {lit}"
+    if isinstance(marker, Not):
+        if pep508:
+            raise ValueError("'not' has no PEP 508 form; apply nnf() first")
+        return "not " + _render(marker.operand, "not", pep508, sort)
+    word = "and" if isinstance(marker, And) else "or"
+    parts = [_render(m, word, pep508, sort) for m in marker.items]
+    if sort:
+        parts.sort()
+    text = f" {word} ".join(parts)
+    needs_parens = parent == "not" or (parent == "and" and word == "or")
+    return f"({text})" if needs_parens else text
+
+
+def render(marker: Marker) -> str:
+    """Canonical PEP 508 text with double quotes (the marker must be in NNF, standard only)."""
+    return _render(marker, None, True, False)
+
+
+def render_markerc(marker: Marker) -> str:
+    """Text in the markerc language (``not``, ``#engine#`` and custom variables allowed)."""
+    return _render(marker, None, False, False)
+
+
+def canonical_text(marker: Marker) -> str:
+    """An order-independent key: equal for markers that differ only in the order of terms."""
+    return _render(marker, None, False, True)

@@ -1,0 +1,133 @@
+"""What a compile produces: requirement lines with their provenance, and installer options.
+
+These records are the interface between the compiler (expand/merge/emit) and its consumers
+(lock, install, the CLI).  They are immutable and hold only plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markerc.diagnostics import Location
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """Package sources for one compiled set (SPEC section 10)."""
+
+    index_url: str | None = None
+    extra_index_url: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    trusted_host: tuple[str, ...] = ()
+    index_strategy: str | None = None
+    no_build_isolation: bool = False
+    no_index: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "index_url": self.index_url,
+            "extra_index_url": list(self.extra_index_url),
+            "find_links": list(self.find_links),
+            "trusted_host": list(self.trusted_host),
+            "index_strategy": self.index_strategy,
+            "no_build_isolation": self.no_build_isolation,
+        }
+
+    def pip_lines(self) -> list[str]:
+        """Option lines that both pip and uv accept inside a requirements file."""
+        out: list[str] = []
+        if self.no_index:
+            out.append("--no-index")
+        if self.index_url:
+            out.append(f"--index-url {self.index_url}")
+        out += [f"--extra-index-url {u}" for u in self.extra_index_url]
+        out += [f"--find-links {u}" for u in self.find_links]
+        out += [f"--trusted-host {h}" for h in self.trusted_host]
+        return out
+
+    def uv_args(self) -> list[str]:
+        """Command-line flags for ``uv pip compile`` / ``uv pip install``."""
+        out: list[str] = []
+        if self.no_index:
+            out.append("--no-index")
+        if self.index_url:
+            out += ["--index-url", self.index_url]
+        for u in self.extra_index_url:
+            out += ["--extra-index-url", u]
+        for u in self.find_links:
+            out += ["--find-links", u]
+        if self.index_strategy:
+            out += ["--index-strategy", self.index_strategy]
+        if self.no_build_isolation:
+            out.append("--no-build-isolation")
+        return out
+
+    def pip_args(self) -> list[str]:
+        """Command-line flags for ``pip install`` / ``pip-compile`` (no index strategy in pip)."""
+        out: list[str] = []
+        if self.no_index:
+            out.append("--no-index")
+        if self.index_url:
+            out += ["--index-url", self.index_url]
+        for u in self.extra_index_url:
+            out += ["--extra-index-url", u]
+        for u in self.find_links:
+            out += ["--find-links", u]
+        for h in self.trusted_host:
+            out += ["--trusted-host", h]
+        if self.no_build_isolation:
+            out.append("--no-build-isolation")
+        return out
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a requirement line came from: the hub entry (or engine table / command line)."""
+
+    layer: str  # "engine" | "model" | "user"
+    text: str  # the entry as written
+    location: Location | None = None  # file position of the entry, when it has one
+    via: str | None = None  # e.g. "#vllm_dependencies#" for expanded entries
+
+    def describe(self) -> str:
+        where = str(self.location) if self.location else self.layer
+        via = f" via {self.via}" if self.via else ""
+        return f"{where}{via}"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One output requirement: PEP 508 text without marker, its residual marker, its origins."""
+
+    requirement: str  # e.g. 'vllm[audio]>=0.11' or 'foo @ https://...'
+    marker: str | None  # canonical PEP 508 marker text, double quotes; None = unconditional
+    origins: tuple[Origin, ...] = ()
+
+    def render(self) -> str:
+        return f"{self.requirement} ; {self.marker}" if self.marker else self.requirement
+
+
+@dataclass(frozen=True)
+class CompiledSet:
+    """The compiled requirements of one (file, model, engine, target)."""
+
+    file: str
+    model: str | None
+    engine: str
+    lines: tuple[Line, ...]
+    options: IndexOptions
+    target: str | None = None  # target profile name, if any
+    bound_markers: tuple[tuple[str, str], ...] = field(default=())  # standard marker values bound
+
+    @property
+    def requirements(self) -> tuple[str, ...]:
+        return tuple(line.render() for line in self.lines)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "model": self.model,
+            "engine": self.engine,
+            "requirements": list(self.requirements),
+            "options": self.options.as_json(),
+        }

@@ -1,0 +1,422 @@
+"""Parse one entry with the Lark grammar into the AST of :mod:`markerc.nodes`.
+
+The grammar file (``grammar/markerc.lark``, shipped as ``markerc.grammar``) is the single source
+of syntax.  This module is the only one that touches Lark objects: it loads the grammar once
+(with Lark's cache, so the LALR tables are not rebuilt on every start), turns parse trees into
+dataclasses, and turns Lark's exceptions into :class:`MarkercError` with a span.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+from markerc.diagnostics import MarkercError, Span
+from markerc.nodes import (
+    And,
+    Bare,
+    BareUrl,
+    Compare,
+    Entry,
+    Marker,
+    Not,
+    Or,
+    Placeholder,
+    Requirement,
+    SystemPin,
+    Var,
+)
+
+MAX_LENGTH = 4096
+MAX_DEPTH = 64
+
+# Legacy dotted spellings that packaging still accepts, mapped to PEP 508 names.
+_LEGACY_VARIABLES = {
+    "os.name": "os_name",
+    "sys.platform": "sys_platform",
+    "platform.version": "platform_version",
+    "platform.machine": "platform_machine",
+    "platform.python_implementation": "platform_python_implementation",
+    "python_implementation": "platform_python_implementation",
+}
+_TEMPLATE_ALIASES = {"model_engine": "engine"}
+
+_HASH_WORD = re.compile(r"#[ \t]*([A-Za-z0-9_.\-]+)[ \t]*#")
+_SYSTEM = re.compile(r"system_(.+)", re.IGNORECASE)
+_DEPS = re.compile(r"(.+)_dependencies", re.IGNORECASE)
+_BAD_LINE_CHARS = re.compile(r"[\n\r\0\x0b\x0c\x85\u2028\u2029]")
+
+_TERMINAL_NAMES = {
+    "NAME": "a name",
+    "OP": "a comparison operator",
+    "VERSION": "a version",
+    "URL": "a URL",
+    "BARE_URL": "a URL",
+    "HASH_WORD": "a #placeholder#",
+    "STRING": "a quoted string",
+    "VARIABLE": "a marker variable",
+    "TEMPLATE": "a #variable#",
+    "IN": "'in'",
+    "NOT_IN": "'not in'",
+    "_NOT": "'not'",
+    "_AND": "'and'",
+    "_OR": "'or'",
+    "_SEMI": "';'",
+    "_AT": "'@'",
+    "_LBRACK": "'['",
+    "_RBRACK": "']'",
+    "_LPAR": "'('",
+    "_RPAR": "')'",
+    "_COMMA": "','",
+    "$END": "end of entry",
+}
+
+
+def grammar_text() -> str:
+    """The grammar file's text (from the installed package, else from the source tree)."""
+    try:
+        from importlib.resources import files
+
+        return (files("markerc.grammar") / "markerc.lark").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):  # running from a bare source checkout
+        return (Path(__file__).resolve().parent.parent / "grammar" / "markerc.lark").read_text(
+            encoding="utf-8"
+        )
+
+
+@functools.lru_cache(maxsize=None)
+def lark_parser(cache: bool = True) -> Any:
+    """The LALR parser, built once per process; Lark caches its tables on disk.
+
+    ``cache=False`` gives a parser that keeps its grammar object (what
+    ``hypothesis.extra.lark.from_lark`` needs to generate entries)."""
+    from lark import Lark
+
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        start=["start", "marker_only"],
+        cache=cache,
+    )
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_entry(text: str) -> Entry:
+    """Parse one ``packages`` string.  Raises :class:`MarkercError` with a span on bad input."""
+    _precheck(text, entry=True)
+    tree = _parse(text, "start")
+    return _Builder(text).entry(tree)
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_marker(text: str) -> Marker:
+    """Parse a marker expression on its own (the part after ``;``)."""
+    _precheck(text, entry=False)
+    tree = _parse(text, "marker_only")
+    return _Builder(text).marker(tree.children[0])
+
+
+# ---------------------------------------------------------------- checks before Lark
+
+
+def _precheck(text: str, *, entry: bool) -> None:
+    bad = _BAD_LINE_CHARS.search(text)
+    if bad:
+        what = "NUL character" if bad.group() == "\0" else "line break"
+        raise MarkercError(
+            "MK003",
+            f"{what} inside an entry: each entry must be one line (it would smuggle a line "
+            "into a requirements file)",
+            span=Span(bad.start(), bad.start() + 1),
+            text=text,
+        )
+    stripped = text.strip()
+    lead = len(text) - len(text.lstrip())
+    if not stripped:
+        raise MarkercError("MK004", "empty entry", span=Span(0, max(1, len(text))), text=text)
+    if len(text) > MAX_LENGTH:
+        raise MarkercError(
+            "MK005", f"entry is longer than {MAX_LENGTH} characters", span=Span(0, 1), text=text
+        )
+    if entry and stripped.startswith("-"):
+        raise MarkercError(
+            "MK002",
+            "entry starts with '-': in a requirements file it would become an installer "
+            "option; write installer options as block keys (index_url, find_links, ...)",
+            span=Span(lead, lead + 1),
+            text=text,
+        )
+    if entry and stripped.startswith("#") and not _HASH_WORD.match(stripped):
+        raise MarkercError(
+            "MK004",
+            "comment-only entry: '#' does not start a placeholder here "
+            "(placeholders look like #vllm_dependencies# or #system_torch#)",
+            span=Span(lead, len(text.rstrip())),
+            text=text,
+        )
+    depth = deepest = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    raise MarkercError(
+                        "MK005",
+                        f"marker nested deeper than {MAX_DEPTH} levels",
+                        span=Span(i, i + 1),
+                        text=text,
+                    )
+        elif ch == ")":
+            depth -= 1
+    nots = len(re.findall(r"\bnot\b", text))
+    if nots > MAX_DEPTH:
+        raise MarkercError(
+            "MK005", f"more than {MAX_DEPTH} 'not' operators", span=Span(0, 1), text=text
+        )
+
+
+# ---------------------------------------------------------------- Lark and its errors
+
+
+def _parse(text: str, start: str) -> Any:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+    try:
+        return lark_parser().parse(text, start=start)
+    except UnexpectedCharacters as e:
+        raise _char_error(text, e.pos_in_stream, set(e.allowed or ())) from None
+    except UnexpectedToken as e:
+        raise _token_error(text, e.token, set(e.expected or ())) from None
+    except UnexpectedInput as e:  # UnexpectedEOF
+        pos = len(text.rstrip())
+        raise MarkercError(
+            "MK001",
+            f"unexpected end of entry; expected {_expected(set(getattr(e, 'expected', ()) or ()))}",
+            span=Span(pos, pos + 1),
+            text=text,
+        ) from None
+    except RecursionError:
+        raise MarkercError(
+            "MK005", "entry nested too deeply", span=Span(0, 1), text=text
+        ) from None
+
+
+def _expected(names: set[str]) -> str:
+    pretty = sorted({_TERMINAL_NAMES.get(n, n) for n in names})
+    if not pretty:
+        return "nothing more"
+    if len(pretty) == 1:
+        return pretty[0]
+    return ", ".join(pretty[:-1]) + " or " + pretty[-1]
+
+
+def _hint(text: str, pos: int) -> str | None:
+    """A specific message for the common mistakes at ``pos``."""
+    ch = text[pos] if pos < len(text) else ""
+    if ch in "\"'" and text.count(ch, pos) == 1:
+        return f"unterminated string: no closing {ch}"
+    if ch == "=" and text[pos : pos + 2] != "==" and (pos == 0 or text[pos - 1] not in "=!<>~"):
+        return "single '=' is not a comparison; use '=='"
+    if ch == "#":
+        return (
+            "unexpected '#': a #variable# needs a closing '#', and a comment is not allowed "
+            "inside an entry"
+        )
+    if ch == "!" and text[pos : pos + 2] != "!=":
+        return "'!' is not an operator; use 'not' or '!='"
+    return None
+
+
+def _char_error(text: str, pos: int, allowed: set[str]) -> MarkercError:
+    ch = text[pos] if pos < len(text) else ""
+    msg = _hint(text, pos) or f"unexpected character {ch!r}; expected {_expected(allowed)}"
+    return MarkercError("MK001", msg, span=Span(pos, pos + 1), text=text)
+
+
+def _token_error(text: str, token: Any, expected: set[str]) -> MarkercError:
+    if token.type == "$END":
+        pos = len(text.rstrip())
+        return MarkercError(
+            "MK001",
+            f"unexpected end of entry; expected {_expected(expected)}",
+            span=Span(pos, pos + 1),
+            text=text,
+        )
+    pos = token.start_pos
+    hint = _hint(text, pos)
+    span = Span(pos, pos + 1) if hint else Span(pos, max(pos + 1, token.end_pos or pos + 1))
+    msg = hint or f"unexpected {str(token)!r}; expected {_expected(expected)}"
+    return MarkercError("MK001", msg, span=span, text=text)
+
+
+# ---------------------------------------------------------------- tree -> AST
+
+
+def _span(node: Any) -> Span:
+    if hasattr(node, "start_pos"):  # Token
+        return Span(node.start_pos, node.end_pos)
+    meta = node.meta
+    if getattr(meta, "empty", True):
+        return Span(0, 0)
+    return Span(meta.start_pos, meta.end_pos)
+
+
+class _Builder:
+    """Recursive builder over Lark trees (kept explicit rather than a Transformer subclass so
+    that spans of every node are available where errors are raised)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def error(self, code: str, message: str, span: Span) -> MarkercError:
+        return MarkercError(code, message, span=span, text=self.text)
+
+    # -- entry
+    def entry(self, tree: Any) -> Entry:
+        head_tree = tree.children[0]
+        marker = None
+        marker_span = None
+        if len(tree.children) > 1:
+            marker = self.marker(tree.children[1])
+            marker_span = _span(tree.children[1])
+        return Entry(
+            head=self.head(head_tree),
+            marker=marker,
+            text=self.text,
+            head_span=_span(head_tree),
+            marker_span=marker_span,
+        )
+
+    def head(self, tree: Any) -> Any:
+        kind = tree.data
+        if kind == "requirement":
+            return self.requirement(tree)
+        if kind == "bare_url":
+            return BareUrl(str(tree.children[0]))
+        return self.hash_head(tree)
+
+    def requirement(self, tree: Any) -> Requirement:
+        name_tok = tree.children[0]
+        extras: tuple[str, ...] = ()
+        specifier: tuple[tuple[str, str], ...] = ()
+        url = None
+        spec_span = Span(0, 0)
+        for child in tree.children[1:]:
+            if hasattr(child, "data") and child.data == "extras":
+                extras = tuple(str(t) for t in child.children)
+            elif hasattr(child, "data") and child.data == "version_many":
+                specifier = tuple(self.version_one(v) for v in child.children)
+                spec_span = _span(child)
+            else:  # URL token
+                url = str(child)
+        return Requirement(
+            name=str(name_tok),
+            extras=extras,
+            specifier=specifier,
+            url=url,
+            name_span=_span(name_tok),
+            spec_span=spec_span,
+        )
+
+    def version_one(self, tree: Any) -> tuple[str, str]:
+        op_tok, ver_tok = tree.children
+        op, ver = str(op_tok), str(ver_tok)
+        from packaging.specifiers import InvalidSpecifier, Specifier
+
+        try:
+            Specifier(op + ver)
+        except InvalidSpecifier:
+            raise self.error(
+                "MK006",
+                f"invalid version specifier {op + ver!r} (PEP 440)",
+                Span(op_tok.start_pos, ver_tok.end_pos),
+            ) from None
+        return op, ver
+
+    def hash_head(self, tree: Any) -> Any:
+        tok = tree.children[0]
+        extras = tuple(str(t) for t in tree.children[1].children) if len(tree.children) > 1 else ()
+        word = str(tok)
+        inner = word[1:-1]
+        core = inner.strip()
+        spaced = core != inner
+        system = _SYSTEM.fullmatch(core)
+        if system:
+            return SystemPin(
+                name=system.group(1),
+                extras=extras,
+                spelling=word,
+                noncanonical=spaced or not core.startswith("system_"),
+            )
+        deps = _DEPS.fullmatch(core)
+        if deps and not extras:
+            return Placeholder(engine=deps.group(1).lower(), spelling=word, legacy=spaced)
+        raise self.error(
+            "MK104",
+            f"unknown placeholder {word}: placeholders are #<engine>_dependencies# and "
+            "#system_<package>#",
+            _span(tok),
+        )
+
+    # -- markers
+    def marker(self, tree: Any) -> Marker:
+        kind = tree.data
+        if kind in ("or_test", "and_test"):
+            node = Or if kind == "or_test" else And
+            items: list[Marker] = []
+            for child in tree.children:  # associativity: (a and b) and c == a and b and c
+                sub = self.marker(child)
+                items.extend(sub.items if isinstance(sub, node) else (sub,))
+            return node(tuple(items), span=_span(tree))
+        if kind == "not_test":
+            return Not(self.marker(tree.children[0]), span=_span(tree))
+        if kind == "comparison":
+            return self.comparison(tree)
+        if kind == "bare":
+            operand = tree.children[0]
+            if operand.data == "string":
+                raise self.error(
+                    "MK105",
+                    "a quoted value cannot stand alone; compare it with a variable",
+                    _span(operand),
+                )
+            return Bare(self.var(operand), span=_span(tree))
+        # a lone operand reached through parentheses
+        return self.marker(tree.children[0])  # pragma: no cover - grammar inlines these
+
+    def comparison(self, tree: Any) -> Compare:
+        lhs, op_tok, rhs = tree.children
+        op = " ".join(str(op_tok).split())  # "not   in" -> "not in"
+        l_str, r_str = lhs.data == "string", rhs.data == "string"
+        if l_str == r_str:
+            which = "two quoted values" if l_str else "two variables"
+            raise self.error(
+                "MK105",
+                f"comparison of {which}: one side must be a variable and the other a quoted value",
+                _span(tree),
+            )
+        var_node, val_node = (rhs, lhs) if l_str else (lhs, rhs)
+        return Compare(
+            var=self.var(var_node),
+            op=op,
+            value=str(val_node.children[0])[1:-1],
+            reversed=l_str,
+            span=_span(tree),
+            var_span=_span(var_node),
+            value_span=_span(val_node),
+        )
+
+    def var(self, node: Any) -> Var:
+        raw = str(node.children[0])
+        if node.data == "template":
+            name = raw[1:-1].strip().lower()
+            return Var(_TEMPLATE_ALIASES.get(name, name), template=True)
+        return Var(_LEGACY_VARIABLES.get(raw, raw), template=False)

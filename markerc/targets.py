@@ -1,0 +1,339 @@
+"""Targets: what is known about the machine a compile is for (SPEC sections 4, 5, 9).
+
+A :class:`Target` holds marker values and a ``[system]`` table of installed distributions.  Its
+:meth:`Target.bindings` is the contract with the marker evaluator: a mapping keyed by canonical
+variable name whose value is a string, a bool (``has_cuda``/``has_npu``), or None for **unset**
+(known absent); a variable that is not a key is **unbound**.  The engine is not part of a target
+(it comes from ``--engine``).
+
+Targets come from ``--set VAR=VALUE`` (:func:`parse_set`), ``--system NAME=VERSION``
+(:func:`parse_system`), profile files and named profiles (:func:`load_target`) and detection
+(:mod:`markerc.envinfo`).  :func:`profile_toml` writes a profile that :func:`load_target` reads
+back unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markerc.diagnostics import MarkercError
+from markerc.engines import read_toml
+
+__all__ = [
+    "CUSTOM_VARIABLES",
+    "KNOWN_VARIABLES",
+    "STANDARD_VARIABLES",
+    "Target",
+    "Value",
+    "canonical_name",
+    "finalize",
+    "load_target",
+    "parse_set",
+    "parse_system",
+    "profile_toml",
+]
+
+Value = str | bool | None
+
+STANDARD_VARIABLES: tuple[str, ...] = (
+    "python_version",
+    "python_full_version",
+    "os_name",
+    "sys_platform",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "platform_machine",
+    "platform_python_implementation",
+    "implementation_name",
+    "implementation_version",
+)
+CUSTOM_VARIABLES: tuple[str, ...] = ("has_cuda", "has_npu", "cuda_version", "cuda_arch")
+KNOWN_VARIABLES: tuple[str, ...] = STANDARD_VARIABLES + CUSTOM_VARIABLES
+BOOL_VARIABLES = ("has_cuda", "has_npu")
+_ENGINE_VARIABLES = ("engine", "model_engine")
+
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DIST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_CUDA_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+_CUDA_ARCH = re.compile(r"sm_[0-9]+[af]?")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SUGGEST_CUTOFF = 0.8
+
+
+def canonical_name(name: str) -> str:
+    """PEP 503 normalised distribution name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class Target:
+    """Marker values (sorted by name) and installed versions (sorted canonical names)."""
+
+    name: str | None = None
+    values: tuple[tuple[str, Value], ...] = ()
+    system: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def make(
+        cls,
+        name: str | None = None,
+        values: Mapping[str, Value] | None = None,
+        system: Mapping[str, str] | None = None,
+    ) -> Target:
+        vals = dict(values or {})
+        sysmap = {canonical_name(k): v for k, v in (system or {}).items()}
+        return cls(name, tuple(sorted(vals.items())), tuple(sorted(sysmap.items())))
+
+    def bindings(self) -> dict[str, Value]:
+        return dict(self.values)
+
+    def system_map(self) -> dict[str, str]:
+        return dict(self.system)
+
+    def with_values(self, **values: Value) -> Target:
+        return Target.make(self.name, {**self.bindings(), **values}, self.system_map())
+
+    def with_system(self, **versions: str) -> Target:
+        return Target.make(self.name, self.bindings(), {**self.system_map(), **versions})
+
+    def merged(self, other: Target) -> Target:
+        """``self`` overlaid with ``other`` (later wins, value by value)."""
+        return Target.make(
+            other.name if other.name is not None else self.name,
+            {**self.bindings(), **other.bindings()},
+            {**self.system_map(), **other.system_map()},
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Variable names and values
+
+
+def _suggest_variable(name: str) -> str | None:
+    import difflib
+
+    for probe in (name, name.lower()):
+        close = difflib.get_close_matches(probe, KNOWN_VARIABLES, n=1, cutoff=_SUGGEST_CUTOFF)
+        if close:
+            return close[0]
+    return None
+
+
+def check_variable(name: str, *, code: str = "MK507", where: str = "") -> str:
+    """Validate a variable name; returns it without ``#`` hashes.
+
+    Known names pass; a name close to a known one (``sys_platfrom``) is MK101 with a suggestion;
+    ``engine``/``model_engine`` is ``code`` (it is chosen by ``--engine``); any other identifier is
+    a template variable.
+    """
+    bare = name.strip()
+    if len(bare) > 2 and bare.startswith("#") and bare.endswith("#"):
+        bare = bare[1:-1].strip()
+    if bare in KNOWN_VARIABLES:
+        return bare
+    if not _IDENT.fullmatch(bare):
+        raise MarkercError(code, f"{where}invalid variable name {name!r}")
+    if bare.lower() in _ENGINE_VARIABLES:
+        raise MarkercError(code, f"{where}the engine is not part of a target; use --engine")
+    hint = _suggest_variable(bare)
+    if hint is not None:
+        raise MarkercError(
+            "MK101", f"{where}unknown marker variable {bare!r}; did you mean {hint!r}?"
+        )
+    return bare
+
+
+def convert_value(name: str, raw: object, *, code: str = "MK507", where: str = "") -> Value:
+    """Turn a raw value (a string, or a bool from TOML) into a binding; '' means unset."""
+    if name in BOOL_VARIABLES:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str):
+            if raw.strip() == "":
+                return None
+            if raw.strip().lower() in _BOOLS:
+                return _BOOLS[raw.strip().lower()]
+        raise MarkercError(
+            code, f"{where}{name} must be true or false (or empty for unset), not {raw!r}"
+        )
+    if not isinstance(raw, str):
+        raise MarkercError(
+            code, f'{where}{name} must be a quoted string (e.g. {name} = "..."), not {raw!r}'
+        )
+    value = raw.strip()
+    if value == "":
+        return None
+    if name == "cuda_version" and not _CUDA_VERSION.fullmatch(value):
+        raise MarkercError(code, f"{where}cuda_version must look like '12.8', not {raw!r}")
+    if name == "cuda_arch" and not _CUDA_ARCH.fullmatch(value):
+        raise MarkercError(code, f"{where}cuda_arch must look like 'sm_90', not {raw!r}")
+    return value
+
+
+def parse_set(items: Sequence[str]) -> Target:
+    """``--set VAR=VALUE`` items (later wins); an empty value means unset."""
+    values: dict[str, Value] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise MarkercError("MK507", f"--set expects VAR=VALUE, got {item!r}")
+        var = check_variable(name, where="--set: ")
+        values[var] = convert_value(var, raw, where="--set: ")
+    return Target.make(None, values)
+
+
+_SYSTEM_ITEM = re.compile(r"\s*([^=\s]+)\s*==?\s*(\S+)\s*")
+
+
+def parse_system(items: Sequence[str]) -> Target:
+    """``--system NAME=VERSION`` items (``NAME==VERSION`` also accepted)."""
+    system: dict[str, str] = {}
+    for item in items:
+        m = _SYSTEM_ITEM.fullmatch(item)
+        if not m or not _DIST_NAME.fullmatch(m.group(1)):
+            raise MarkercError("MK507", f"--system expects NAME=VERSION, got {item!r}")
+        system[canonical_name(m.group(1))] = m.group(2)
+    return Target.make(None, None, system)
+
+
+def finalize(target: Target) -> Target:
+    """SPEC 4: without CUDA (``has_cuda`` false or unset), unstated cuda_version and cuda_arch
+    become unset."""
+    values = target.bindings()
+    if "has_cuda" in values and not values["has_cuda"]:
+        changed = {k: None for k in ("cuda_version", "cuda_arch") if k not in values}
+        if changed:
+            return target.with_values(**changed)
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# Profiles
+
+
+def load_target(spec: str, *, cwd: str = ".") -> Target:
+    """A profile FILE, or a NAME in ``markerc.toml`` ``[targets.NAME]`` or ``pyproject.toml``
+    ``[tool.markerc.targets.NAME]`` (looked up in that order, in ``cwd``)."""
+    path = spec if os.path.isabs(spec) else os.path.join(cwd, spec)
+    if os.path.isfile(path):
+        data = read_toml(path)
+        stem = os.path.splitext(os.path.basename(path))[0]
+        return _profile(data, path, "", default_name=stem)
+    if os.sep in spec or "/" in spec or spec.endswith(".toml"):
+        raise MarkercError("MK205", f"cannot read target profile {spec}: no such file")
+    available: list[str] = []
+    for file, keys in (
+        ("markerc.toml", ("targets",)),
+        ("pyproject.toml", ("tool", "markerc", "targets")),
+    ):
+        full = os.path.join(cwd, file)
+        if not os.path.isfile(full):
+            continue
+        table: Any = read_toml(full)
+        for key in keys:
+            table = table.get(key) if isinstance(table, dict) else None
+        if table is None:
+            continue
+        where = ".".join(keys)
+        if not isinstance(table, dict):
+            raise MarkercError("MK505", f"{full}: {where!r} must be a table of target profiles")
+        if spec in table:
+            return _profile(table[spec], full, f"{where}.{spec}.", default_name=spec)
+        available += [k for k in table if k not in available]
+    message = f"unknown target {spec!r}"
+    import difflib
+
+    close = difflib.get_close_matches(spec, available, n=1, cutoff=0.6)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    if available:
+        notes: tuple[str, ...] = (f"known targets: {', '.join(available)}",)
+    else:
+        notes = (
+            f"no file {spec!r}, and no [targets] in markerc.toml or [tool.markerc.targets] in "
+            f"pyproject.toml under {cwd}",
+        )
+    raise MarkercError("MK505", message, notes=notes)
+
+
+def _profile(table: object, source: str, prefix: str, *, default_name: str) -> Target:
+    if not isinstance(table, dict):
+        raise MarkercError("MK505", f"{source}: {prefix.rstrip('.')!r} must be a table")
+    name = table.get("name", default_name)
+    if not isinstance(name, str):
+        raise MarkercError("MK505", f"{source}: {prefix}name must be a string")
+    values: dict[str, Value] = {}
+    system: dict[str, str] = {}
+    for key, raw in table.items():
+        where = f"{source}: {prefix}"
+        if key == "name":
+            continue
+        if key == "system":
+            if not isinstance(raw, dict):
+                raise MarkercError("MK505", f'{where}system must be a table of NAME = "VERSION"')
+            for dist, version in raw.items():
+                if (
+                    not _DIST_NAME.fullmatch(dist)
+                    or not isinstance(version, str)
+                    or not version.strip()
+                ):
+                    raise MarkercError(
+                        "MK505", f'{where}system.{dist}: expected NAME = "VERSION", got {version!r}'
+                    )
+                system[canonical_name(dist)] = version.strip()
+            continue
+        var = check_variable(key, code="MK505", where=where)
+        values[var] = convert_value(var, raw, code="MK505", where=where)
+    return Target.make(name or None, values, system)
+
+
+def _toml_string(value: str) -> str:
+    out = ['"']
+    for ch in value:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
+
+
+def _toml_value(value: Value) -> str:
+    if value is None:
+        return '""'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _toml_string(value)
+
+
+def profile_toml(target: Target) -> str:
+    """The profile as TOML (sorted keys, unset as ``""``); :func:`load_target` reads it back."""
+    lines = ["# markerc target profile"]
+    if target.name is not None:
+        lines.append(f"name = {_toml_string(target.name)}")
+    for key, value in sorted(target.values):
+        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    lines += ["", "[system]"]
+    for key, version in sorted(target.system):
+        lines.append(f"{_toml_key(key)} = {_toml_string(version)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,36 @@
+"""Shared test helpers: where the real corpus lives (skip cleanly when it is absent)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "xinference"
+FIXTURES = ROOT / "fixtures"
+
+
+def corpus_files() -> list[Path]:
+    if not CORPUS.is_dir():
+        pytest.skip("the Xinference corpus (../shared/corpus/xinference) is absent")
+    files = sorted(CORPUS.glob("*.json"))
+    if not files:
+        pytest.skip("the Xinference corpus folder holds no JSON files")
+    return files
+
+
+@functools.lru_cache(maxsize=None)
+def _corpus_strings() -> tuple[str, ...]:
+    out: set[str] = set()
+    for path in corpus_files():
+        for model in json.loads(path.read_text(encoding="utf-8")):
+            out.update(model.get("virtualenv", {}).get("packages", []))
+    return tuple(sorted(out))
+
+
+def corpus_strings() -> list[str]:
+    corpus_files()  # skips when absent
+    return list(_corpus_strings())
