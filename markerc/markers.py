@@ -186,8 +186,8 @@ def _type_problem(c: Compare) -> str | None:
             return f"'{op}' is not defined on the string field {shown} (packaging refuses it)"
         return None
     if kind == "version":
-        if op in ("~=",) and not c.reversed and _specifier(op + value) is None:
-            return f"'{op}' needs a version with at least two components, not \"{value}\""
+        if op in ("~=", "===") and _specifier(op + value) is None:
+            return f"'{op} \"{value}\"' is not a valid PEP 440 comparison (packaging refuses it)"
         return None
     if kind == "engine":
         if op not in ("==", "!=", "in", "not in"):
