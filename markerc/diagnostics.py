@@ -81,6 +81,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "MK402": ("warning", "Xinference's engine filter ignores or/not/!= in this marker"),
     "MK403": ("warning", "Xinference's merge drops this unconditional entry"),
     "MK404": ("warning", "Xinference's CUDA filter misreads this marker"),
+    "MK405": ("warning", "Xinference's merge keeps only the last entry of a package key"),
+    "MK406": ("warning", "Xinference ignores this marker term"),
 }
 
 

@@ -184,6 +184,11 @@ class SourceString:
         last = self.raw_offset(max(start, end))
         return self.hub.location(first, last if last > first else first)
 
+    @cached_property
+    def entry_location(self) -> Location:
+        """Location of the whole value (cached: compile asks for it once per engine)."""
+        return self.location()
+
     @property
     def literal_location(self) -> Location:
         """Location of the whole literal, quotes included."""

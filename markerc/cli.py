@@ -1,0 +1,414 @@
+"""The command line: parse arguments, call the library, print, choose the exit code.
+
+Exit codes (SPEC 11): 0 success; 1 errors found by ``check`` (or stale locks with
+``lock --check``); 2 usage errors, unreadable files and any input error in compile, explain,
+lock, install and env.  Errors print ``path:line:col: CODE message``, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from markerc import __version__
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # usage errors: exit 2 with a one-line reason
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"markerc: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _compile_options(p: argparse.ArgumentParser, *, many_targets: bool = False) -> None:
+    g = p.add_argument_group("compile options")
+    g.add_argument("--engine", required=True, help="ENGINE[,ENGINE...] or 'all' (the engines each model names)")
+    g.add_argument("--model", help="model name, or 'all' (default: every model in the file)")
+    if many_targets:
+        g.add_argument("--target", action="append", default=[], help="target profile NAME or FILE (repeatable)")
+    else:
+        g.add_argument("--target", help="target profile NAME (markerc.toml / pyproject.toml) or FILE")
+    g.add_argument("--set", dest="sets", action="append", default=[], metavar="VAR=VALUE",
+                   help="bind a marker variable (has_cuda=false, cuda_version=12.8, sys_platform=linux, ...)")
+    g.add_argument("--system", action="append", default=[], metavar="NAME=VERSION",
+                   help="version installed on the target, for #system_NAME# pins")
+    g.add_argument("--system-python", metavar="PATH", help="read installed versions from this interpreter")
+    g.add_argument("--system-missing", choices=["error", "unpinned"], default="error",
+                   help="a #system_X# pin the target lacks: error (default) or the bare name")
+    g.add_argument("--keep-local-version", action="store_true", help="keep +local labels of system versions")
+    g.add_argument("--no-torch-companion", action="store_true", help="do not add #system_torch# next to torchvision/torchaudio/torchcodec pins")
+    g.add_argument("--model-format", metavar="FORMAT", help="model format (selects the engine's format extras)")
+    g.add_argument("-p", "--package", dest="packages", action="append", default=[], metavar="SPEC",
+                   help="user requirement (highest precedence; repeatable, any entry kind)")
+    g.add_argument("--engines", dest="engine_files", action="append", default=[], metavar="FILE",
+                   help="engine table (TOML) extending or replacing the built-in one")
+    s = p.add_argument_group("package sources (replace the hub's and the engine's)")
+    s.add_argument("--index-url", metavar="URL")
+    s.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
+    s.add_argument("--find-links", action="append", default=[], metavar="DIR")
+    s.add_argument("--no-index", action="store_true")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="markerc", description="Compile Xinference model-hub requirement lists for pip and uv.")
+    parser.add_argument("--version", action="version", version=f"markerc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    c = sub.add_parser("compile", help="compile hub files into requirements (or JSON)")
+    c.add_argument("hubs", nargs="+", metavar="HUB")
+    _compile_options(c)
+    c.add_argument("--format", choices=["requirements", "json"], default="requirements")
+    c.add_argument("-o", "--output", metavar="FILE|DIR", help="write to FILE, or one file per model and engine into DIR (a path ending in / or an existing directory)")
+
+    k = sub.add_parser("check", help="lint hub files (pre-commit hook)")
+    k.add_argument("files", nargs="+", metavar="FILE")
+    k.add_argument("--format", choices=["text", "json", "github"], default="text")
+    k.add_argument("--strict", action="store_true", help="warnings fail too")
+    k.add_argument("--fix", action="store_true", help="rewrite what has one right spelling, then check")
+    k.add_argument("--engines", dest="engine_files", action="append", default=[], metavar="FILE")
+
+    e = sub.add_parser("explain", help="show every input entry of one model and engine with its verdict")
+    e.add_argument("hubs", nargs=1, metavar="HUB")
+    _compile_options(e)
+    e.add_argument("--format", choices=["table", "json"], default="table")
+
+    lk = sub.add_parser("lock", help="resolve compiled sets into lock files with uv")
+    lk.add_argument("hubs", nargs="+", metavar="HUB")
+    _compile_options(lk, many_targets=True)
+    lk.add_argument("--out", required=True, metavar="DIR")
+    lk.add_argument("--format", choices=["pylock", "requirements", "uv"], default="pylock")
+    lk.add_argument("--resolver", choices=["uv", "pip-compile"], default="uv")
+    lk.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale or missing locks")
+    lk.add_argument("--plan", action="store_true", help="print what would be resolved, run nothing")
+    lk.add_argument("--shard", metavar="I/N", help="only the I-th of N deterministic parts of the work")
+    lk.add_argument("--jobs", type=int, default=1, metavar="N", help="uv processes in parallel")
+    lk.add_argument("--cache-dir", metavar="DIR", help="resolution cache (default OUT/.markerc-cache)")
+    lk.add_argument("--refresh", action="store_true", help="ignore the cache and existing locks")
+
+    i = sub.add_parser("install", help="install a compiled (or locked) set into a virtual environment")
+    i.add_argument("hubs", nargs=1, metavar="HUB")
+    _compile_options(i)
+    i.add_argument("--venv", required=True, metavar="DIR")
+    i.add_argument("--installer", choices=["uv", "pip"], default="uv")
+    i.add_argument("--lock", metavar="FILE", help="install this lock file instead of the compiled set")
+    i.add_argument("--system-site-packages", action="store_true")
+    i.add_argument("--python", metavar="PATH", help="interpreter for a new venv")
+    i.add_argument("--dry-run", action="store_true", help="print the commands, change nothing")
+
+    v = sub.add_parser("env", help="print this machine's (or an interpreter's) target profile as TOML")
+    v.add_argument("--python", metavar="PATH", help="interpreter to describe (default: this one)")
+    v.add_argument("--name", help="profile name")
+    v.add_argument("-o", "--output", metavar="FILE")
+    return parser
+
+
+# ------------------------------------------------------------------ shared plumbing
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+
+
+def _engines(args: argparse.Namespace) -> Any:
+    from markerc.engines import load_engines
+
+    pyproject = "pyproject.toml" if os.path.isfile("pyproject.toml") else None
+    return load_engines(args.engine_files, pyproject=pyproject)
+
+
+def _target(args: argparse.Namespace, spec: str | None) -> Any:
+    from markerc.targets import Target, load_target, parse_set, parse_system
+
+    target = load_target(spec) if spec else Target()
+    if getattr(args, "system_python", None):
+        from markerc.envinfo import describe_environment
+
+        found = describe_environment(args.system_python)
+        target = target.merged(Target.make(None, {}, found.system_map()))
+    target = target.merged(parse_system(args.system)).merged(parse_set(args.sets))
+    return target
+
+
+def _options(args: argparse.Namespace, target: Any) -> Any:
+    from markerc.compile import Options
+    from markerc.indexes import UserSources
+
+    return Options(
+        target=target,
+        user_packages=tuple(args.packages),
+        model_format=args.model_format,
+        system_missing=args.system_missing,
+        keep_local_version=args.keep_local_version,
+        torch_companion=not args.no_torch_companion,
+        sources=UserSources(
+            index_url=args.index_url,
+            extra_index_url=tuple(args.extra_index_url),
+            find_links=tuple(args.find_links),
+            no_index=args.no_index,
+        ),
+    )
+
+
+def _engine_spec(args: argparse.Namespace) -> list[str]:
+    return [e.strip() for e in args.engine.split(",") if e.strip()]
+
+
+def _model(args: argparse.Namespace) -> str | None:
+    return None if args.model in (None, "all") else args.model
+
+
+def _command_text(argv: Sequence[str]) -> str:
+    import shlex
+
+    return "markerc " + shlex.join(argv)
+
+
+def _warn_hub(paths: Sequence[str]) -> None:
+    from markerc.hub import load_hub
+
+    for path in paths:
+        for d in load_hub(path).diagnostics:
+            if d.severity == "warning":
+                _err(d.headline())
+
+
+def _compile(args: argparse.Namespace, target_spec: str | None) -> list[Any]:
+    from markerc.compile import compile_hubs
+
+    engines = _engines(args)
+    target = _target(args, target_spec)
+    return compile_hubs(
+        args.hubs,
+        engines=engines,
+        engine_spec=_engine_spec(args),
+        model=_model(args),
+        options=_options(args, target),
+    )
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from markerc.diagnostics import MarkercError
+    from markerc.emit import directory_outputs, json_text, requirements_text, write_outputs
+
+    compiled = _compile(args, args.target)
+    _warn_hub(args.hubs)
+    sets = [c.compiled for c in compiled]
+    if not sets:
+        _err("markerc: warning: nothing to compile (no record matches that model and engine)")
+    command = _command_text(argv)
+    out = args.output
+    to_dir = out is not None and (out.endswith(("/", os.sep)) or os.path.isdir(out))
+    if args.format == "json":
+        text = json_text(sets)
+        files = {out: text} if out else None
+    elif to_dir:
+        try:
+            files = directory_outputs(sets, command)
+        except ValueError as clash:
+            raise MarkercError("MK507", f"two hub files give {clash}: compile them separately") from None
+        write_outputs(files, out)
+        return 0
+    else:
+        if out and len(sets) > 1:
+            raise MarkercError(
+                "MK507",
+                f"{len(sets)} (model, engine) results do not fit one requirements file: "
+                "pick --model and --engine, or give -o a directory",
+            )
+        text = "".join(requirements_text(cs, command) for cs in sets)
+        files = {out: text} if out else None
+    if files:
+        write_outputs(files, "")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from markerc.diagnostics import MarkercError
+    from markerc.emit import explain_json, explain_table
+
+    if _model(args) is None or _engine_spec(args) in (["all"], []) or len(_engine_spec(args)) != 1:
+        raise MarkercError("MK507", "explain needs one --model NAME and one --engine ENGINE")
+    compiled = _compile(args, args.target)
+    if not compiled:
+        raise MarkercError("MK204", f"model {args.model!r} has no record for engine {args.engine}")
+    for c in compiled:
+        if args.format == "json":
+            sys.stdout.write(explain_json(c.compiled, c.verdicts))
+        else:
+            cs = c.compiled
+            sys.stdout.write(f"{cs.file}: model {cs.model}, engine {cs.engine}\n")
+            sys.stdout.write(explain_table(c.verdicts))
+            sys.stdout.write("\nrequirements:\n")
+            sys.stdout.write("".join(f"  {r}\n" for r in cs.requirements) or "  (none)\n")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from markerc.check import check_paths
+    from markerc.formats import render_diagnostics
+
+    engines = _engines(args)
+    if args.fix:
+        from markerc.fix import fix_paths
+
+        fixed = fix_paths(args.files, engines=engines)
+        for line in fixed.changes:
+            _err(line)
+    result = check_paths(args.files, engines=engines, strict=args.strict)
+    text = render_diagnostics(result.diagnostics, args.format)
+    if text:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return result.exit_code
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, what: str = "") -> None:
+        if not self.tty or total <= 1:
+            return
+        width = 24
+        filled = int(width * done / total)
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\r[{bar}] {done}/{total} {what[:40]:<40}")
+        if done >= total:
+            sys.stderr.write("\r" + " " * (width + 60) + "\r")
+        sys.stderr.flush()
+
+
+def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import json
+
+    from markerc import lock
+
+    sets = []
+    for spec in args.target or [None]:
+        sets.extend(c.compiled for c in _compile(args, spec))
+    shard = lock.parse_shard(args.shard) if args.shard else None
+    the_plan = lock.plan(sets, fmt=args.format, resolver=args.resolver, shard=shard)
+    if args.plan:
+        sys.stdout.write(json.dumps(the_plan.as_json(), indent=2) + "\n")
+        _err(
+            f"{the_plan.cases} case(s), {len(the_plan.jobs)} resolution(s) "
+            f"({the_plan.saved()} saved by deduplication)"
+        )
+        return 0
+    report = lock.run_lock(
+        the_plan,
+        args.out,
+        cache_dir=args.cache_dir,
+        jobs=max(1, args.jobs),
+        check=args.check,
+        progress=_Progress(),
+        command_text=lock.lock_command_text(["markerc", *argv]),
+        refresh=args.refresh,
+    )
+    if args.check:
+        for path in report.stale:
+            _err(f"{os.path.join(args.out, path)}: stale")
+        for path in report.missing:
+            _err(f"{os.path.join(args.out, path)}: missing")
+        if not report.up_to_date:
+            _err(f"{len(report.stale)} stale and {len(report.missing)} missing lock file(s); run without --check")
+            return 1
+        return 0
+    if report.written:
+        _err(f"wrote {len(report.written)} lock file(s) ({report.resolutions} resolution(s), {report.cache_hits} cached)")
+    return 0
+
+
+def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import shlex
+
+    from markerc.diagnostics import MarkercError
+    from markerc.install import run_install
+
+    if _model(args) is None or len(_engine_spec(args)) != 1 or _engine_spec(args) == ["all"]:
+        raise MarkercError("MK507", "install needs one --model NAME and one --engine ENGINE")
+    compiled = _compile(args, args.target)
+    if len(compiled) != 1:
+        raise MarkercError(
+            "MK204", f"expected one record for model {args.model!r} and engine {args.engine}, found {len(compiled)}"
+        )
+    report = run_install(
+        compiled[0].compiled,
+        venv=args.venv,
+        installer=args.installer,
+        lock_file=args.lock,
+        system_site_packages=args.system_site_packages,
+        python=args.python,
+        dry_run=args.dry_run,
+        progress=_Progress(),
+    )
+    if args.dry_run:
+        for command in report.commands:
+            sys.stdout.write(shlex.join(command) + "\n")
+        if report.requirements:
+            sys.stdout.write("# compiled requirements:\n")
+            sys.stdout.write("".join(f"#   {r}\n" for r in report.requirements))
+    else:
+        what = args.lock or f"{len(report.requirements)} requirement(s)"
+        _err(f"installed {what} into {report.venv} with {report.installer}")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from markerc.emit import write_outputs
+    from markerc.envinfo import describe_environment
+    from markerc.targets import profile_toml
+
+    target = describe_environment(args.python, name=args.name)
+    text = profile_toml(target)
+    if args.output:
+        write_outputs({args.output: text}, "")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+COMMANDS = {
+    "compile": cmd_compile,
+    "check": cmd_check,
+    "explain": cmd_explain,
+    "lock": cmd_lock,
+    "install": cmd_install,
+    "env": cmd_env,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    from markerc.diagnostics import MarkercError
+
+    try:
+        return COMMANDS[args.command](args, argv)
+    except MarkercError as err:
+        _err(str(err))
+        return 1 if args.command == "check" and err.code == "MK201" else 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        _err("markerc: interrupted")
+        return 130
+    except OSError as err:
+        _err(f"markerc: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "))
+        return 2

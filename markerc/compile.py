@@ -1,0 +1,246 @@
+"""The compiler: hub records x engines x target -> :class:`CompiledSet` (with verdicts).
+
+    hub -> syntax -> expand (placeholders, system pins) -> markers (residuals) -> merge -> emit
+
+This module only orchestrates the stages; each stage is a module of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from markerc.diagnostics import Location, MarkercError
+from markerc.engines import Engine, EngineTable
+from markerc.expand import (
+    Context,
+    Item,
+    Source,
+    Verdict,
+    expand,
+    legacy_placeholder,
+    torch_companions,
+)
+from markerc.hub import HubFile, ModelRecord, load_hub, select_records
+from markerc.indexes import UserSources, resolve_options
+from markerc.markers import STANDARD_VARIABLES, leaves
+from markerc.merge import merge
+from markerc.nodes import Compare, Placeholder
+from markerc.result import CompiledSet
+from markerc.targets import Target, finalize
+
+
+@dataclass(frozen=True)
+class Options:
+    """Compile options that do not depend on the record."""
+
+    target: Target = field(default_factory=Target)
+    user_packages: tuple[str, ...] = ()
+    model_format: str | None = None
+    system_missing: str = "error"
+    keep_local_version: bool = False
+    torch_companion: bool = True
+    sources: UserSources = field(default_factory=UserSources)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    compiled: CompiledSet
+    verdicts: tuple[Verdict, ...]
+
+
+def engines_named(record: ModelRecord, engines: EngineTable) -> tuple[str, ...]:
+    """The engines a model names: in ``#engine#`` comparisons, placeholders, and its own
+    ``engine`` key (canonical names, first-seen order).  Entries that do not parse are skipped
+    here; compiling them reports the error."""
+    from markerc.language import check_entry
+
+    found: dict[str, None] = {}
+    if record.engine is not None:
+        name = engines.canonical(record.engine.value)
+        if name:
+            found[name] = None
+    for string in record.block.packages if record.block else ():
+        try:
+            entry = check_entry(string.value)
+        except MarkercError:
+            continue
+        head = legacy_placeholder(entry.head, engines) or entry.head
+        if isinstance(head, Placeholder):
+            name = engines.canonical(head.engine)
+            if name:
+                found[name] = None
+        for leaf in leaves(entry.marker) if entry.marker is not None else ():
+            if isinstance(leaf, Compare) and leaf.var.name == "engine" and leaf.op in ("==", "in"):
+                for word in leaf.value.replace(",", " ").split() if leaf.op == "in" else [leaf.value]:
+                    name = engines.canonical(word)
+                    if name:
+                        found[name] = None
+    return tuple(found)
+
+
+def _source_for_companion(item: Item) -> Source:
+    return Source(
+        text="#system_torch#",
+        layer="engine",
+        order=(*item.source.order, 1_000_000),
+        fixed_location=item.source.location,
+        where="torch companion rule",
+        via=f"torch companion of {item.source.text!r}",
+    )
+
+
+def compile_record(
+    hub: HubFile, record: ModelRecord, engine: Engine, engines: EngineTable, options: Options
+) -> Compiled:
+    target = finalize(options.target)
+    bindings: dict[str, object] = {**target.bindings(), "engine": engine.name}
+    ctx = Context(
+        engine=engine,
+        engines=engines,
+        bindings=bindings,
+        system=target.system_map(),
+        system_missing=options.system_missing,
+        keep_local_version=options.keep_local_version,
+    )
+    block = record.block
+    sources: list[Source] = []
+    fmt = options.model_format or record.model_format
+    for i, text in enumerate(engine.format_packages(fmt)):
+        sources.append(
+            Source(text, "engine", (0, i), where=f"engine table {engine.name} ({engine.source})",
+                   via=f"model format {fmt}")
+        )
+    for i, string in enumerate(block.packages if block else ()):
+        sources.append(Source(string.value, "model", (1, i), string=string))
+    for i, text in enumerate(options.user_packages):
+        sources.append(Source(text, "user", (2, i), where=f"-p/--package #{i + 1}"))
+    items: list[Item] = []
+    verdicts: list[Verdict] = []
+    for source in sources:
+        for out in expand(source, ctx):
+            (items if isinstance(out, Item) else verdicts).append(out)
+    if options.torch_companion:
+        added = torch_companions(items, ctx, _source_for_companion)
+        items.extend(added)
+        verdicts.extend(Verdict(a.source, "kept", "added by the torch companion rule") for a in added)
+    merged = merge(items)
+    replaced = {id(v.source): v for v in merged.verdicts}
+    by_source = {}
+    for v in verdicts:
+        by_source[id(v.source)] = replaced.get(id(v.source), v)
+    final_verdicts = tuple(by_source[id(v.source)] for v in verdicts)
+    options_out = resolve_options(
+        block_index_url=block.index_url.value if block and block.index_url else None,
+        block_extra=[s.value for s in block.extra_index_url] if block else [],
+        block_find_links=[s.value for s in block.find_links] if block else [],
+        block_trusted_host=[s.value for s in block.trusted_host] if block else [],
+        block_strategy=block.index_strategy.value if block and block.index_strategy else None,
+        no_build_isolation=bool(block.no_build_isolation) if block else False,
+        engine_index_url=engine.index_url,
+        engine_extra=engine.extra_index_url,
+        engine_strategy=engine.index_strategy,
+        bindings=bindings,
+        user=options.sources,
+    )
+    bound = tuple(
+        sorted((k, str(v)) for k, v in bindings.items() if k in STANDARD_VARIABLES and v is not None)
+    )
+    compiled = CompiledSet(
+        file=hub.path,
+        model=record.name,
+        engine=engine.name,
+        lines=merged.lines,
+        options=options_out,
+        target=target.name,
+        bound_markers=bound,
+    )
+    return Compiled(compiled, final_verdicts)
+
+
+@dataclass(frozen=True)
+class Job:
+    hub: HubFile
+    record: ModelRecord
+    engine: Engine
+
+
+def plan_jobs(
+    hubs: Sequence[HubFile],
+    engines: EngineTable,
+    engine_spec: Sequence[str],
+    model: str | None,
+) -> Iterator[Job]:
+    """(file, record, engine) to compile, in input order.  ``engine_spec`` is a list of engine
+    names or ``["all"]`` (the engines each model names)."""
+    want_all = [e.lower() for e in engine_spec] == ["all"]
+    wanted = [] if want_all else [engines.get(e) for e in engine_spec]
+    for hub in hubs:
+        if want_all:
+            records = select_records(hub, model, None, engines.canonical)
+            for record in records:
+                for name in engines_named(record, engines):
+                    picked = select_records(hub, record.name, name, engines.canonical) if record.name else (record,)
+                    if record in picked:
+                        yield Job(hub, record, engines.get(name))
+            continue
+        for engine in wanted:
+            for record in select_records(hub, model, engine.name, engines.canonical):
+                yield Job(hub, record, engine)
+
+
+def compile_hubs(
+    paths: Sequence[str],
+    *,
+    engines: EngineTable,
+    engine_spec: Sequence[str],
+    model: str | None,
+    options: Options,
+) -> list[Compiled]:
+    hubs = [load_hub(p) for p in paths]
+    for hub in hubs:
+        errors = [d for d in hub.diagnostics if d.severity == "error"]
+        if errors:
+            first = errors[0]
+            raise MarkercError(first.code, first.message, location=first.location)
+    return [
+        compile_record(job.hub, job.record, job.engine, engines, options)
+        for job in plan_jobs(hubs, engines, engine_spec, model)
+    ]
+
+
+def compile_hub_files(
+    paths: Sequence[str], engines: str | Sequence[str] = "all", targets: Sequence[Target] = ()
+) -> list[CompiledSet]:
+    """Convenience for benchmarks and scripts: every model of every file, for the given engines
+    and each target (or no target)."""
+    from markerc.engines import load_engines
+
+    table = load_engines()
+    spec = [engines] if isinstance(engines, str) else list(engines)
+    out: list[CompiledSet] = []
+    for target in targets or (Target(),):
+        for c in compile_hubs(paths, engines=table, engine_spec=spec, model=None, options=Options(target=target)):
+            out.append(c.compiled)
+    return out
+
+
+def hub_warnings(paths: Sequence[str]) -> list:
+    """Warnings the hub loader found (unknown keys ...), for compile to print on stderr."""
+    out = []
+    for p in paths:
+        out.extend(d for d in load_hub(p).diagnostics if d.severity == "warning")
+    return out
+
+
+__all__ = [
+    "Compiled",
+    "Options",
+    "compile_record",
+    "compile_hubs",
+    "compile_hub_files",
+    "engines_named",
+    "plan_jobs",
+    "Location",
+    "replace",
+]

@@ -1,0 +1,378 @@
+"""Expansion: each input entry, evaluated against the target, becomes requirement items.
+
+Placeholders expand in place into their engine's default list (entries keep their own markers,
+conjoined with the placeholder's); system pins become ``name==<installed version>``; bare URLs
+get a name from their wheel/sdist file name or ``#egg=``.  Every input entry gets a
+:class:`Verdict`, so nothing is ever lost without a trace (``markerc explain``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from markerc.diagnostics import Location, MarkercError
+from markerc.language import check_entry
+from markerc.markers import (
+    NoComplement,
+    canonical_text,
+    partial,
+    render_markerc,
+    residual,
+    unbound_custom,
+)
+from markerc.nodes import FALSE, TRUE, And, BareUrl, Compare, Const, Marker, Not, Or, Placeholder, Requirement, SystemPin
+
+if TYPE_CHECKING:
+    from markerc.engines import Engine, EngineTable
+    from markerc.hub import SourceString
+
+LAYERS = ("engine", "model", "user")
+MAX_EXPANSION_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input entry and where it came from."""
+
+    text: str
+    layer: str  # "engine" | "model" | "user"
+    order: tuple[int, ...]  # output order key: placeholders expand in place, user entries last
+    fixed_location: Location | None = None
+    string: SourceString | None = field(default=None, repr=False, compare=False)
+    where: str = ""  # description when there is no file position ("engine table vllm", "-p")
+    via: str | None = None  # the placeholder or rule that produced it
+    guard: Marker | None = field(default=None, repr=False)  # marker of the enclosing placeholder
+    depth: int = 0
+
+    @functools.cached_property
+    def location(self) -> Location | None:
+        """File position of the entry (computed on first use: most entries never need it)."""
+        if self.fixed_location is None and self.string is not None:
+            return self.string.entry_location
+        return self.fixed_location
+
+    def describe(self) -> str:
+        place = str(self.location) if self.location else self.where
+        return f"{place}{' via ' + self.via if self.via else ''}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A requirement that survived evaluation: PEP 508 parts plus its residual marker."""
+
+    source: Source
+    key: str  # PEP 503 name, or "url:<url>" for a bare URL without a name
+    name: str | None
+    extras: tuple[str, ...]
+    specifier: tuple[tuple[str, str], ...]
+    url: str | None
+    marker: Marker  # residual; never FALSE
+    system: bool = False  # from a #system_...# pin
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What happened to one input entry."""
+
+    source: Source
+    status: str  # kept | dropped | expanded | overridden | narrowed | other-engine
+    detail: str = ""
+    marker: str | None = None  # residual marker text, where kept
+
+    def as_json(self) -> dict[str, object]:
+        loc = self.source.location
+        return {
+            "entry": self.source.text,
+            "layer": self.source.layer,
+            "location": str(loc) if loc else None,
+            "where": self.source.where or None,
+            "via": self.source.via,
+            "status": self.status,
+            "detail": self.detail,
+            "marker": self.marker,
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the evaluation of one (record, engine) needs."""
+
+    engine: Engine
+    engines: EngineTable
+    bindings: Mapping[str, object]
+    system: Mapping[str, str]  # canonical name -> installed version
+    system_missing: str = "error"  # "error" | "unpinned"
+    keep_local_version: bool = False
+
+    def canon(self, name: str) -> str:
+        return self.engines.canonical(name) or name.strip().lower()
+
+
+def canonical_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# ------------------------------------------------------------------ errors with positions
+
+
+def locate(err: MarkercError, source: Source) -> MarkercError:
+    """Place an error raised inside an entry's text at its file position."""
+    if err.location is not None:
+        return err
+    if source.string is not None and source.via is None:
+        span = err.span
+        err.location = (
+            source.string.location(span.start, span.end) if span else source.string.location()
+        )
+    elif source.location is not None:
+        err.location = source.location
+    if source.via or not source.location:
+        note = f"in {source.describe()}: {source.text}"
+        if note not in err.notes:
+            err.notes = (*err.notes, note)
+    return err
+
+
+def _entry(source: Source):
+    try:
+        return check_entry(source.text)
+    except MarkercError as err:
+        raise locate(err, source) from None
+
+
+# ------------------------------------------------------------------ explain helpers
+
+
+def why_false(marker: Marker, bindings: Mapping[str, object], canon: Callable[[str], str]) -> str:
+    """The term that made a marker false (the first false conjunct, recursively)."""
+    if isinstance(marker, And):
+        for item in marker.items:
+            if partial(item, bindings, canon) == FALSE:
+                return why_false(item, bindings, canon)
+    if isinstance(marker, Not) and isinstance(marker.operand, Or):
+        for item in marker.operand.items:
+            if partial(item, bindings, canon) == TRUE:
+                return "not " + why_false_true(item)
+    return render_markerc(marker)
+
+
+def why_false_true(marker: Marker) -> str:
+    return render_markerc(marker)
+
+
+def _flag_for(var_name: str, template: bool) -> str:
+    if template:
+        return f"--set {var_name}=VALUE"
+    if var_name in ("cuda_version", "cuda_arch"):
+        return f"--set {var_name}=... (or --set has_cuda=false, or a --target profile)"
+    return f"--set {var_name}=true|false (or a --target profile)"
+
+
+# ------------------------------------------------------------------ evaluation of one source
+
+
+def _residual(source: Source, marker: Marker | None, ctx: Context) -> Marker:
+    full: Marker | None
+    if source.guard is not None and marker is not None:
+        full = And((source.guard, marker))
+    else:
+        full = marker if marker is not None else source.guard
+    try:
+        rest = residual(full, ctx.bindings, ctx.canon)
+    except NoComplement as exc:
+        raise locate(
+            MarkercError(
+                "MK503",
+                f"'not' over {render_markerc(exc.leaf)} has no exact PEP 508 form: {exc.why}",
+            ),
+            source,
+        ) from None
+    if isinstance(rest, Const):
+        return rest
+    missing = unbound_custom(rest)
+    if missing:
+        names = ", ".join(v.render() for v in missing)
+        flags = "; ".join(_flag_for(v.name, v.template) for v in missing)
+        raise locate(
+            MarkercError(
+                "MK501",
+                f"{names} has no value for engine {ctx.engine.name} and the marker needs it: "
+                f"bind it with {flags}",
+            ),
+            source,
+        )
+    return rest
+
+
+def _wheel_or_sdist_name(url: str) -> str | None:
+    egg = re.search(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)", url)
+    if egg:
+        return egg.group(1)
+    path = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    filename = path.rsplit("/", 1)[-1]
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[0]
+        if filename.endswith((".tar.gz", ".zip")):
+            return parse_sdist_filename(filename)[0]
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return None
+
+
+def legacy_placeholder(head: object, engines: EngineTable) -> Placeholder | None:
+    """``vllm_dependencies`` written without hashes, for a known engine."""
+    if (
+        isinstance(head, Requirement)
+        and not head.extras
+        and not head.specifier
+        and head.url is None
+        and head.name.lower().endswith("_dependencies")
+    ):
+        engine = head.name[: -len("_dependencies")]
+        if engines.canonical(engine) is not None:
+            return Placeholder(engine=engine.lower(), spelling=head.name, legacy=True)
+    return None
+
+
+def expand(source: Source, ctx: Context) -> Iterator[Item | Verdict]:
+    """Evaluate one source: yields the items it produces and verdicts for it (and for the
+    entries a placeholder expands to)."""
+    entry = _entry(source)
+    head = legacy_placeholder(entry.head, ctx.engines) or entry.head
+    marker = _residual(source, entry.marker, ctx)
+    if marker == FALSE:
+        guard_false = source.guard is not None and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
+        term = why_false(
+            source.guard if guard_false else entry.marker,  # type: ignore[arg-type]
+            ctx.bindings,
+            ctx.canon,
+        )
+        yield Verdict(source, "dropped", f"marker is false for this target: {term}")
+        return
+    if isinstance(head, Placeholder):
+        yield from _expand_placeholder(source, head, entry.marker, ctx)
+        return
+    if isinstance(head, SystemPin):
+        yield _system_item(source, head, marker, ctx)
+        yield Verdict(source, "kept", marker=_text(marker))
+        return
+    if isinstance(head, BareUrl):
+        name = _wheel_or_sdist_name(head.url)
+        key = canonical_name(name) if name else f"url:{head.url}"
+        yield Item(source, key, name, (), (), head.url, marker)
+        yield Verdict(source, "kept", marker=_text(marker))
+        return
+    assert isinstance(head, Requirement)
+    yield Item(
+        source,
+        canonical_name(head.name),
+        head.name,
+        head.extras,
+        head.specifier,
+        head.url,
+        marker,
+    )
+    yield Verdict(source, "kept", marker=_text(marker))
+
+
+def _text(marker: Marker) -> str | None:
+    from markerc.markers import render
+
+    return None if marker == TRUE else render(marker)
+
+
+def _expand_placeholder(
+    source: Source, head: Placeholder, marker: Marker | None, ctx: Context
+) -> Iterator[Item | Verdict]:
+    target = ctx.engines.canonical(head.engine)
+    if target is None:
+        hint = ctx.engines.suggest(head.engine)
+        raise locate(
+            MarkercError(
+                "MK103",
+                f"unknown engine {head.engine!r} in placeholder {head.render()}"
+                + (f"; did you mean #{hint}_dependencies#?" if hint else ""),
+            ),
+            source,
+        )
+    if target != ctx.engine.name:
+        yield Verdict(
+            source, "other-engine", f"placeholder of engine {target}; compiling for {ctx.engine.name}"
+        )
+        return
+    if source.depth >= MAX_EXPANSION_DEPTH:
+        raise locate(MarkercError("MK505", "placeholders expand into each other in a cycle"), source)
+    defaults = ctx.engine.packages
+    yield Verdict(source, "expanded", f"{len(defaults)} entries of engine {target}")
+    guard = marker if source.guard is None else (
+        And((source.guard, marker)) if marker is not None else source.guard
+    )
+    for j, text in enumerate(defaults):
+        child = Source(
+            text=text,
+            layer="engine",
+            order=(*source.order, j),
+            fixed_location=source.location,
+            where=f"engine table {target} ({ctx.engine.source})",
+            via=head.spelling or head.render(),
+            guard=guard,
+            depth=source.depth + 1,
+        )
+        yield from expand(child, ctx)
+
+
+def _system_item(source: Source, head: SystemPin, marker: Marker, ctx: Context) -> Item:
+    key = canonical_name(head.name)
+    version = ctx.system.get(key)
+    if version is None:
+        if ctx.system_missing != "unpinned":
+            raise locate(
+                MarkercError(
+                    "MK504",
+                    f"{head.render()}: the target has no {head.name} installed; give its version "
+                    f"with --system {head.name}=VERSION, --system-python PATH or a target "
+                    "profile's [system] table, or pass --system-missing unpinned",
+                ),
+                source,
+            )
+        return Item(source, key, head.name, head.extras, (), None, marker, system=True)
+    if not ctx.keep_local_version:
+        version = version.split("+", 1)[0]
+    return Item(source, key, head.name, head.extras, (("==", version),), None, marker, system=True)
+
+
+# ------------------------------------------------------------------ the torch companion rule
+
+COMPANIONS = ("torchvision", "torchaudio", "torchcodec")
+
+
+def torch_companions(items: list[Item], ctx: Context, source_for: Callable[[Item], Source]) -> list[Item]:
+    """SPEC 7: a system-pinned torchvision/torchaudio/torchcodec with no torch requirement under
+    the same condition gets a ``#system_torch#`` pin (engine layer) for exactly that condition."""
+    torch_markers = {canonical_text(i.marker) for i in items if i.key == "torch"}
+    if canonical_text(TRUE) in torch_markers:
+        return []
+    added: list[Item] = []
+    for item in items:
+        if not (item.system and item.key in COMPANIONS):
+            continue
+        cond = canonical_text(item.marker)
+        if cond in torch_markers:
+            continue
+        torch_markers.add(cond)
+        source = source_for(item)
+        pin = _system_item(source, SystemPin("torch"), item.marker, ctx)
+        added.append(replace(pin, source=source))
+    return added

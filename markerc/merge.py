@@ -1,0 +1,170 @@
+"""Merging layers (SPEC section 8): precedence user > model > engine, marker-aware.
+
+A higher-layer entry replaces the lower-layer entries of its name wherever its marker holds:
+each lower entry lives on under ``its marker and not (union of higher markers)``.  Within one
+layer, entries with the same residual marker are combined into one line.  The result is
+deterministic: lines are ordered by their first contributing entry.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from markerc.diagnostics import MarkercError
+from markerc.expand import LAYERS, Item, Source, Verdict, locate
+from markerc.markers import NoComplement, canonical_text, conjoin, disjoin, negate, render
+from markerc.nodes import FALSE, TRUE, Marker
+from markerc.result import Line, Origin
+
+
+@dataclass(frozen=True)
+class Merged:
+    lines: tuple[Line, ...]
+    verdicts: tuple[Verdict, ...]  # overridden / narrowed entries (replacing their "kept")
+
+
+def origin(source: Source) -> Origin:
+    return Origin(layer=source.layer, text=source.text, location=source.location, via=source.via)
+
+
+def merge(items: Sequence[Item]) -> Merged:
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.key, []).append(item)
+    survivors: list[Item] = []
+    verdicts: list[Verdict] = []
+    for key in groups:
+        kept, notes = _override(groups[key])
+        survivors.extend(kept)
+        verdicts.extend(notes)
+    lines = _combine(survivors)
+    return Merged(tuple(lines), tuple(verdicts))
+
+
+def _override(items: list[Item]) -> tuple[list[Item], list[Verdict]]:
+    """Apply layer precedence to the items of one name."""
+    kept: list[Item] = []
+    notes: list[Verdict] = []
+    cover: Marker = FALSE
+    coverers: list[Item] = []
+    for layer in reversed(LAYERS):  # user, model, engine
+        layer_items = [i for i in items if i.source.layer == layer]
+        for item in layer_items:
+            if cover == FALSE:
+                kept.append(item)
+                continue
+            try:
+                narrowed = conjoin(item.marker, negate(cover))
+            except NoComplement as exc:
+                by = "; ".join(f"{c.source.text!r} at {c.source.describe()}" for c in coverers)
+                raise locate(
+                    MarkercError(
+                        "MK503",
+                        f"cannot override {item.source.text!r} exactly: the overriding entries' "
+                        f"condition {render(cover)} has no exact PEP 508 complement ({exc.why})",
+                        notes=(f"overridden by {by}",),
+                    ),
+                    item.source,
+                ) from None
+            by = ", ".join(f"{c.source.text!r} ({c.source.describe()})" for c in coverers)
+            if narrowed == FALSE:
+                notes.append(Verdict(item.source, "overridden", f"by {by}"))
+                continue
+            if canonical_text(narrowed) != canonical_text(item.marker):
+                notes.append(
+                    Verdict(
+                        item.source,
+                        "narrowed",
+                        f"overridden where {render(cover)} holds, by {by}",
+                        marker=None if narrowed == TRUE else render(narrowed),
+                    )
+                )
+            kept.append(replace(item, marker=narrowed))
+        if layer_items:
+            cover = disjoin(cover, *(i.marker for i in layer_items))
+            coverers.extend(layer_items)
+    return kept, notes
+
+
+@functools.lru_cache(maxsize=4096)
+def _spec_text(specifier: tuple[tuple[str, str], ...]) -> str:
+    """Canonical specifier text (packaging sorts and normalises the clauses)."""
+    from packaging.specifiers import SpecifierSet
+
+    return str(SpecifierSet(",".join(op + v for op, v in specifier))) if specifier else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool:
+    """True when no PEP 440 version (pre-releases included) satisfies every clause."""
+    if len(specifier) < 2:
+        return False
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(",".join(op + v for op, v in specifier)).is_unsatisfiable()
+
+
+def _conflict(a: Item, b: Item, what: str) -> MarkercError:
+    return locate(
+        MarkercError(
+            "MK502",
+            f"{what} for {a.name or a.url} under the same condition: {b.source.text!r} "
+            f"({b.source.describe()}) and {a.source.text!r}",
+            notes=(f"first: {b.source.text!r} at {b.source.describe()}",),
+        ),
+        a.source,
+    )
+
+
+def _combine(items: list[Item]) -> list[Line]:
+    """Combine items of one layer, name and residual marker into lines."""
+    groups: dict[tuple[str, str, str], list[Item]] = {}
+    for item in items:
+        groups.setdefault((item.key, item.source.layer, canonical_text(item.marker)), []).append(item)
+    out: list[tuple[tuple[int, ...], Line]] = []
+    for group in groups.values():
+        out.extend(_combine_group(group))
+    out.sort(key=lambda pair: pair[0])
+    return [line for _, line in out]
+
+
+def _combine_group(group: list[Item]) -> list[tuple[tuple[int, ...], Line]]:
+    first = min(group, key=lambda i: i.source.order)
+    name = first.name
+    extras: dict[str, str] = {}
+    specifier: list[tuple[str, str]] = []
+    urls: dict[str, Item] = {}
+    spec_items: list[Item] = []
+    for item in sorted(group, key=lambda i: i.source.order):
+        for extra in item.extras:
+            extras.setdefault(extra.lower().replace("_", "-"), extra)
+        if item.url is not None:
+            if urls and item.url not in urls:
+                raise _conflict(item, next(iter(urls.values())), "two different URLs")
+            urls.setdefault(item.url, item)
+        for spec in item.specifier:
+            if spec not in specifier:
+                specifier.append(spec)
+                if _unsatisfiable(tuple(specifier)):
+                    other = next(
+                        (i for i in spec_items if i.specifier), spec_items[0] if spec_items else item
+                    )
+                    raise _conflict(item, other, "requirements no version satisfies")
+        if item.specifier:
+            spec_items.append(item)
+    marker = None if first.marker == TRUE else render(first.marker)
+    extras_text = "[" + ",".join(sorted(extras.values(), key=str.lower)) + "]" if extras else ""
+    lines: list[tuple[tuple[int, ...], Line]] = []
+    if urls:
+        url, url_item = next(iter(urls.items()))
+        req = f"{name}{extras_text} @ {url}" if name else url
+        url_origins = tuple(origin(i.source) for i in group if i.url is not None)
+        lines.append((url_item.source.order, Line(req, marker, url_origins)))
+    if specifier or not urls:
+        spec_group = [i for i in group if i.url is None]
+        order = min(i.source.order for i in spec_group) if spec_group else first.source.order
+        req = f"{name}{extras_text}{_spec_text(tuple(specifier))}"
+        lines.append((order, Line(req, marker, tuple(origin(i.source) for i in spec_group or group))))
+    return lines
