@@ -19,6 +19,7 @@ from markerc.language import check_entry
 from markerc.markers import (
     NoComplement,
     canonical_text,
+    leaves,
     partial,
     render_markerc,
     residual,
@@ -197,11 +198,17 @@ def _residual(source: Source, marker: Marker | None, ctx: Context) -> Marker:
     if missing:
         names = ", ".join(v.render() for v in missing)
         flags = "; ".join(_flag_for(v.name, v.template) for v in missing)
+        term = next(
+            (leaf for leaf in (leaves(marker) if marker is not None else ()) if leaf.var in missing),
+            None,
+        )
         raise locate(
             MarkercError(
                 "MK501",
                 f"{names} has no value for engine {ctx.engine.name} and the marker needs it: "
                 f"bind it with {flags}",
+                span=term.span if term is not None else None,
+                text=source.text if term is not None else None,
             ),
             source,
         )

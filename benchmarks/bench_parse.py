@@ -1,0 +1,143 @@
+"""Parse benchmark: every distinct real ``packages`` string, markerc next to packaging.
+
+Reads the six real Xinference hub files (``../shared/corpus/xinference/*.json`` relative to the
+repository root), collects every string of every family-level ``virtualenv.packages`` list and
+reports, in one run (best of N, ``time.perf_counter``):
+
+* the one-off grammar load (``markerc.syntax.lark_parser``: Lark with its on-disk table cache);
+* markerc cold: ``check_entry`` (parse + type check) and ``parse_entry`` (syntax only) over the
+  distinct strings, with ``parse_entry.cache_clear()`` and ``check_entry.cache_clear()`` first;
+* markerc warm: ``check_entry`` over all occurrences (repeated strings hit the lru cache);
+* ``packaging.requirements.Requirement`` over the distinct strings it accepts (and markerc cold
+  on that same subset, for a like-for-like rate).
+
+Run (from the repository root)::
+
+    python benchmarks/bench_parse.py [--repeats 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "xinference")
+
+
+def corpus_strings(folder: str) -> list[str]:
+    """Every ``virtualenv.packages`` string of every model, in file order (with repeats)."""
+    out: list[str] = []
+    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        for record in data if isinstance(data, list) else [data]:
+            block = record.get("virtualenv") if isinstance(record, dict) else None
+            if isinstance(block, dict):
+                out.extend(s for s in block.get("packages") or () if isinstance(s, str))
+    return out
+
+
+def best_of(repeats: int, setup: Callable[[], None], body: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        setup()
+        t0 = time.perf_counter()
+        body()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def run_all(fn: Callable[[str], object], strings: Iterable[str], errors: type[Exception]) -> int:
+    failed = 0
+    for s in strings:
+        try:
+            fn(s)
+        except errors:
+            failed += 1
+    return failed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7, help="best of N (default 7)")
+    ap.add_argument("--corpus", default=CORPUS, help=f"folder of hub JSON files (default {CORPUS})")
+    args = ap.parse_args(argv)
+
+    occurrences = corpus_strings(args.corpus)
+    if not occurrences:
+        print(f"bench_parse: no hub files in {args.corpus} (the shared corpus is absent); nothing to measure.")
+        return 1
+    distinct = list(dict.fromkeys(occurrences))
+
+    t0 = time.perf_counter()
+    from markerc import syntax
+    from markerc.diagnostics import MarkercError
+    from markerc.language import check_entry
+
+    import_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    syntax.lark_parser()
+    first_load = time.perf_counter() - t0
+    grammar_load = best_of(args.repeats, syntax.lark_parser.cache_clear, syntax.lark_parser)
+
+    def clear() -> None:
+        syntax.parse_entry.cache_clear()
+        syntax.parse_marker.cache_clear()
+        check_entry.cache_clear()
+
+    rejected = run_all(check_entry, distinct, MarkercError)
+    cold_check = best_of(args.repeats, clear, lambda: run_all(check_entry, distinct, MarkercError))
+    cold_parse = best_of(args.repeats, clear, lambda: run_all(syntax.parse_entry, distinct, MarkercError))
+    clear()
+    run_all(check_entry, distinct, MarkercError)  # fill the cache
+    warm = best_of(args.repeats, lambda: None, lambda: run_all(check_entry, occurrences, MarkercError))
+    info = check_entry.cache_info()
+
+    from packaging import __version__ as packaging_version
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    accepted = []
+    for s in distinct:
+        try:
+            Requirement(s)
+            accepted.append(s)
+        except InvalidRequirement:
+            pass
+    pk = best_of(args.repeats, lambda: None, lambda: run_all(Requirement, accepted, InvalidRequirement))
+    pk_all = best_of(args.repeats, lambda: None, lambda: run_all(Requirement, distinct, InvalidRequirement))
+    mk_sub = best_of(args.repeats, clear, lambda: run_all(check_entry, accepted, MarkercError))
+
+    print(f"corpus: {args.corpus}")
+    print(f"{len(occurrences)} occurrences, {len(distinct)} distinct strings; markerc rejects {rejected}; "
+          f"packaging {packaging_version} accepts {len(accepted)}, refuses {len(distinct) - len(accepted)}")  # fmt: skip
+    print(f"best of {args.repeats}, time.perf_counter; Python {sys.version.split()[0]}\n")
+    print(f"import markerc.syntax + language: {import_s * 1e3:.1f} ms (first, once)")
+    print(f"grammar load (lark_parser): first {first_load * 1e3:.1f} ms, "
+          f"best reload {grammar_load * 1e3:.1f} ms (one-off per process; not in the rates below)\n")  # fmt: skip
+    rows = [
+        ("markerc check_entry, cold (parse + check)", len(distinct), cold_check),
+        ("markerc parse_entry, cold (syntax only)", len(distinct), cold_parse),
+        ("markerc check_entry, warm (lru cache)", len(occurrences), warm),
+        ("markerc check_entry, cold, packaging's subset", len(accepted), mk_sub),
+        ("packaging Requirement, accepted subset", len(accepted), pk),
+        ("packaging Requirement, all distinct (refusals raise)", len(distinct), pk_all),
+    ]
+    print(f"{'measurement':<54} {'strings':>7} {'ms':>8} {'entries/s':>11}")
+    for name, n, secs in rows:
+        print(f"{name:<54} {n:>7} {secs * 1e3:>8.2f} {n / secs:>11,.0f}")
+    print(f"\ncheck_entry cache after the warm runs: {info.hits} hits, {info.misses} misses, "
+          f"currsize {info.currsize}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
