@@ -166,27 +166,28 @@ def _command_text(argv: Sequence[str]) -> str:
     return "markerc " + shlex.join(argv)
 
 
-def _warn_hub(paths: Sequence[str]) -> None:
-    from markerc.hub import load_hub
-
-    for path in paths:
-        for d in load_hub(path).diagnostics:
-            if d.severity == "warning":
-                _err(d.headline())
-
-
-def _compile(args: argparse.Namespace, target_spec: str | None) -> list[Any]:
-    from markerc.compile import compile_hubs
+def _compile(args: argparse.Namespace, target_specs: Sequence[str | None]) -> list[Any]:
+    """Compile the selected records for each target; hub warnings go to stderr (once)."""
+    from markerc.compile import compile_loaded, load_hubs
 
     engines = _engines(args)
-    target = _target(args, target_spec)
-    return compile_hubs(
-        args.hubs,
-        engines=engines,
-        engine_spec=_engine_spec(args),
-        model=_model(args),
-        options=_options(args, target),
-    )
+    hubs = load_hubs(args.hubs)
+    out = []
+    for spec in target_specs:
+        out.extend(
+            compile_loaded(
+                hubs,
+                engines=engines,
+                engine_spec=_engine_spec(args),
+                model=_model(args),
+                options=_options(args, _target(args, spec)),
+            )
+        )
+    for hub in hubs:
+        for d in hub.diagnostics:
+            if d.severity == "warning":
+                _err(d.headline())
+    return out
 
 
 # ------------------------------------------------------------------ commands
@@ -196,8 +197,7 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from markerc.diagnostics import MarkercError
     from markerc.emit import directory_outputs, json_text, requirements_text, write_outputs
 
-    compiled = _compile(args, args.target)
-    _warn_hub(args.hubs)
+    compiled = _compile(args, [args.target])
     sets = [c.compiled for c in compiled]
     if not sets:
         _err("markerc: warning: nothing to compile (no record matches that model and engine)")
@@ -236,7 +236,7 @@ def cmd_explain(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     if _model(args) is None or _engine_spec(args) in (["all"], []) or len(_engine_spec(args)) != 1:
         raise MarkercError("MK507", "explain needs one --model NAME and one --engine ENGINE")
-    compiled = _compile(args, args.target)
+    compiled = _compile(args, [args.target])
     if not compiled:
         raise MarkercError("MK204", f"model {args.model!r} has no record for engine {args.engine}")
     for c in compiled:
@@ -292,9 +292,7 @@ def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     from markerc import lock
 
-    sets = []
-    for spec in args.target or [None]:
-        sets.extend(c.compiled for c in _compile(args, spec))
+    sets = [c.compiled for c in _compile(args, args.target or [None])]
     shard = lock.parse_shard(args.shard) if args.shard else None
     the_plan = lock.plan(sets, fmt=args.format, resolver=args.resolver, shard=shard)
     if args.plan:
@@ -336,7 +334,7 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     if _model(args) is None or len(_engine_spec(args)) != 1 or _engine_spec(args) == ["all"]:
         raise MarkercError("MK507", "install needs one --model NAME and one --engine ENGINE")
-    compiled = _compile(args, args.target)
+    compiled = _compile(args, [args.target])
     if len(compiled) != 1:
         raise MarkercError(
             "MK204", f"expected one record for model {args.model!r} and engine {args.engine}, found {len(compiled)}"

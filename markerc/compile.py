@@ -8,9 +8,9 @@ This module only orchestrates the stages; each stage is a module of its own.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from markerc.diagnostics import Location, MarkercError
+from markerc.diagnostics import MarkercError
 from markerc.engines import Engine, EngineTable
 from markerc.expand import (
     Context,
@@ -189,6 +189,30 @@ def plan_jobs(
                 yield Job(hub, record, engine)
 
 
+def load_hubs(paths: Sequence[str]) -> list[HubFile]:
+    """Load hub files; the first structural error (wrong type, bad index strategy) is raised."""
+    hubs = [load_hub(p) for p in paths]
+    for hub in hubs:
+        for d in hub.diagnostics:
+            if d.severity == "error":
+                raise MarkercError(d.code, d.message, location=d.location)
+    return hubs
+
+
+def compile_loaded(
+    hubs: Sequence[HubFile],
+    *,
+    engines: EngineTable,
+    engine_spec: Sequence[str],
+    model: str | None,
+    options: Options,
+) -> list[Compiled]:
+    return [
+        compile_record(job.hub, job.record, job.engine, engines, options)
+        for job in plan_jobs(hubs, engines, engine_spec, model)
+    ]
+
+
 def compile_hubs(
     paths: Sequence[str],
     *,
@@ -197,16 +221,10 @@ def compile_hubs(
     model: str | None,
     options: Options,
 ) -> list[Compiled]:
-    hubs = [load_hub(p) for p in paths]
-    for hub in hubs:
-        errors = [d for d in hub.diagnostics if d.severity == "error"]
-        if errors:
-            first = errors[0]
-            raise MarkercError(first.code, first.message, location=first.location)
-    return [
-        compile_record(job.hub, job.record, job.engine, engines, options)
-        for job in plan_jobs(hubs, engines, engine_spec, model)
-    ]
+    """Load ``paths`` and compile every selected (record, engine) in input order."""
+    return compile_loaded(
+        load_hubs(paths), engines=engines, engine_spec=engine_spec, model=model, options=options
+    )
 
 
 def compile_hub_files(
@@ -223,24 +241,3 @@ def compile_hub_files(
         for c in compile_hubs(paths, engines=table, engine_spec=spec, model=None, options=Options(target=target)):
             out.append(c.compiled)
     return out
-
-
-def hub_warnings(paths: Sequence[str]) -> list:
-    """Warnings the hub loader found (unknown keys ...), for compile to print on stderr."""
-    out = []
-    for p in paths:
-        out.extend(d for d in load_hub(p).diagnostics if d.severity == "warning")
-    return out
-
-
-__all__ = [
-    "Compiled",
-    "Options",
-    "compile_record",
-    "compile_hubs",
-    "compile_hub_files",
-    "engines_named",
-    "plan_jobs",
-    "Location",
-    "replace",
-]
