@@ -19,6 +19,7 @@ Run (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import gc
 import glob
 import json
 import os
@@ -46,10 +47,31 @@ def corpus_strings(folder: str) -> list[str]:
     return out
 
 
+GRAMMAR_PROBE = (
+    "import sys, time; sys.path.insert(0, sys.argv[1]); from markerc import syntax; "
+    "t0 = time.perf_counter(); import lark; t1 = time.perf_counter(); syntax.lark_parser(); "
+    "t2 = time.perf_counter(); print(t1 - t0, t2 - t1)"
+)
+
+
+def grammar_load_fresh(repeats: int) -> tuple[float, float]:
+    """Best (import lark, build the parser from Lark's disk cache) in fresh interpreters: the
+    one-off cost every markerc process pays before its first parse."""
+    import subprocess
+
+    best_import = best_build = float("inf")
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", GRAMMAR_PROBE, ROOT], capture_output=True, text=True,
+                             check=True).stdout.split()  # fmt: skip
+        best_import, best_build = min(best_import, float(out[0])), min(best_build, float(out[1]))
+    return best_import, best_build
+
+
 def best_of(repeats: int, setup: Callable[[], None], body: Callable[[], object]) -> float:
     best = float("inf")
     for _ in range(repeats):
         setup()
+        gc.collect()
         t0 = time.perf_counter()
         body()
         best = min(best, time.perf_counter() - t0)
@@ -87,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     syntax.lark_parser()
     first_load = time.perf_counter() - t0
-    grammar_load = best_of(args.repeats, syntax.lark_parser.cache_clear, syntax.lark_parser)
+    lark_import, grammar_build = grammar_load_fresh(args.repeats)
 
     def clear() -> None:
         syntax.parse_entry.cache_clear()
@@ -121,8 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"packaging {packaging_version} accepts {len(accepted)}, refuses {len(distinct) - len(accepted)}")  # fmt: skip
     print(f"best of {args.repeats}, time.perf_counter; Python {sys.version.split()[0]}\n")
     print(f"import markerc.syntax + language: {import_s * 1e3:.1f} ms (first, once)")
-    print(f"grammar load (lark_parser): first {first_load * 1e3:.1f} ms, "
-          f"best reload {grammar_load * 1e3:.1f} ms (one-off per process; not in the rates below)\n")  # fmt: skip
+    print(f"grammar load, one-off per process (not in the rates below): {first_load * 1e3:.1f} ms here; "
+          f"best of {args.repeats} fresh processes: import lark {lark_import * 1e3:.1f} ms + "
+          f"Lark(...) from its disk cache {grammar_build * 1e3:.1f} ms\n")  # fmt: skip
     rows = [
         ("markerc check_entry, cold (parse + check)", len(distinct), cold_check),
         ("markerc parse_entry, cold (syntax only)", len(distinct), cold_parse),

@@ -91,8 +91,15 @@ def _source_for_companion(item: Item) -> Source:
 
 
 def compile_record(
-    hub: HubFile, record: ModelRecord, engine: Engine, engines: EngineTable, options: Options
+    hub: HubFile,
+    record: ModelRecord,
+    engine: Engine,
+    engines: EngineTable,
+    options: Options,
+    memo: dict | None = None,
 ) -> Compiled:
+    """Compile one record for one engine.  ``memo`` (one dict per engine and options) lets
+    records share the evaluation of identical entries."""
     target = finalize(options.target)
     bindings: dict[str, object] = {**target.bindings(), "engine": engine.name}
     ctx = Context(
@@ -102,10 +109,11 @@ def compile_record(
         system=target.system_map(),
         system_missing=options.system_missing,
         keep_local_version=options.keep_local_version,
+        memo={} if memo is None else memo,
     )
     block = record.block
     sources: list[Source] = []
-    fmt = options.model_format or record.model_format
+    fmt = record.model_format or options.model_format  # SPEC 2: the record's own format wins
     for i, text in enumerate(engine.format_packages(fmt)):
         sources.append(
             Source(text, "engine", (0, i), where=f"engine table {engine.name} ({engine.source})",
@@ -207,8 +215,9 @@ def compile_loaded(
     model: str | None,
     options: Options,
 ) -> list[Compiled]:
+    memos: dict[str, dict] = {}
     return [
-        compile_record(job.hub, job.record, job.engine, engines, options)
+        compile_record(job.hub, job.record, job.engine, engines, options, memos.setdefault(job.engine.name, {}))
         for job in plan_jobs(hubs, engines, engine_spec, model)
     ]
 

@@ -8,6 +8,7 @@ offending character inside the JSON file, through JSON escapes).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -151,14 +152,15 @@ class Diagnostic:
 
     def headline(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.code} {self.message}"
+        return f"{where}{self.code} {mask_credentials(self.message)}"
 
     def render(self) -> str:
-        """``path:line:col: CODE message`` plus the entry with a caret under the span."""
+        """``path:line:col: CODE message`` plus the entry with a caret under the span.
+        Credentials in URLs are masked (same length, so the caret stays aligned)."""
         lines = [self.headline()]
         if self.text is not None and self.span is not None:
-            lines.extend(caret_lines(self.text, self.span))
-        lines.extend(f"  note: {n}" for n in self.notes)
+            lines.extend(caret_lines(mask_credentials(self.text), self.span))
+        lines.extend(f"  note: {mask_credentials(n)}" for n in self.notes)
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, object]:
@@ -169,8 +171,16 @@ class Diagnostic:
             "column": loc.column if loc else None,
             "code": self.code,
             "severity": self.severity,
-            "message": self.message,
+            "message": mask_credentials(self.message),
         }
+
+
+_CREDENTIALS = re.compile(r"(?<=://)([^/@\s'\"]+)(?=@)")
+
+
+def mask_credentials(text: str) -> str:
+    """``https://user:token@host`` -> ``https://**********@host`` (length kept)."""
+    return _CREDENTIALS.sub(lambda m: "*" * len(m.group(1)), text)
 
 
 def caret_lines(text: str, span: Span) -> list[str]:

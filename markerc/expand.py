@@ -25,7 +25,20 @@ from markerc.markers import (
     residual,
     unbound_custom,
 )
-from markerc.nodes import FALSE, TRUE, And, BareUrl, Compare, Const, Marker, Not, Or, Placeholder, Requirement, SystemPin
+from markerc.nodes import (
+    FALSE,
+    TRUE,
+    And,
+    BareUrl,
+    Const,
+    Entry,
+    Marker,
+    Not,
+    Or,
+    Placeholder,
+    Requirement,
+    SystemPin,
+)
 
 if TYPE_CHECKING:
     from markerc.engines import Engine, EngineTable
@@ -48,6 +61,7 @@ class Source:
     via: str | None = None  # the placeholder or rule that produced it
     guard: Marker | None = field(default=None, repr=False)  # marker of the enclosing placeholder
     depth: int = 0
+    lineage: tuple[str, ...] = ()  # texts of the enclosing placeholders (the guard's identity)
 
     @functools.cached_property
     def location(self) -> Location | None:
@@ -73,6 +87,11 @@ class Item:
     url: str | None
     marker: Marker  # residual; never FALSE
     system: bool = False  # from a #system_...# pin
+    marker_key: str = ""  # canonical_text(marker): "same residual marker" means equal keys
+    marker_text: str | None = None  # render(marker); None when the marker is TRUE
+
+    def with_marker(self, marker: Marker) -> Item:
+        return replace(self, marker=marker, marker_key=canonical_text(marker), marker_text=_text(marker))
 
 
 @dataclass(frozen=True)
@@ -108,6 +127,11 @@ class Context:
     system: Mapping[str, str]  # canonical name -> installed version
     system_missing: str = "error"  # "error" | "unpinned"
     keep_local_version: bool = False
+    # Evaluations by (lineage, text): the same entry evaluates the same way for every record
+    # compiled for one engine and target, so a whole hub evaluates each distinct entry once.
+    memo: dict[tuple[tuple[str, ...], str], tuple[Marker, str, str | None, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def canon(self, name: str) -> str:
         return self.engines.canonical(name) or name.strip().lower()
@@ -253,45 +277,52 @@ def legacy_placeholder(head: object, engines: EngineTable) -> Placeholder | None
     return None
 
 
+def _evaluate(source: Source, entry: Entry, ctx: Context) -> tuple[Marker, str, str | None, str]:
+    """(residual, canonical key, rendered text, why-false) of one source, memoised."""
+    key = (source.lineage, source.text)
+    hit = ctx.memo.get(key)
+    if hit is None:
+        marker = _residual(source, entry.marker, ctx)
+        why = ""
+        if marker == FALSE:
+            guard_false = (
+                source.guard is not None
+                and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
+            )
+            why = why_false(
+                source.guard if guard_false else entry.marker,  # type: ignore[arg-type]
+                ctx.bindings,
+                ctx.canon,
+            )
+        hit = (marker, canonical_text(marker), None if marker == FALSE else _text(marker), why)
+        ctx.memo[key] = hit
+    return hit
+
+
 def expand(source: Source, ctx: Context) -> Iterator[Item | Verdict]:
     """Evaluate one source: yields the items it produces and verdicts for it (and for the
     entries a placeholder expands to)."""
     entry = _entry(source)
     head = legacy_placeholder(entry.head, ctx.engines) or entry.head
-    marker = _residual(source, entry.marker, ctx)
+    marker, key, text, why = _evaluate(source, entry, ctx)
     if marker == FALSE:
-        guard_false = source.guard is not None and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
-        term = why_false(
-            source.guard if guard_false else entry.marker,  # type: ignore[arg-type]
-            ctx.bindings,
-            ctx.canon,
-        )
-        yield Verdict(source, "dropped", f"marker is false for this target: {term}")
+        yield Verdict(source, "dropped", f"marker is false for this target: {why}")
         return
     if isinstance(head, Placeholder):
         yield from _expand_placeholder(source, head, entry.marker, ctx)
         return
     if isinstance(head, SystemPin):
-        yield _system_item(source, head, marker, ctx)
-        yield Verdict(source, "kept", marker=_text(marker))
-        return
-    if isinstance(head, BareUrl):
+        item = _system_item(source, head, marker, ctx)
+    elif isinstance(head, BareUrl):
         name = _wheel_or_sdist_name(head.url)
-        key = canonical_name(name) if name else f"url:{head.url}"
-        yield Item(source, key, name, (), (), head.url, marker)
-        yield Verdict(source, "kept", marker=_text(marker))
-        return
-    assert isinstance(head, Requirement)
-    yield Item(
-        source,
-        canonical_name(head.name),
-        head.name,
-        head.extras,
-        head.specifier,
-        head.url,
-        marker,
-    )
-    yield Verdict(source, "kept", marker=_text(marker))
+        item = Item(source, canonical_name(name) if name else f"url:{head.url}", name, (), (), head.url, marker)
+    else:
+        assert isinstance(head, Requirement)
+        item = Item(
+            source, canonical_name(head.name), head.name, head.extras, head.specifier, head.url, marker
+        )
+    yield replace(item, marker_key=key, marker_text=text)
+    yield Verdict(source, "kept", marker=text)
 
 
 def _text(marker: Marker) -> str | None:
@@ -336,6 +367,7 @@ def _expand_placeholder(
             via=head.spelling or head.render(),
             guard=guard,
             depth=source.depth + 1,
+            lineage=(*source.lineage, source.text),
         )
         yield from expand(child, ctx)
 
@@ -368,18 +400,18 @@ COMPANIONS = ("torchvision", "torchaudio", "torchcodec")
 def torch_companions(items: list[Item], ctx: Context, source_for: Callable[[Item], Source]) -> list[Item]:
     """SPEC 7: a system-pinned torchvision/torchaudio/torchcodec with no torch requirement under
     the same condition gets a ``#system_torch#`` pin (engine layer) for exactly that condition."""
-    torch_markers = {canonical_text(i.marker) for i in items if i.key == "torch"}
+    torch_markers = {i.marker_key for i in items if i.key == "torch"}
     if canonical_text(TRUE) in torch_markers:
         return []
     added: list[Item] = []
     for item in items:
         if not (item.system and item.key in COMPANIONS):
             continue
-        cond = canonical_text(item.marker)
+        cond = item.marker_key
         if cond in torch_markers:
             continue
         torch_markers.add(cond)
         source = source_for(item)
         pin = _system_item(source, SystemPin("torch"), item.marker, ctx)
-        added.append(replace(pin, source=source))
+        added.append(replace(pin, source=source, marker_key=item.marker_key, marker_text=item.marker_text))
     return added

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from markerc.diagnostics import MarkercError
 from markerc.expand import LAYERS, Item, Source, Verdict, locate
@@ -72,7 +72,7 @@ def _override(items: list[Item]) -> tuple[list[Item], list[Verdict]]:
             if narrowed == FALSE:
                 notes.append(Verdict(item.source, "overridden", f"by {by}"))
                 continue
-            if canonical_text(narrowed) != canonical_text(item.marker):
+            if canonical_text(narrowed) != item.marker_key:
                 notes.append(
                     Verdict(
                         item.source,
@@ -81,7 +81,7 @@ def _override(items: list[Item]) -> tuple[list[Item], list[Verdict]]:
                         marker=None if narrowed == TRUE else render(narrowed),
                     )
                 )
-            kept.append(replace(item, marker=narrowed))
+            kept.append(item.with_marker(narrowed))
         if layer_items:
             cover = disjoin(cover, *(i.marker for i in layer_items))
             coverers.extend(layer_items)
@@ -122,7 +122,7 @@ def _combine(items: list[Item]) -> list[Line]:
     """Combine items of one layer, name and residual marker into lines."""
     groups: dict[tuple[str, str, str], list[Item]] = {}
     for item in items:
-        groups.setdefault((item.key, item.source.layer, canonical_text(item.marker)), []).append(item)
+        groups.setdefault((item.key, item.source.layer, item.marker_key), []).append(item)
     out: list[tuple[tuple[int, ...], Line]] = []
     for group in groups.values():
         out.extend(_combine_group(group))
@@ -154,7 +154,7 @@ def _combine_group(group: list[Item]) -> list[tuple[tuple[int, ...], Line]]:
                     raise _conflict(item, other, "requirements no version satisfies")
         if item.specifier:
             spec_items.append(item)
-    marker = None if first.marker == TRUE else render(first.marker)
+    marker = first.marker_text
     extras_text = "[" + ",".join(sorted(extras.values(), key=str.lower)) + "]" if extras else ""
     lines: list[tuple[tuple[int, ...], Line]] = []
     if urls:

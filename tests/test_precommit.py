@@ -1,0 +1,147 @@
+"""The published pre-commit hooks, exercised by a real ``pre-commit`` in a throwaway repository.
+
+The hook repository is a temporary git clone of this working tree (tracked files plus untracked
+files that git does not ignore), committed so that pre-commit can pin its ``rev``.  pre-commit
+builds the hook's virtual environment with ``pip install .`` once per test session
+(``PRE_COMMIT_HOME`` is shared), which needs lark, packaging and uv from the package index.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import ROOT
+
+pre_commit = pytest.importorskip("pre_commit", reason="pre-commit is not installed")
+
+try:  # the manifest is YAML; pre-commit depends on PyYAML
+    import yaml
+except ImportError:  # pragma: no cover
+    yaml = None  # type: ignore[assignment]
+
+BAD = """[
+  {
+    "model_name": "demo",
+    "virtualenv": {
+      "packages": [
+        "#vllm_dependencies# ; #engine# == \\"vllm\\"",
+        "transformers>=4.51 ; #engine# == \\"vlm\\""
+      ]
+    }
+  }
+]
+"""
+GOOD = BAD.replace('\\"vlm\\"', '\\"vllm\\"')
+
+
+def _git(*args: str, cwd: Path) -> str:
+    env = dict(os.environ)
+    env.update(
+        GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid",
+    )
+    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _run(args: list[str], cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.update(
+        PRE_COMMIT_HOME=str(home),
+        GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid",
+        PRE_COMMIT_COLOR="never",
+    )
+    env.pop("PYTHONPATH", None)  # the hook must run from its own environment
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=540)
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A committed copy of this working tree: (path, sha)."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    dest = tmp_path_factory.mktemp("hook-repo")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split("\0")
+    for rel in filter(None, listed):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    if not (dest / "README.md").exists():  # pyproject names it; a bare checkout may lack it
+        (dest / "README.md").write_text("markerc\n", encoding="utf-8")
+    _git("init", "-q", cwd=dest)
+    _git("add", "-A", cwd=dest)
+    _git("commit", "-q", "-m", "hook snapshot", cwd=dest)
+    return dest, _git("rev-parse", "HEAD", cwd=dest).strip()
+
+
+def test_manifest_is_valid() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    if yaml is None:
+        pytest.skip("PyYAML absent")
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    check, lock = hooks["markerc-check"], hooks["markerc-lock"]
+    assert (check["entry"], check["language"], check["types"]) == ("markerc check", "python", ["json"])
+    assert (lock["entry"], lock["language"], lock["pass_filenames"]) == ("markerc lock", "python", False)
+    pattern = re.compile(check["files"])
+    for name in ("llm_family.json", "xinference/model/llm/llm_family.json",
+                 "xinference/model/audio/model_spec.json", "audio_model_spec.json"):
+        assert pattern.search(name), name
+    for name in ("package.json", "tsconfig.json", "llm_family.json.bak", "my_family.json"):
+        assert not pattern.search(name), name
+
+
+def test_hook_blocks_a_bad_commit_then_passes(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    repo_path, sha = hook_repo
+    work = tmp_path / "hub"
+    work.mkdir()
+    _git("init", "-q", cwd=work)
+    (work / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {repo_path}\n  rev: {sha}\n  hooks:\n  - id: markerc-check\n",
+        encoding="utf-8",
+    )
+    model = work / "llm_family.json"
+    model.write_text(BAD, encoding="utf-8")
+    (work / "package.json").write_text("{}", encoding="utf-8")  # not a hub file: not passed
+    install = _run([sys.executable, "-m", "pre_commit", "install"], work, pre_commit_home)
+    assert install.returncode == 0, install.stdout + install.stderr
+    _git("add", "-A", cwd=work)
+
+    bad = _run(["git", "commit", "-m", "bad model"], work, pre_commit_home)
+    out = bad.stdout + bad.stderr
+    if bad.returncode != 0 and "markerc check" not in out:
+        pytest.fail(f"pre-commit could not build the hook environment:\n{out[-3000:]}")
+    assert bad.returncode != 0, out
+    assert "Failed" in out and "- exit code: 1" in out
+    assert 'llm_family.json:7:45: MK103 unknown engine \'vlm\'; did you mean \'vllm\'?' in out
+    assert "package.json" not in out
+    assert _git("rev-list", "--all", cwd=work).strip() == ""  # nothing was committed
+
+    model.write_text(GOOD, encoding="utf-8")
+    _git("add", "-A", cwd=work)
+    good = _run(["git", "commit", "-m", "good model"], work, pre_commit_home)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert re.search(r"markerc check .*Passed", good.stdout + good.stderr)
