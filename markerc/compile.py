@@ -23,7 +23,7 @@ from markerc.expand import (
 )
 from markerc.hub import HubFile, ModelRecord, load_hub, select_records
 from markerc.indexes import UserSources, resolve_options
-from markerc.markers import STANDARD_VARIABLES, leaves
+from markerc.markers import leaves
 from markerc.merge import merge
 from markerc.nodes import Compare, Placeholder
 from markerc.result import CompiledSet
@@ -90,27 +90,32 @@ def _source_for_companion(item: Item) -> Source:
     )
 
 
+def make_context(engine: Engine, engines: EngineTable, options: Options) -> Context:
+    """The evaluation context of one engine and target; reuse it for every record so that
+    identical entries are evaluated once (its memo)."""
+    target = finalize(options.target)
+    return Context(
+        engine=engine,
+        engines=engines,
+        bindings={**target.bindings(), "engine": engine.name},
+        system=target.system_map(),
+        system_missing=options.system_missing,
+        keep_local_version=options.keep_local_version,
+    )
+
+
 def compile_record(
     hub: HubFile,
     record: ModelRecord,
     engine: Engine,
     engines: EngineTable,
     options: Options,
-    memo: dict | None = None,
+    ctx: Context | None = None,
 ) -> Compiled:
-    """Compile one record for one engine.  ``memo`` (one dict per engine and options) lets
-    records share the evaluation of identical entries."""
-    target = finalize(options.target)
-    bindings: dict[str, object] = {**target.bindings(), "engine": engine.name}
-    ctx = Context(
-        engine=engine,
-        engines=engines,
-        bindings=bindings,
-        system=target.system_map(),
-        system_missing=options.system_missing,
-        keep_local_version=options.keep_local_version,
-        memo={} if memo is None else memo,
-    )
+    """Compile one record for one engine (``ctx``: a :func:`make_context` for this engine and
+    these options, shared between records)."""
+    ctx = ctx or make_context(engine, engines, options)
+    bindings = ctx.bindings
     block = record.block
     sources: list[Source] = []
     fmt = record.model_format or options.model_format  # SPEC 2: the record's own format wins
@@ -151,17 +156,14 @@ def compile_record(
         bindings=bindings,
         user=options.sources,
     )
-    bound = tuple(
-        sorted((k, str(v)) for k, v in bindings.items() if k in STANDARD_VARIABLES and v is not None)
-    )
     compiled = CompiledSet(
         file=hub.path,
         model=record.name,
         engine=engine.name,
         lines=merged.lines,
         options=options_out,
-        target=target.name,
-        bound_markers=bound,
+        target=options.target.name,
+        bound_markers=ctx.bound_markers,
     )
     return Compiled(compiled, final_verdicts)
 
@@ -215,11 +217,14 @@ def compile_loaded(
     model: str | None,
     options: Options,
 ) -> list[Compiled]:
-    memos: dict[str, dict] = {}
-    return [
-        compile_record(job.hub, job.record, job.engine, engines, options, memos.setdefault(job.engine.name, {}))
-        for job in plan_jobs(hubs, engines, engine_spec, model)
-    ]
+    contexts: dict[str, Context] = {}
+    out = []
+    for job in plan_jobs(hubs, engines, engine_spec, model):
+        ctx = contexts.get(job.engine.name)
+        if ctx is None:
+            ctx = contexts[job.engine.name] = make_context(job.engine, engines, options)
+        out.append(compile_record(job.hub, job.record, job.engine, engines, options, ctx))
+    return out
 
 
 def compile_hubs(

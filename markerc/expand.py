@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from markerc.diagnostics import Location, MarkercError
 from markerc.language import check_entry
 from markerc.markers import (
+    STANDARD_VARIABLES,
     NoComplement,
     canonical_text,
     leaves,
@@ -135,6 +136,13 @@ class Context:
 
     def canon(self, name: str) -> str:
         return self.engines.canonical(name) or name.strip().lower()
+
+    @functools.cached_property
+    def bound_markers(self) -> tuple[tuple[str, str], ...]:
+        """The standard marker values bound (lock uses them for --python-platform)."""
+        return tuple(
+            sorted((k, str(v)) for k, v in self.bindings.items() if k in STANDARD_VARIABLES and v is not None)
+        )
 
 
 def canonical_name(name: str) -> str:
@@ -312,16 +320,15 @@ def expand(source: Source, ctx: Context) -> Iterator[Item | Verdict]:
         yield from _expand_placeholder(source, head, entry.marker, ctx)
         return
     if isinstance(head, SystemPin):
-        item = _system_item(source, head, marker, ctx)
+        yield _system_item(source, head, marker, ctx, key, text)
     elif isinstance(head, BareUrl):
         name = _wheel_or_sdist_name(head.url)
-        item = Item(source, canonical_name(name) if name else f"url:{head.url}", name, (), (), head.url, marker)
+        ident = canonical_name(name) if name else f"url:{head.url}"
+        yield Item(source, ident, name, (), (), head.url, marker, False, key, text)
     else:
         assert isinstance(head, Requirement)
-        item = Item(
-            source, canonical_name(head.name), head.name, head.extras, head.specifier, head.url, marker
-        )
-    yield replace(item, marker_key=key, marker_text=text)
+        yield Item(source, canonical_name(head.name), head.name, head.extras, head.specifier,
+                   head.url, marker, False, key, text)  # fmt: skip
     yield Verdict(source, "kept", marker=text)
 
 
@@ -372,9 +379,11 @@ def _expand_placeholder(
         yield from expand(child, ctx)
 
 
-def _system_item(source: Source, head: SystemPin, marker: Marker, ctx: Context) -> Item:
-    key = canonical_name(head.name)
-    version = ctx.system.get(key)
+def _system_item(
+    source: Source, head: SystemPin, marker: Marker, ctx: Context, key: str, text: str | None
+) -> Item:
+    name = canonical_name(head.name)
+    version = ctx.system.get(name)
     if version is None:
         if ctx.system_missing != "unpinned":
             raise locate(
@@ -386,10 +395,10 @@ def _system_item(source: Source, head: SystemPin, marker: Marker, ctx: Context) 
                 ),
                 source,
             )
-        return Item(source, key, head.name, head.extras, (), None, marker, system=True)
+        return Item(source, name, head.name, head.extras, (), None, marker, True, key, text)
     if not ctx.keep_local_version:
         version = version.split("+", 1)[0]
-    return Item(source, key, head.name, head.extras, (("==", version),), None, marker, system=True)
+    return Item(source, name, head.name, head.extras, (("==", version),), None, marker, True, key, text)
 
 
 # ------------------------------------------------------------------ the torch companion rule
@@ -412,6 +421,5 @@ def torch_companions(items: list[Item], ctx: Context, source_for: Callable[[Item
             continue
         torch_markers.add(cond)
         source = source_for(item)
-        pin = _system_item(source, SystemPin("torch"), item.marker, ctx)
-        added.append(replace(pin, source=source, marker_key=item.marker_key, marker_text=item.marker_text))
+        added.append(_system_item(source, SystemPin("torch"), item.marker, ctx, item.marker_key, item.marker_text))
     return added

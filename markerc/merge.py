@@ -26,7 +26,7 @@ class Merged:
 
 
 def origin(source: Source) -> Origin:
-    return Origin(layer=source.layer, text=source.text, location=source.location, via=source.via)
+    return Origin(layer=source.layer, text=source.text, via=source.via, source=source)
 
 
 def merge(items: Sequence[Item]) -> Merged:
@@ -45,6 +45,8 @@ def merge(items: Sequence[Item]) -> Merged:
 
 def _override(items: list[Item]) -> tuple[list[Item], list[Verdict]]:
     """Apply layer precedence to the items of one name."""
+    if len({i.source.layer for i in items}) == 1:
+        return items, []  # one layer: nothing to override
     kept: list[Item] = []
     notes: list[Verdict] = []
     cover: Marker = FALSE
@@ -131,6 +133,14 @@ def _combine(items: list[Item]) -> list[Line]:
 
 
 def _combine_group(group: list[Item]) -> list[tuple[tuple[int, ...], Line]]:
+    if len(group) == 1 and not (group[0].url is not None and group[0].specifier):
+        only = group[0]
+        extras = "[" + ",".join(sorted(dict.fromkeys(only.extras), key=str.lower)) + "]" if only.extras else ""
+        if only.url is not None:
+            req = f"{only.name}{extras} @ {only.url}" if only.name else only.url
+        else:
+            req = f"{only.name}{extras}{_spec_text(only.specifier)}"
+        return [(only.source.order, Line(req, only.marker_text, (origin(only.source),)))]
     first = min(group, key=lambda i: i.source.order)
     name = first.name
     extras: dict[str, str] = {}

@@ -7,6 +7,7 @@ These records are the interface between the compiler (expand/merge/emit) and its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from markerc.diagnostics import Location
 
@@ -86,8 +87,16 @@ class Origin:
 
     layer: str  # "engine" | "model" | "user"
     text: str  # the entry as written
-    location: Location | None = None  # file position of the entry, when it has one
+    fixed_location: Location | None = None  # file position of the entry, when it has one
     via: str | None = None  # e.g. "#vllm_dependencies#" for expanded entries
+    source: Any = field(default=None, compare=False, repr=False)  # has .location (computed lazily)
+
+    @property
+    def location(self) -> Location | None:
+        """The entry's file position (looked up only when someone asks: JSON output never does)."""
+        if self.fixed_location is None and self.source is not None:
+            return self.source.location
+        return self.fixed_location
 
     def describe(self) -> str:
         where = str(self.location) if self.location else self.layer
