@@ -40,8 +40,11 @@ REQUIREMENT_SETS: dict[str, tuple[str, ...]] = {
     "transformers": ("pkg-09", "pkg-13", "beta<2"),
 }
 HUB_GLOB = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "xinference", "*.json")
-#: Target profile names for plan_real_hub (None = untargeted).  Adjust to the shipped profiles.
-DEFAULT_TARGETS: tuple[str | None, ...] = (None, "linux-cuda", "macos-arm64")
+#: Target profiles for plan_real_hub: the three shipped fixture profiles.
+DEFAULT_TARGETS: tuple[str | None, ...] = tuple(
+    os.path.join(ROOT, "fixtures", "targets", f"{name}.toml")
+    for name in ("linux-cuda128", "linux-cuda130-aarch64", "macos-arm64")
+)
 
 
 def bench_wheels() -> list[WheelSpec]:
@@ -129,8 +132,10 @@ def _default_compiler() -> SetsFor | None:
     except ImportError:
         return None
 
+    from markerc.targets import load_target
+
     def sets_for(paths: Sequence[str], target: str | None) -> Sequence[CompiledSet]:
-        return compile_hub_files(paths, engines="all", targets=[target] if target else [])
+        return compile_hub_files(paths, engines="all", targets=[load_target(target)] if target else [])
 
     return sets_for
 
@@ -163,11 +168,11 @@ def plan_real_hub(
         except MarkercError as exc:
             print(f"plan_real_hub: target {target or 'universal'}: {exc.code} {exc.message.splitlines()[0]}")
             continue
-        rows.append((target or "universal", plan.cases, len(plan.jobs), plan.saved(), time.perf_counter() - t0))
+        rows.append((os.path.basename(target or "universal"), plan.cases, len(plan.jobs), plan.saved(), time.perf_counter() - t0))
     print(f"\n--plan over {len(paths)} hub files ({fmt})")
-    print(f"{'target':<16} {'cases':>6} {'resolutions':>12} {'saved':>6} {'seconds':>8}")
+    print(f"{'target':<28} {'cases':>6} {'resolutions':>12} {'saved':>6} {'seconds':>8}")
     for target, cases, jobs, saved, secs in rows:
-        print(f"{target:<16} {cases:>6} {jobs:>12} {saved:>6} {secs:>8.3f}")
+        print(f"{target:<28} {cases:>6} {jobs:>12} {saved:>6} {secs:>8.3f}")
     return rows
 
 
