@@ -21,7 +21,11 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from markerc.diagnostics import Diagnostic, Location, MarkercError, Span
+from markerc.diagnostics import Diagnostic, Location, MarkercError, Span, mask_credentials
+from markerc.expand import legacy_placeholder
+from markerc.markers import leaves
+from markerc.merge import unsatisfiable
+from markerc.targets import canonical_name
 from markerc.engines import EngineTable
 from markerc.hub import Block, HubFile, ModelRecord, SourceString, decode_utf8, parse_hub
 from markerc.nodes import (
@@ -50,9 +54,7 @@ __all__ = [
     "load_for_check",
 ]
 
-_LEGACY_DEPS = re.compile(r"(.+)_dependencies", re.IGNORECASE)
 _MEMBER = re.compile(r"[^,\s]+")
-_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
 _TORCH_COMPANIONS = ("torchvision", "torchaudio", "torchcodec")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 # Xinference's merge (research 5.1): fallback separators, in list order.
@@ -173,28 +175,19 @@ class _Item:
     entry: Entry
 
 
-def redact(text: str) -> str:
-    """Hide URL credentials (``https://user:pw@host`` -> ``https://***@host``)."""
-    return _CREDENTIALS.sub("***@", text)
-
-
-def _redact_same_length(text: str) -> str:
-    return _CREDENTIALS.sub(lambda m: "*" * (len(m.group()) - 1) + "@", text)
-
-
 def _diag(
     code: str, message: str, source: SourceString, span: Span | None, notes: tuple[str, ...] = ()
 ) -> Diagnostic:
     """A diagnostic about characters ``span`` of an entry (None: the whole string)."""
     if span is None:
         location = source.location()
-        return Diagnostic.make(code, redact(message), location=location, notes=notes)
+        return Diagnostic.make(code, mask_credentials(message), location=location, notes=notes)
     location = source.location(span.start, span.end)
     return Diagnostic.make(
         code,
-        redact(message),
+        mask_credentials(message),
         location=location,
-        text=_redact_same_length(source.value),
+        text=mask_credentials(source.value),
         span=span,
         notes=notes,
     )
@@ -206,17 +199,7 @@ def _where(source: SourceString, span: Span | None = None) -> str:
 
 
 def _quoted(item: _Item) -> str:
-    return repr(redact(item.source.value.strip()))
-
-
-def _leaves(marker: Marker) -> Iterator[Compare | Bare]:
-    if isinstance(marker, (Compare, Bare)):
-        yield marker
-    elif isinstance(marker, Not):
-        yield from _leaves(marker.operand)
-    elif isinstance(marker, (And, Or)):
-        for item in marker.items:
-            yield from _leaves(item)
+    return repr(mask_credentials(item.source.value.strip()))
 
 
 def _is_engine(leaf: object) -> bool:
@@ -256,30 +239,13 @@ def _condition_key(entry: Entry, ctx: _Context) -> str:
     return canonical_text(_canon_marker(entry.marker, ctx))
 
 
-def _canonical_name(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _placeholder_engine(entry: Entry, ctx: _Context) -> tuple[str, bool] | None:
     """(engine as written, legacy bare form) for a placeholder head, else None."""
     head = entry.head
     if isinstance(head, Placeholder):
         return head.engine, False
-    legacy = _legacy_engine(head, ctx)
-    return (legacy, True) if legacy is not None else None
-
-
-def _legacy_engine(head: object, ctx: _Context) -> str | None:
-    if (
-        isinstance(head, Requirement)
-        and not head.extras
-        and not head.specifier
-        and head.url is None
-    ):
-        m = _LEGACY_DEPS.fullmatch(head.name)
-        if m and m.group(1) in ctx.engines:
-            return m.group(1).lower()
-    return None
+    legacy = legacy_placeholder(head, ctx.engines)
+    return (legacy.engine, True) if legacy is not None else None
 
 
 def _engine_bound(marker: Marker | None, engine: str, ctx: _Context) -> Marker:
@@ -347,7 +313,7 @@ def _entry_findings(item: _Item, ctx: _Context) -> Iterator[Finding]:
     entry, source, text = item.entry, item.source, item.source.value
     unknown_engine = False
     if entry.marker is not None:
-        for leaf in _leaves(entry.marker):
+        for leaf in leaves(entry.marker):
             if _is_engine(leaf):
                 assert isinstance(leaf, Compare)
                 for name, span in _engine_members(leaf):
@@ -556,9 +522,9 @@ def _xinference_filter(item: _Item, ctx: _Context) -> Iterator[Finding]:
     marker_text = text.split(";", 1)[1] if ";" in text else ""
     lowered = marker_text.strip().lower()
     custom = "#engine#" in lowered or "#model_engine#" in lowered or "cuda_version" in lowered
-    leaves = list(_leaves(marker))
+    terms = list(leaves(marker))
     if not custom:
-        for leaf in leaves:
+        for leaf in terms:
             if _is_engine(leaf):
                 yield Finding(
                     _diag(
@@ -572,7 +538,7 @@ def _xinference_filter(item: _Item, ctx: _Context) -> Iterator[Finding]:
                 )
         return
     xi = mk = None
-    for leaf in leaves:
+    for leaf in terms:
         written = text[leaf.span.start : leaf.span.end]
         if _is_engine(leaf):
             assert isinstance(leaf, Compare)
@@ -632,7 +598,7 @@ def _xinference_filter(item: _Item, ctx: _Context) -> Iterator[Finding]:
     for conjunct in conjuncts:
         if not isinstance(conjunct, (Or, Not)):
             continue
-        inner = list(_leaves(conjunct))
+        inner = list(leaves(conjunct))
         if isinstance(conjunct, Or) and _engine_disjunction(conjunct, text):
             continue  # Xinference's substring test happens to read an or of engines right
         if not any(_xi_recognises(leaf, text) for leaf in inner):
@@ -675,7 +641,7 @@ def _head_key(entry: Entry) -> object:
     if isinstance(head, Requirement):
         spec = tuple(sorted(head.specifier))
         extras = tuple(sorted({e.lower() for e in head.extras}))
-        return ("req", _canonical_name(head.name), extras, spec, head.url)
+        return ("req", canonical_name(head.name), extras, spec, head.url)
     if isinstance(head, SystemPin):
         return ("sys", head.name.lower(), tuple(sorted(head.extras)))
     return head
@@ -702,7 +668,7 @@ def _duplicates_and_conflicts(items: list[_Item], ctx: _Context) -> Iterator[Fin
         seen[key] = item
         head = item.entry.head
         if isinstance(head, Requirement):
-            groups.setdefault((_canonical_name(head.name), cond), []).append(item)
+            groups.setdefault((canonical_name(head.name), cond), []).append(item)
     for (name, cond), group in groups.items():
         yield from _conflicts(name, cond, group)
 
@@ -734,8 +700,8 @@ def _conflicts(name: str, cond: str, group: list[_Item]) -> Iterator[Finding]:
             continue
         if not head.specifier:
             continue
-        if _unsatisfiable(tuple(s for _, spec in specs for s in spec) + head.specifier):
-            if _unsatisfiable(head.specifier):
+        if unsatisfiable(tuple(s for _, spec in specs for s in spec) + head.specifier):
+            if unsatisfiable(head.specifier):
                 message = f"no version of {name} satisfies {_spec(head.specifier)!r}"
             else:
                 cited = " and ".join(f"{_quoted(i)} at {_where(i.source)}" for i, _ in specs)
@@ -752,24 +718,13 @@ def _spec(specifier: Sequence[tuple[str, str]]) -> str:
     return ",".join(op + v for op, v in specifier)
 
 
-def _unsatisfiable(specifier: Sequence[tuple[str, str]]) -> bool:
-    if len(specifier) < 1:
-        return False
-    ops = {op for op, _ in specifier}
-    if len(specifier) == 1 and ops <= {">=", ">", "!=", "~=", "==", "==="}:
-        return False  # one comparison is satisfiable (cheap path: no packaging import)
-    from packaging.specifiers import SpecifierSet
-
-    return SpecifierSet(_spec(specifier)).is_unsatisfiable()
-
-
 def _availability(items: list[_Item], ctx: _Context) -> Iterator[Finding]:
     """MK304: Xinference lists a model's engines from ``#engine# == "x"`` markers only."""
     listed: set[str] = set()
     for item in items:
         if item.entry.marker is None:
             continue
-        for leaf in _leaves(item.entry.marker):
+        for leaf in leaves(item.entry.marker):
             if _is_engine(leaf) and leaf.op == "==":  # type: ignore[union-attr]
                 listed.add(ctx.canon(leaf.value))  # type: ignore[union-attr]
     for item in items:
@@ -804,7 +759,7 @@ def _torch_companion(items: list[_Item]) -> Iterator[Finding]:
                 has_torch = True
             elif name in _TORCH_COMPANIONS:
                 companions.append(item)
-        elif isinstance(head, Requirement) and _canonical_name(head.name) == "torch":
+        elif isinstance(head, Requirement) and canonical_name(head.name) == "torch":
             has_torch = True
     if has_torch:
         return
@@ -844,7 +799,7 @@ def _url_findings(key: str, source: SourceString) -> Iterator[Finding]:
         host = parts.hostname
     except ValueError:
         return
-    shown = redact(value)
+    shown = mask_credentials(value)
     if parts.scheme.lower() == "http" and (host or "") not in _LOOPBACK:
         yield Finding(
             Diagnostic.make(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from markerc.diagnostics import Location, MarkercError
 from markerc.language import check_entry
+from markerc.targets import canonical_name
 from markerc.markers import (
     STANDARD_VARIABLES,
     NoComplement,
@@ -143,10 +144,6 @@ class Context:
         return tuple(
             sorted((k, str(v)) for k, v in self.bindings.items() if k in STANDARD_VARIABLES and v is not None)
         )
-
-
-def canonical_name(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 # ------------------------------------------------------------------ errors with positions

@@ -426,7 +426,13 @@ def complement(c: Compare) -> Marker:
             return _cmp(c, "!=" if op == "==" else "==")
         raise NoComplement(c, "a reversed version comparison has no exact PEP 508 complement")
     if _specifier(op + value) is None:  # packaging falls back to string comparison
-        return _string_complement(c)
+        comp = _string_complement(c)
+        if isinstance(comp, Compare) and _specifier(comp.op + value) is not None:
+            # the opposite operator would be read as a PEP 440 comparison: a different meaning
+            if name in ALWAYS_VERSION_FIELDS and _version(value) is None:
+                return TRUE  # string-equal to a non-version: never true for a version
+            raise NoComplement(c, f"the opposite of '{op} \"{value}\"' would be read as a version comparison")
+        return comp
     if name not in ALWAYS_VERSION_FIELDS:
         raise NoComplement(
             c,
@@ -511,7 +517,7 @@ def _normal_leaf(c: Compare) -> Marker:
     ):
         if c.op in ("<", ">"):
             return FALSE
-        if c.op in ("<=", ">="):
+        if c.op in ("<=", ">=") and (c.var.name in STRING_FIELDS or _specifier("==" + c.value) is None):
             return _cmp(c, "==")
     return c
 

@@ -99,10 +99,10 @@ def _spec_text(specifier: tuple[tuple[str, str], ...]) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool:
+def unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool:
     """True when no PEP 440 version (pre-releases included) satisfies every clause."""
-    if len(specifier) < 2:
-        return False
+    if not specifier or (len(specifier) == 1 and specifier[0][0] in (">=", ">", "!=", "~=", "==", "===")):
+        return False  # one such clause always admits a version (no packaging import needed)
     from packaging.specifiers import SpecifierSet
 
     return SpecifierSet(",".join(op + v for op, v in specifier)).is_unsatisfiable()
@@ -157,11 +157,13 @@ def _combine_group(group: list[Item]) -> list[tuple[tuple[int, ...], Line]]:
         for spec in item.specifier:
             if spec not in specifier:
                 specifier.append(spec)
-                if _unsatisfiable(tuple(specifier)):
-                    other = next(
-                        (i for i in spec_items if i.specifier), spec_items[0] if spec_items else item
-                    )
-                    raise _conflict(item, other, "requirements no version satisfies")
+                if unsatisfiable(tuple(specifier)):
+                    if unsatisfiable(item.specifier) or not spec_items:
+                        raise locate(
+                            MarkercError("MK502", f"no version of {item.name} satisfies {item.source.text!r}"),
+                            item.source,
+                        )
+                    raise _conflict(item, spec_items[0], "requirements no version satisfies")
         if item.specifier:
             spec_items.append(item)
     marker = first.marker_text

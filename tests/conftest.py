@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "xinference"
 FIXTURES = ROOT / "fixtures"
+#: MARKERC_DEEP=N multiplies the number of examples of the property tests (a deeper local run).
+DEEP = max(1, int(os.environ.get("MARKERC_DEEP", "1") or 1))
 
 
 def corpus_files() -> list[Path]:

@@ -21,7 +21,7 @@ from markerc.hub import load_hub, parse_hub
 from markerc.targets import Target, load_target
 
 from .cli_helpers import ROOT, run_markerc
-from .conftest import corpus_files
+from .conftest import DEEP, corpus_files
 
 FIX = ROOT / "fixtures"
 MODELS = str(FIX / "models.json")
@@ -359,7 +359,7 @@ def _requires(lines) -> dict[str, tuple]:
     return {k: (frozenset(a), frozenset(b), frozenset(c)) for k, (a, b, c) in out.items()}
 
 
-PROPERTY = settings(max_examples=150, deadline=None,
+PROPERTY = settings(max_examples=150 * DEEP, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 

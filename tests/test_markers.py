@@ -24,10 +24,11 @@ from markerc.markers import (
 )
 from markerc.nodes import FALSE, TRUE, Const
 
+from .conftest import DEEP
 from .strategies import custom_bindings, environments, mixed_markers, standard_markers
 
 SETTINGS = settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
+    max_examples=400 * DEEP, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
 )
 
 
