@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from markerc.diagnostics import Diagnostic, Location, MarkercError, Span, mask_credentials
-from markerc.expand import legacy_placeholder
+from markerc.language import legacy_placeholder
 from markerc.markers import leaves
-from markerc.merge import unsatisfiable
+from markerc.versions import unsatisfiable
 from markerc.targets import canonical_name
 from markerc.engines import EngineTable
 from markerc.hub import Block, HubFile, ModelRecord, SourceString, decode_utf8, parse_hub

@@ -18,11 +18,11 @@ from markerc.expand import (
     Source,
     Verdict,
     expand,
-    legacy_placeholder,
     torch_companions,
 )
 from markerc.hub import HubFile, ModelRecord, load_hub, select_records
 from markerc.indexes import UserSources, resolve_options
+from markerc.language import legacy_placeholder
 from markerc.markers import leaves
 from markerc.merge import merge
 from markerc.nodes import Compare, Placeholder

@@ -10,6 +10,7 @@ Entries are kept as strings here; another module parses the language.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -177,10 +178,10 @@ def load_engines(files: Sequence[str] = (), *, pyproject: str | None = None) -> 
 
 @cache
 def _builtin() -> EngineTable:
-    from importlib.resources import files
-
-    resource = files("markerc.data").joinpath("engines.toml")
-    data = parse_toml(resource.read_bytes(), BUILTIN_SOURCE)
+    # a plain path (markerc/data is a real package folder): importlib.resources costs start-up time
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "engines.toml")
+    with open(path, "rb") as fh:
+        data = parse_toml(fh.read(), BUILTIN_SOURCE)
     return _table(_apply_file([], data, BUILTIN_SOURCE), BUILTIN_SOURCE)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from markerc.diagnostics import Location, MarkercError
-from markerc.language import check_entry
+from markerc.language import check_entry, legacy_placeholder
 from markerc.targets import canonical_name
 from markerc.markers import (
     STANDARD_VARIABLES,
@@ -264,21 +264,6 @@ def _wheel_or_sdist_name(url: str) -> str | None:
             return parse_sdist_filename(filename)[0]
     except (InvalidWheelFilename, InvalidSdistFilename):
         return None
-    return None
-
-
-def legacy_placeholder(head: object, engines: EngineTable) -> Placeholder | None:
-    """``vllm_dependencies`` written without hashes, for a known engine."""
-    if (
-        isinstance(head, Requirement)
-        and not head.extras
-        and not head.specifier
-        and head.url is None
-        and head.name.lower().endswith("_dependencies")
-    ):
-        engine = head.name[: -len("_dependencies")]
-        if engines.canonical(engine) is not None:
-            return Placeholder(engine=engine.lower(), spelling=head.name, legacy=True)
     return None
 
 

@@ -6,9 +6,14 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
+from typing import TYPE_CHECKING
+
 from markerc.markers import resolve
-from markerc.nodes import Entry, Marker
+from markerc.nodes import Entry, Marker, Placeholder, Requirement
 from markerc.syntax import parse_entry, parse_marker
+
+if TYPE_CHECKING:
+    from markerc.engines import EngineTable
 
 
 @functools.lru_cache(maxsize=8192)
@@ -32,3 +37,18 @@ def render_entry(entry: Entry) -> str:
     if entry.marker is None:
         return head
     return f"{head} ; {render_markerc(entry.marker)}"
+
+
+def legacy_placeholder(head: object, engines: EngineTable) -> Placeholder | None:
+    """``vllm_dependencies`` written without hashes, for a known engine."""
+    if (
+        isinstance(head, Requirement)
+        and not head.extras
+        and not head.specifier
+        and head.url is None
+        and head.name.lower().endswith("_dependencies")
+    ):
+        engine = head.name[: -len("_dependencies")]
+        if engines.canonical(engine) is not None:
+            return Placeholder(engine=engine.lower(), spelling=head.name, legacy=True)
+    return None

@@ -21,13 +21,13 @@ a missing key means *unbound*.  An unset custom value makes every comparison fal
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from markerc.diagnostics import MarkercError, Span
+from markerc.versions import valid_specifier
 from markerc.nodes import (
     FALSE,
     TRUE,
@@ -100,6 +100,8 @@ def is_standard(var: Var) -> bool:
 
 
 def _suggest(name: str) -> str:
+    import difflib
+
     pool = sorted(STANDARD_VARIABLES | CUSTOM_VARIABLES) + ["#engine#"]
     match = difflib.get_close_matches(name, pool, n=1, cutoff=0.75)
     if name in ("engine", "model_engine"):
@@ -186,7 +188,7 @@ def _type_problem(c: Compare) -> str | None:
             return f"'{op}' is not defined on the string field {shown} (packaging refuses it)"
         return None
     if kind == "version":
-        if op in ("~=", "===") and _specifier(op + value) is None:
+        if op in ("~=", "===") and not valid_specifier(op, value):
             return f"'{op} \"{value}\"' is not a valid PEP 440 comparison (packaging refuses it)"
         return None
     if kind == "engine":
@@ -205,7 +207,7 @@ def _type_problem(c: Compare) -> str | None:
         if c.reversed:
             if _version(value) is None:
                 return f"{shown} is a version: \"{value}\" is not a PEP 440 version"
-        elif _specifier(op + value) is None:
+        elif not valid_specifier(op, value):
             return f"{shown} is a version: '{op} \"{value}\"' is not a PEP 440 comparison"
         return None
     if kind == "arch":

@@ -17,6 +17,7 @@ from markerc.expand import LAYERS, Item, Source, Verdict, locate
 from markerc.markers import NoComplement, canonical_text, conjoin, disjoin, negate, render
 from markerc.nodes import FALSE, TRUE, Marker
 from markerc.result import Line, Origin
+from markerc.versions import unsatisfiable
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,6 @@ def _spec_text(specifier: tuple[tuple[str, str], ...]) -> str:
     from packaging.specifiers import SpecifierSet
 
     return str(SpecifierSet(",".join(op + v for op, v in specifier))) if specifier else ""
-
-
-@functools.lru_cache(maxsize=4096)
-def unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool:
-    """True when no PEP 440 version (pre-releases included) satisfies every clause."""
-    if not specifier or (len(specifier) == 1 and specifier[0][0] in (">=", ">", "!=", "~=", "==", "===")):
-        return False  # one such clause always admits a version (no packaging import needed)
-    from packaging.specifiers import SpecifierSet
-
-    return SpecifierSet(",".join(op + v for op, v in specifier)).is_unsatisfiable()
 
 
 def _conflict(a: Item, b: Item, what: str) -> MarkercError:

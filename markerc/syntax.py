@@ -9,11 +9,12 @@ dataclasses, and turns Lark's exceptions into :class:`MarkercError` with a span.
 from __future__ import annotations
 
 import functools
+import os
 import re
-from pathlib import Path
 from typing import Any
 
 from markerc.diagnostics import MarkercError, Span
+from markerc.versions import valid_specifier
 from markerc.nodes import (
     And,
     Bare,
@@ -75,33 +76,66 @@ _TERMINAL_NAMES = {
 
 
 def grammar_text() -> str:
-    """The grammar file's text (from the installed package, else from the source tree)."""
-    try:
-        from importlib.resources import files
-
-        return (files("markerc.grammar") / "markerc.lark").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):  # running from a bare source checkout
-        return (Path(__file__).resolve().parent.parent / "grammar" / "markerc.lark").read_text(
-            encoding="utf-8"
-        )
+    """The grammar file's text: ``markerc/grammar/`` in an installed wheel, ``grammar/`` beside
+    the package in a source checkout (plain paths: importlib.resources costs start-up time)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (os.path.join(here, "grammar"), os.path.join(os.path.dirname(here), "grammar")):
+        path = os.path.join(folder, "markerc.lark")
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+    raise FileNotFoundError("markerc.lark: the grammar is missing from this installation")
 
 
 @functools.lru_cache(maxsize=None)
 def lark_parser(cache: bool = True) -> Any:
-    """The LALR parser, built once per process; Lark caches its tables on disk.
+    """The LALR parser, built once per process.
 
-    ``cache=False`` gives a parser that keeps its grammar object (what
-    ``hypothesis.extra.lark.from_lark`` needs to generate entries)."""
+    At run time it comes from ``markerc/_lark_parser.py``, Lark's stand-alone parser generated
+    from ``grammar/markerc.lark`` (``python -m markerc.syntax --regenerate``; a test keeps it in
+    step with the grammar): importing it costs far less than importing Lark, which matters for
+    ``markerc check`` in pre-commit.  ``cache=False`` builds a full ``lark.Lark`` from the grammar
+    file instead (what ``hypothesis.extra.lark.from_lark`` needs to generate entries).
+    """
+    if cache:
+        from markerc import _lark_parser
+
+        return _lark_parser.Lark_StandAlone()
     from lark import Lark
 
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        start=["start", "marker_only"],
-        cache=cache,
-    )
+    return Lark(grammar_text(), **PARSER_OPTIONS)
+
+
+#: The options the stand-alone parser is generated with (keep in step with ``standalone_source``).
+PARSER_OPTIONS: dict[str, Any] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "propagate_positions": True,
+    "start": ["start", "marker_only"],
+}
+
+
+def grammar_digest() -> str:
+    """SHA-256 of the grammar file: the generated parser records the grammar it was built from."""
+    import hashlib
+
+    return hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()
+
+
+def standalone_source() -> str:
+    """The text of ``markerc/_lark_parser.py``: Lark's stand-alone parser for the grammar, plus
+    ``GRAMMAR_SHA256`` (a test fails when the grammar changes without regenerating)."""
+    import io
+
+    from lark import Lark
+    from lark.tools.standalone import gen_standalone
+
+    out = io.StringIO()
+    out.write("# Generated from grammar/markerc.lark by `python -m markerc.syntax --regenerate`.\n")
+    out.write("# Do not edit: change the grammar and regenerate.\n")
+    gen_standalone(Lark(grammar_text(), **PARSER_OPTIONS), out=out)
+    out.write(f'\nGRAMMAR_SHA256 = "{grammar_digest()}"\n')
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- public entry points
@@ -187,7 +221,7 @@ def _precheck(text: str, *, entry: bool) -> None:
 
 
 def _parse(text: str, start: str) -> Any:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+    from markerc._lark_parser import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
     try:
         return lark_parser().parse(text, start=start)
@@ -329,16 +363,12 @@ class _Builder:
     def version_one(self, tree: Any) -> tuple[str, str]:
         op_tok, ver_tok = tree.children
         op, ver = str(op_tok), str(ver_tok)
-        from packaging.specifiers import InvalidSpecifier, Specifier
-
-        try:
-            Specifier(op + ver)
-        except InvalidSpecifier:
+        if not valid_specifier(op, ver):
             raise self.error(
                 "MK006",
                 f"invalid version specifier {op + ver!r} (PEP 440)",
                 Span(op_tok.start_pos, ver_tok.end_pos),
-            ) from None
+            )
         return op, ver
 
     def hash_head(self, tree: Any) -> Any:
@@ -420,3 +450,13 @@ class _Builder:
             name = raw[1:-1].strip().lower()
             return Var(_TEMPLATE_ALIASES.get(name, name), template=True)
         return Var(_LEGACY_VARIABLES.get(raw, raw), template=False)
+
+
+if __name__ == "__main__":  # python -m markerc.syntax --regenerate
+    import sys
+
+    if sys.argv[1:] != ["--regenerate"]:
+        sys.exit("usage: python -m markerc.syntax --regenerate")
+    target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lark_parser.py")
+    with open(target, "w", encoding="utf-8") as fh:
+        fh.write(standalone_source())

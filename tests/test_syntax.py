@@ -198,3 +198,30 @@ def test_parse_cache_hits():
     parse_entry("numpy>=1")
     info = parse_entry.cache_info()
     assert info.hits == 1 and info.misses == 1
+
+
+def test_generated_parser_matches_the_grammar():
+    """markerc/_lark_parser.py is generated from grammar/markerc.lark: the grammar it was built
+    from is recorded, and it parses exactly as a Lark parser built from the grammar file."""
+    from markerc import _lark_parser
+    from markerc.syntax import grammar_digest
+
+    assert _lark_parser.GRAMMAR_SHA256 == grammar_digest(), "run: python -m markerc.syntax --regenerate"
+    standalone, full = lark_parser(), lark_parser(cache=False)
+    samples = [
+        'vllm[audio]>=0.11,<1 ; #engine# == "vllm" and (has_cuda or not has_npu)',
+        "en_core_web_sm@https://h/x.whl ; sys_platform != 'linux' or \"arm\" in platform_machine",
+        "#system_torch#[cuda] ; cuda_version >= '12.4'",
+        "git+https://github.com/x/y@v1 ; python_version not in '3.8 3.9'",
+    ]
+    try:
+        samples += corpus_strings()
+    except pytest.skip.Exception:
+        pass
+    def plain(node):
+        if hasattr(node, "children"):
+            return (str(node.data), tuple(plain(c) for c in node.children))
+        return (node.type, str(node), node.start_pos, node.end_pos)
+
+    for text in samples:
+        assert plain(standalone.parse(text, start="start")) == plain(full.parse(text, start="start")), text

@@ -1,0 +1,58 @@
+"""PEP 440 helpers shared by the parser, the type checker, check and merge.
+
+``valid_specifier`` answers "would packaging accept ``Specifier(op + version)``?" using only
+``packaging.version`` (``packaging.specifiers`` pulls in ``packaging.tags`` and ``utils``, which
+``markerc check`` would pay on every commit); a property test holds it equal to packaging's
+answer.  ``unsatisfiable`` imports ``packaging.specifiers`` only when it has to decide.
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str):  # type: ignore[no-untyped-def]
+    from packaging.version import InvalidVersion, Version
+
+    if not text or text != text.strip():
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def valid_specifier(op: str, version: str) -> bool:
+    """True when ``Specifier(op + version)`` is a valid PEP 440 specifier."""
+    if op == "===":
+        return bool(version) and not any(c.isspace() or c in ";)" for c in version)
+    if op in ("==", "!="):
+        if version.endswith(".*"):
+            prefix = _parse(version[:-2])
+            return prefix is not None and (prefix.pre, prefix.post, prefix.dev, prefix.local) == (
+                None,
+                None,
+                None,
+                None,
+            )
+        return _parse(version) is not None
+    if "*" in version:
+        return False
+    parsed = _parse(version)
+    if parsed is None or parsed.local is not None:
+        return False
+    if op == "~=":
+        return len(parsed.release) >= 2
+    return op in ("<", "<=", ">", ">=")
+
+
+@functools.lru_cache(maxsize=4096)
+def unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool:
+    """True when no PEP 440 version (pre-releases included) satisfies every clause."""
+    if not specifier or (len(specifier) == 1 and specifier[0][0] in (">=", ">", "!=", "~=", "==", "===")):
+        return False  # one such clause always admits a version (no packaging import needed)
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(",".join(op + v for op, v in specifier)).is_unsatisfiable()
