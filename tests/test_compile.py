@@ -461,3 +461,31 @@ def test_uv_accepts_emitted_requirements(tmp_path):
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "alpha==1.0" in proc.stdout and "beta==1.5" in proc.stdout and "gamma==2.0" in proc.stdout
+
+
+def test_warnings_go_to_stderr_and_keep_exit_zero(tmp_path):
+    path = _hub(tmp_path, '{"packages": ["a"], "pakages": ["b"]}')
+    r = run_markerc("compile", path, "--engine", "vllm")
+    assert r.returncode == 0 and requirement_lines(r.stdout) == ["a"]
+    assert f"{path}:1:21: MK306" in r.stderr
+
+
+def test_model_format_extras_and_system_python(tmp_path):
+    import sys
+
+    import pytest as _pytest
+
+    path = _hub(tmp_path, json.dumps([
+        {"model_name": "m", "virtualenv": {"packages": ["#transformers_dependencies# ; #engine# == 'transformers'", "#system_pytest#"]}},
+        {"model_name": "q", "model_format": "awq", "virtualenv": {"packages": ["x"]}},
+    ]))
+    r = run_markerc("compile", path, "--engine", "transformers", "--model", "m", "--model-format", "gptq",
+                    "--system-python", sys.executable, "--set", "sys_platform=linux")
+    assert r.returncode == 0, r.stderr
+    lines = requirement_lines(r.stdout)
+    # format extras come first (engine layer), then the model's entries; the pin comes from that interpreter
+    assert lines[:3] == ["gptqmodel", "optimum", "datasets>=3.4.0"]
+    assert f"pytest=={_pytest.__version__}" in lines
+    # the record's own model_format wins over --model-format
+    r = run_markerc("compile", path, "--engine", "transformers", "--model", "q", "--model-format", "gptq", "--set", "sys_platform=linux")
+    assert requirement_lines(r.stdout)[:2] == ["autoawq!=0.2.6", "datasets>=3.4.0"]
