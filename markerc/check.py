@@ -27,7 +27,7 @@ from markerc.markers import leaves
 from markerc.versions import unsatisfiable
 from markerc.targets import canonical_name
 from markerc.engines import EngineTable
-from markerc.hub import Block, HubFile, ModelRecord, SourceString, decode_utf8, parse_hub
+from markerc.hub import Block, HubFile, ModelRecord, SourceString, load_hub
 from markerc.nodes import (
     FALSE,
     TRUE,
@@ -51,7 +51,6 @@ __all__ = [
     "check_hub",
     "check_paths",
     "findings",
-    "load_for_check",
 ]
 
 _MEMBER = re.compile(r"[^,\s]+")
@@ -104,7 +103,7 @@ def check_paths(paths: Sequence[str], *, engines: EngineTable, strict: bool = Fa
     unreadable = False
     for path in paths:
         try:
-            hub = load_for_check(path)
+            hub = load_hub(path)
         except MarkercError as exc:
             if exc.code == "MK205":
                 unreadable = True
@@ -121,17 +120,6 @@ def check_paths(paths: Sequence[str], *, engines: EngineTable, strict: bool = Fa
     else:
         code = 0
     return CheckResult(tuple(out), len(paths), code)
-
-
-def load_for_check(path: str) -> HubFile:
-    """Read a hub file: MK205 (unreadable, with the reason) or MK201 (not UTF-8 JSON)."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise MarkercError("MK205", f"cannot read file: {reason}", location=None) from None
-    return parse_hub(decode_utf8(data, path), path)
 
 
 def check_hub(hub: HubFile, engines: EngineTable) -> list[Diagnostic]:

@@ -195,7 +195,8 @@ def _compile(args: argparse.Namespace, target_specs: Sequence[str | None]) -> li
 
 def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from markerc.diagnostics import MarkercError
-    from markerc.emit import directory_outputs, json_text, requirements_text, write_outputs
+    from markerc.emit import directory_outputs, json_text, requirements_text
+    from markerc.files import write_all
 
     compiled = _compile(args, [args.target])
     sets = [c.compiled for c in compiled]
@@ -212,7 +213,7 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
             files = directory_outputs(sets, command)
         except ValueError as clash:
             raise MarkercError("MK507", f"two hub files give {clash}: compile them separately") from None
-        write_outputs(files, out)
+        write_all(files, out)
         return 0
     else:
         if out and len(sets) > 1:
@@ -224,7 +225,7 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
         text = "".join(requirements_text(cs, command) for cs in sets)
         files = {out: text} if out else None
     if files:
-        write_outputs(files, "")
+        write_all(files)
     else:
         sys.stdout.write(text)
     return 0
@@ -362,14 +363,14 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_env(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from markerc.emit import write_outputs
     from markerc.envinfo import describe_environment
+    from markerc.files import atomic_write
     from markerc.targets import profile_toml
 
     target = describe_environment(args.python, name=args.name)
     text = profile_toml(target)
     if args.output:
-        write_outputs({args.output: text}, "")
+        atomic_write(args.output, text)
     else:
         sys.stdout.write(text)
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from markerc import __version__
 from markerc.expand import Verdict
@@ -73,31 +73,6 @@ def directory_outputs(sets: Sequence[CompiledSet], command: str) -> dict[str, st
             raise ValueError(name)
         out[name] = requirements_text(cs, command)
     return out
-
-
-def write_outputs(files: Mapping[str, str], base: str) -> None:
-    """Write every file or none: each goes to a temp file first, then all are renamed."""
-    import tempfile
-
-    staged: list[tuple[str, str]] = []
-    try:
-        for rel, text in files.items():
-            path = os.path.join(base, rel) if base else rel
-            folder = os.path.dirname(os.path.abspath(path))
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".markerc-", suffix=".tmp", dir=folder)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            staged.append((tmp, path))
-    except BaseException:
-        for tmp, _ in staged:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
 
 
 # ------------------------------------------------------------------ explain

@@ -12,12 +12,12 @@ order, escapes, line endings, a byte-order mark) stays byte-identical.  Writes a
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markerc.diagnostics import MarkercError
 from markerc.engines import EngineTable
+from markerc.files import atomic_write
 
 __all__ = ["FixResult", "fix_paths", "fix_text"]
 
@@ -53,7 +53,7 @@ def fix_paths(paths: Sequence[str], *, engines: EngineTable) -> FixResult:
         new_text, lines = fix_text(text, path, engines)
         if not lines:
             continue
-        _write_atomic(path, (_BOM if bom else b"") + new_text.encode("utf-8"))
+        atomic_write(path, (_BOM if bom else b"") + new_text.encode("utf-8"), keep_mode=True)
         changes.extend(lines)
         changed += 1
     return FixResult(tuple(changes), changed)
@@ -98,26 +98,3 @@ def fix_text(text: str, path: str, engines: EngineTable) -> tuple[str, list[str]
 def _encode(value: str, old_raw: str) -> str:
     """JSON string content for ``value``: ASCII escapes if the original used ``\\u``."""
     return json.dumps(value, ensure_ascii="\\u" in old_raw)[1:-1]
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".markerc-fix-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except OSError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

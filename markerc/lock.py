@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 
 from markerc.diagnostics import Location, MarkercError
 from markerc.result import CompiledSet, IndexOptions, Line
+from markerc.files import atomic_write
 from markerc.uvtool import (
     ProcResult,
     Runner,
     absolute_location,
-    atomic_write,
     child_env,
     python_platform,
     python_version,

@@ -177,30 +177,6 @@ def venv_python(venv: str, *, windows: bool | None = None) -> str:
     return os.path.join(venv, "bin", "python")
 
 
-def atomic_write(path: str, data: str) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same directory and ``os.replace``.
-
-    On any failure the old file (if any) is left as it was and the temp file is removed.
-    """
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def read_text(path: str) -> str | None:
     """A file's text, or None when it does not exist; other errors are MK205."""
     try:

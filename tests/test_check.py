@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from markerc.check import check_hub, check_paths, load_for_check
+from markerc.check import check_hub, check_paths
+from markerc.hub import load_hub
 from markerc.diagnostics import CATALOGUE, Diagnostic, Location
 from markerc.engines import load_engines
 from markerc.formats import render_diagnostics
@@ -298,7 +299,7 @@ def test_render_diagnostics_units() -> None:
 def test_check_hub_api_sorted_and_bare_block(tmp_path: Path) -> None:
     path = tmp_path / "b.json"
     path.write_text('{"packages": ["b ; #engine# == \\"MLX\\"", "a ; #engine# == \\"vlm\\""], "x": 1}', encoding="utf-8")
-    diags = check_hub(load_for_check(str(path)), ENGINES)
+    diags = check_hub(load_hub(str(path)), ENGINES)
     keys = [(d.location.line, d.location.column, d.code) for d in diags]
     assert keys == sorted(keys)
     assert {d.code for d in diags} == {"MK302", "MK103", "MK306"}
