@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from markerc.diagnostics import MarkercError
+from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.engines import Engine, EngineTable
 from markerc.expand import (
     Context,
@@ -47,6 +47,7 @@ class Options:
 class Compiled:
     compiled: CompiledSet
     verdicts: tuple[Verdict, ...]
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def engines_named(record: ModelRecord, engines: EngineTable) -> tuple[str, ...]:
@@ -130,9 +131,15 @@ def compile_record(
         sources.append(Source(text, "user", (2, i), where=f"-p/--package #{i + 1}"))
     items: list[Item] = []
     verdicts: list[Verdict] = []
+    warnings: list[Diagnostic] = []
     for source in sources:
         for out in expand(source, ctx):
-            (items if isinstance(out, Item) else verdicts).append(out)
+            if isinstance(out, Item):
+                items.append(out)
+            elif isinstance(out, Verdict):
+                verdicts.append(out)
+            else:
+                warnings.append(out)
     if options.torch_companion:
         added = torch_companions(items, ctx, _source_for_companion)
         items.extend(added)
@@ -165,7 +172,7 @@ def compile_record(
         target=options.target.name,
         bound_markers=ctx.bound_markers,
     )
-    return Compiled(compiled, final_verdicts)
+    return Compiled(compiled, final_verdicts, tuple(warnings))
 
 
 @dataclass(frozen=True)

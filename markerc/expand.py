@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from markerc.diagnostics import Location, MarkercError
+from markerc.diagnostics import Diagnostic, Location, MarkercError
 from markerc.language import check_entry, legacy_placeholder
 from markerc.targets import canonical_name
 from markerc.markers import (
@@ -32,6 +32,7 @@ from markerc.nodes import (
     TRUE,
     And,
     BareUrl,
+    Compare,
     Const,
     Entry,
     Marker,
@@ -272,6 +273,7 @@ def _evaluate(source: Source, entry: Entry, ctx: Context) -> tuple[Marker, str, 
     key = (source.lineage, source.text)
     hit = ctx.memo.get(key)
     if hit is None:
+        _check_engine_names(source, entry, ctx)
         marker = _residual(source, entry.marker, ctx)
         why = ""
         if marker == FALSE:
@@ -289,11 +291,47 @@ def _evaluate(source: Source, entry: Entry, ctx: Context) -> tuple[Marker, str, 
     return hit
 
 
-def expand(source: Source, ctx: Context) -> Iterator[Item | Verdict]:
-    """Evaluate one source: yields the items it produces and verdicts for it (and for the
-    entries a placeholder expands to)."""
+def _check_engine_names(source: Source, entry: Entry, ctx: Context) -> None:
+    """An engine literal no table knows would silently make its comparison false: MK103."""
+    for leaf in leaves(entry.marker) if entry.marker is not None else ():
+        if isinstance(leaf, Compare) and leaf.var.name == "engine":
+            names = re.split(r"[,\s]+", leaf.value) if leaf.op in ("in", "not in") else [leaf.value]
+            for name in filter(None, names):
+                if ctx.engines.canonical(name) is None:
+                    hint = ctx.engines.suggest(name)
+                    raise locate(
+                        MarkercError(
+                            "MK103",
+                            f"unknown engine {name!r} in a marker" + (f"; did you mean {hint!r}?" if hint else ""),
+                            span=leaf.value_span,
+                            text=source.text,
+                        ),
+                        source,
+                    )
+
+
+def _legacy_warning(source: Source, entry: Entry, head: object) -> Diagnostic | None:
+    """Legacy spellings are accepted with a warning (SPEC 3)."""
+    if source.layer == "engine" and source.via is not None:
+        return None  # the engine table's own entries: reported by `markerc check` if at all
+    if isinstance(head, Placeholder) and head.legacy:
+        code, right = ("MK301", head.render()) if not head.spelling.startswith("#") else ("MK310", head.render())
+    elif isinstance(head, SystemPin) and head.noncanonical:
+        code, right = "MK310", head.render()
+    else:
+        return None
+    err = MarkercError(code, f"legacy spelling {head.spelling or source.text!r}: write {right}", span=entry.head_span, text=source.text)
+    return locate(err, source).to_diagnostic()
+
+
+def expand(source: Source, ctx: Context) -> Iterator[Item | Verdict | Diagnostic]:
+    """Evaluate one source: yields the items it produces, verdicts for it (and for the entries
+    a placeholder expands to), and warnings about legacy spellings."""
     entry = _entry(source)
     head = legacy_placeholder(entry.head, ctx.engines) or entry.head
+    warning = _legacy_warning(source, entry, head)
+    if warning is not None:
+        yield warning
     marker, key, text, why = _evaluate(source, entry, ctx)
     if marker == FALSE:
         yield Verdict(source, "dropped", f"marker is false for this target: {why}")

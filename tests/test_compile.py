@@ -489,3 +489,14 @@ def test_model_format_extras_and_system_python(tmp_path):
     # the record's own model_format wins over --model-format
     r = run_markerc("compile", path, "--engine", "transformers", "--model", "q", "--model-format", "gptq", "--set", "sys_platform=linux")
     assert requirement_lines(r.stdout)[:2] == ["autoawq!=0.2.6", "datasets>=3.4.0"]
+
+
+def test_unknown_engine_literal_is_an_error_and_legacy_forms_warn(tmp_path):
+    path = _hub(tmp_path, '{"packages": ["x ; #engine# in \'vllm, sgalng\'", "vllm_dependencies ; #engine# == \'vllm\'"]}')
+    r = run_markerc("compile", path, "--engine", "vllm")
+    assert r.returncode == 2 and "MK103 unknown engine 'sgalng'" in r.stderr and "did you mean 'sglang'" in r.stderr
+    path = _hub(tmp_path, '{"packages": ["vllm_dependencies ; #engine# == \'vllm\'", "# system_torch #"]}')
+    r = run_markerc("compile", path, "--engine", "vllm", "--system", "torch=2.8.0")
+    assert r.returncode == 0, r.stderr
+    assert requirement_lines(r.stdout) == ["vllm>=0.11.2", "torch==2.8.0"]
+    assert f"{path}:1:16: MK301" in r.stderr and f"{path}:1:58: MK310" in r.stderr
