@@ -26,7 +26,8 @@ from markerc.envinfo import (
 )
 from markerc.targets import STANDARD_VARIABLES, load_target, profile_toml
 
-# Recorded on an H100 (driver 580.159.04).
+# Written in the shape nvidia-smi prints, with the H100 facts of SPEC 9 (driver 580.159.04,
+# CUDA 13.0, compute capability 9.0); no GPU was available to record a real transcript.
 H100_QUERY = "9.0, 580.159.04\n"
 H100_SMI = """\
 Wed Nov 25 09:20:00 2026
