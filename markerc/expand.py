@@ -195,6 +195,15 @@ def why_false_true(marker: Marker) -> str:
     return render_markerc(marker)
 
 
+def _template_hint(name: str) -> str:
+    """A misspelt #engine# is far more likely than a new template variable."""
+    import difflib
+
+    known = ["engine", "model_engine", "has_cuda", "has_npu", "cuda_version", "cuda_arch"]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return f" (did you mean #{close[0]}#?)" if close else ""
+
+
 def _flag_for(var_name: str, template: bool) -> str:
     if template:
         return f"--set {var_name}=VALUE"
@@ -228,6 +237,7 @@ def _residual(source: Source, marker: Marker | None, ctx: Context) -> Marker:
     if missing:
         names = ", ".join(v.render() for v in missing)
         flags = "; ".join(_flag_for(v.name, v.template) for v in missing)
+        flags += "".join(_template_hint(v.name) for v in missing if v.template)
         term = next(
             (leaf for leaf in (leaves(marker) if marker is not None else ()) if leaf.var in missing),
             None,

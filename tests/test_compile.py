@@ -500,3 +500,9 @@ def test_unknown_engine_literal_is_an_error_and_legacy_forms_warn(tmp_path):
     assert r.returncode == 0, r.stderr
     assert requirement_lines(r.stdout) == ["vllm>=0.11.2", "torch==2.8.0"]
     assert f"{path}:1:16: MK301" in r.stderr and f"{path}:1:58: MK310" in r.stderr
+
+
+def test_misspelt_engine_template_gets_a_suggestion(tmp_path):
+    path = _hub(tmp_path, '{"packages": ["x ; #engie# == \'vllm\'"]}')
+    r = run_markerc("compile", path, "--engine", "vllm")
+    assert r.returncode == 2 and f"{path}:1:20: MK501" in r.stderr and "did you mean #engine#?" in r.stderr
