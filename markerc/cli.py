@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     lk.add_argument("--jobs", type=int, default=1, metavar="N", help="uv processes in parallel")
     lk.add_argument("--cache-dir", metavar="DIR", help="resolution cache (default OUT/.markerc-cache)")
     lk.add_argument("--refresh", action="store_true", help="ignore the cache and existing locks")
+    lk.add_argument("--fail-on-change", action="store_true",
+                    help="exit 1 when any lock file was written (new or changed): the pre-commit hook")
 
     i = sub.add_parser("install", help="install a compiled (or locked) set into a virtual environment")
     i.add_argument("hubs", nargs=1, metavar="HUB")
@@ -328,6 +330,10 @@ def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return 0
     if report.written:
         _err(f"wrote {len(report.written)} lock file(s) ({report.resolutions} resolution(s), {report.cache_hits} cached)")
+        if args.fail_on_change:
+            for path in report.written:
+                _err(f"{os.path.join(args.out, path)}: regenerated")
+            return 1
     return 0
 
 

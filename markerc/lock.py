@@ -432,7 +432,7 @@ def _describe_set(cs: CompiledSet) -> str:
 
 
 _DROP_WITH_VALUE = ("--jobs", "-j", "--shard", "--cache-dir", "--out", "-o")
-_DROP_FLAGS = ("--check", "--plan", "--refresh")
+_DROP_FLAGS = ("--check", "--plan", "--refresh", "--fail-on-change")
 
 
 def lock_command_text(argv: Sequence[str]) -> str:

@@ -103,7 +103,7 @@ def test_manifest_is_valid() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     check, lock = hooks["markerc-check"], hooks["markerc-lock"]
     assert (check["entry"], check["language"], check["types"]) == ("markerc check", "python", ["json"])
-    assert (lock["entry"], lock["language"], lock["pass_filenames"]) == ("markerc lock", "python", False)
+    assert (lock["entry"], lock["language"], lock["pass_filenames"]) == ("markerc lock --fail-on-change", "python", False)
     pattern = re.compile(check["files"])
     for name in ("llm_family.json", "xinference/model/llm/llm_family.json",
                  "xinference/model/audio/model_spec.json", "audio_model_spec.json"):
@@ -145,3 +145,46 @@ def test_hook_blocks_a_bad_commit_then_passes(
     good = _run(["git", "commit", "-m", "good model"], work, pre_commit_home)
     assert good.returncode == 0, good.stdout + good.stderr
     assert re.search(r"markerc check .*Passed", good.stdout + good.stderr)
+
+
+def test_lock_hook_regenerates_and_fails_until_locks_are_committed(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    """markerc-lock works like uv-lock: it rewrites stale locks, so the run fails until the
+    regenerated files are committed; then it passes without touching anything."""
+    from tests.wheelhouse import WheelSpec, build_wheelhouse, offline_env
+
+    repo_path, sha = hook_repo
+    work = tmp_path / "hub"
+    work.mkdir()
+    _git("init", "-q", cwd=work)
+    build_wheelhouse(work / "wheels", [WheelSpec("alpha", "1.0", ("beta>=1",)), WheelSpec("beta", "1.0")])
+    (work / "engines.toml").write_text('replace = true\n[engines.vllm]\npackages = ["alpha"]\n', encoding="utf-8")
+    (work / "llm_family.json").write_text(
+        '[{"model_name": "m", "virtualenv": {"packages": ["#vllm_dependencies# ; #engine# == \\"vllm\\""]}}]\n',
+        encoding="utf-8",
+    )
+    args = ["llm_family.json", "--engine", "vllm", "--engines", "engines.toml", "--no-index",
+            "--find-links", "wheels", "--out", "locks", "--format", "requirements"]
+    (work / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {repo_path}\n  rev: {sha}\n  hooks:\n  - id: markerc-lock\n    args: {args!r}\n",
+        encoding="utf-8",
+    )
+    _git("add", "-A", cwd=work)
+    env_extra = offline_env(str(tmp_path / "uv-cache"))
+    os.environ.update({k: v for k, v in env_extra.items() if k.startswith("UV_")})
+    try:
+        first = _run([sys.executable, "-m", "pre_commit", "run", "--all-files"], work, pre_commit_home)
+        out = first.stdout + first.stderr
+        if "markerc lock" not in out:
+            pytest.fail(f"pre-commit could not build the hook environment:\n{out[-3000:]}")
+        assert first.returncode != 0 and "locks/m/universal/requirements.vllm.txt: regenerated" in out, out
+        lock = work / "locks" / "m" / "universal" / "requirements.vllm.txt"
+        assert "alpha==1.0" in lock.read_text() and "beta==1.0" in lock.read_text()
+        _git("add", "-A", cwd=work)
+        second = _run([sys.executable, "-m", "pre_commit", "run", "--all-files"], work, pre_commit_home)
+        assert second.returncode == 0, second.stdout + second.stderr
+    finally:
+        for key in env_extra:
+            if key.startswith("UV_"):
+                os.environ.pop(key, None)
