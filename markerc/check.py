@@ -297,6 +297,31 @@ def _record_findings(record: ModelRecord, ctx: _Context) -> Iterator[Finding]:
 # ============================================================================ entry rules
 
 
+_BOUND_BY_XINFERENCE = ("engine", "model_engine", "has_cuda", "has_npu", "cuda_version", "cuda_arch")
+
+
+def _unbound_template(leaf: Compare | Bare, source: SourceString) -> Iterator[Finding]:
+    """A ``#name#`` Xinference never binds: almost always a misspelt ``#engine#``."""
+    var = leaf.var
+    if not var.template or var.name in _BOUND_BY_XINFERENCE:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(var.name, _BOUND_BY_XINFERENCE, n=1, cutoff=0.75)
+    hint = f"; did you mean #{close[0]}#?" if close else ""
+    span = leaf.var_span if isinstance(leaf, Compare) else leaf.span
+    yield Finding(
+        _diag(
+            "MK311",
+            f"#{var.name}# is not a variable Xinference binds (it binds #engine# and "
+            f"#model_engine#): its xoscar evaluator reads the unknown name as a comment and "
+            f"truncates the marker; markerc needs --set {var.name}=VALUE{hint}",
+            source,
+            span,
+        )
+    )
+
+
 def _entry_findings(item: _Item, ctx: _Context) -> Iterator[Finding]:
     entry, source, text = item.entry, item.source, item.source.value
     unknown_engine = False
@@ -334,6 +359,7 @@ def _entry_findings(item: _Item, ctx: _Context) -> Iterator[Finding]:
                             Fix("MK302", source, span.start, span.end, canonical),
                         )
             yield from _template_spelling(leaf, source)
+            yield from _unbound_template(leaf, source)
     head = entry.head
     placeholder = _placeholder_engine(entry, ctx)
     if placeholder is not None:

@@ -77,6 +77,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "MK308": ("warning", "index URL with credentials"),
     "MK309": ("warning", "torch companion pinned to the system without torch"),
     "MK310": ("warning", "non-canonical placeholder spelling"),
+    "MK311": ("warning", "template variable that Xinference never binds"),
     # Xinference-runtime compatibility warnings
     "MK401": ("warning", "Xinference's textual engine filter misreads this marker"),
     "MK402": ("warning", "Xinference's engine filter ignores or/not/!= in this marker"),

@@ -89,6 +89,7 @@ CASES = [
     Case("MK310", ["#System_torch#"], 0, "#System_torch#", ["#system_torch#"], "'#system_torch#'"),
     Case("MK310", ['# vllm_dependencies # ; #engine# == "vllm"'], 0, "# vllm", ['#vllm_dependencies# ; #engine# == "vllm"']),
     Case("MK310", ['foo ; #ENGINE# == "vllm"'], 0, "#ENGINE#", ['foo ; #engine# == "vllm"']),
+    Case("MK311", ['foo ; #engie# == "vllm"'], 0, "#engie#", ['foo ; #engine# == "vllm"'], "did you mean #engine#?"),
     Case("MK401", ["foo ; #engine# == 'vllm'"], 0, "#engine#", ['foo ; #engine# == "vllm"'], "keeps this entry for no engine"),
     Case("MK401", ['foo ; #engine# != "sglang"'], 0, "#engine#", ['foo ; #engine# == "vllm"']),
     Case("MK401", ['foo ; #engine#=="vllm"'], 0, "#engine#", ['foo ; #engine# == "vllm"']),
