@@ -185,13 +185,9 @@ def why_false(marker: Marker, bindings: Mapping[str, object], canon: Callable[[s
             if partial(item, bindings, canon) == FALSE:
                 return why_false(item, bindings, canon)
     if isinstance(marker, Not) and isinstance(marker.operand, Or):
-        for item in marker.operand.items:
+        for item in marker.operand.items:  # not (a or b) is false where a term holds
             if partial(item, bindings, canon) == TRUE:
-                return "not " + why_false_true(item)
-    return render_markerc(marker)
-
-
-def why_false_true(marker: Marker) -> str:
+                return "not " + render_markerc(item)
     return render_markerc(marker)
 
 

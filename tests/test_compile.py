@@ -506,3 +506,20 @@ def test_misspelt_engine_template_gets_a_suggestion(tmp_path):
     path = _hub(tmp_path, '{"packages": ["x ; #engie# == \'vllm\'"]}')
     r = run_markerc("compile", path, "--engine", "vllm")
     assert r.returncode == 2 and f"{path}:1:20: MK501" in r.stderr and "did you mean #engine#?" in r.stderr
+
+
+def test_combination_within_a_layer(tmp_path):
+    path = _hub(tmp_path, json.dumps({"packages": [
+        "a[x]>=1", "b", "a[y]<3 ; sys_platform == 'linux'", "a[Y]!=2",
+        "c @ https://h/c-1.0-py3-none-any.whl", "c>=1",
+    ]}))
+    r = run_markerc("compile", path, "--engine", "vllm", "--set", "sys_platform=linux", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    # same residual marker (true) -> one line: specifiers intersected, extras united (case-folded)
+    assert json.loads(r.stdout)[0]["requirements"] == [
+        "a[x,y]!=2,<3,>=1", "b", "c @ https://h/c-1.0-py3-none-any.whl", "c>=1",
+    ]
+    r = run_markerc("compile", path, "--engine", "vllm", "--format", "json")
+    assert json.loads(r.stdout)[0]["requirements"] == [
+        "a[x,Y]!=2,>=1", "b", 'a[y]<3 ; sys_platform == "linux"', "c @ https://h/c-1.0-py3-none-any.whl", "c>=1",
+    ]
