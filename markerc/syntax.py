@@ -88,16 +88,16 @@ def grammar_text() -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def lark_parser(cache: bool = True) -> Any:
+def lark_parser(full: bool = False) -> Any:
     """The LALR parser, built once per process.
 
     At run time it comes from ``markerc/_lark_parser.py``, Lark's stand-alone parser generated
     from ``grammar/markerc.lark`` (``python -m markerc.syntax --regenerate``; a test keeps it in
     step with the grammar): importing it costs far less than importing Lark, which matters for
-    ``markerc check`` in pre-commit.  ``cache=False`` builds a full ``lark.Lark`` from the grammar
-    file instead (what ``hypothesis.extra.lark.from_lark`` needs to generate entries).
+    ``markerc check`` in pre-commit.  ``full=True`` builds a ``lark.Lark`` from the grammar file
+    instead (what ``hypothesis.extra.lark.from_lark`` needs to generate entries).
     """
-    if cache:
+    if not full:
         from markerc import _lark_parser
 
         return _lark_parser.Lark_StandAlone()

@@ -146,7 +146,7 @@ TERMINALS = {
 def _entries():
     from hypothesis.extra.lark import from_lark
 
-    return from_lark(lark_parser(cache=False), start="start", explicit=TERMINALS)
+    return from_lark(lark_parser(full=True), start="start", explicit=TERMINALS)
 
 
 @settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -207,7 +207,7 @@ def test_generated_parser_matches_the_grammar():
     from markerc.syntax import grammar_digest
 
     assert _lark_parser.GRAMMAR_SHA256 == grammar_digest(), "run: python -m markerc.syntax --regenerate"
-    standalone, full = lark_parser(), lark_parser(cache=False)
+    standalone, full = lark_parser(), lark_parser(full=True)
     samples = [
         'vllm[audio]>=0.11,<1 ; #engine# == "vllm" and (has_cuda or not has_npu)',
         "en_core_web_sm@https://h/x.whl ; sys_platform != 'linux' or \"arm\" in platform_machine",
