@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
 
 from markerc import __version__
 from markerc.expand import Verdict
+from markerc.files import case_stem, safe_name
 from markerc.result import CompiledSet, Line
 
 
@@ -53,14 +53,9 @@ def json_text(sets: Sequence[CompiledSet]) -> str:
     return "[\n" + body + "\n]\n"
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "model"
-
-
 def output_name(cs: CompiledSet) -> str:
     """``<model>/requirements.<engine>.txt`` (the file stem stands in for a model-less block)."""
-    model = cs.model or os.path.splitext(os.path.basename(cs.file))[0]
-    return f"{_safe(model)}/requirements.{_safe(cs.engine)}.txt"
+    return f"{case_stem(cs.model, cs.file)}/requirements.{safe_name(cs.engine)}.txt"
 
 
 def directory_outputs(sets: Sequence[CompiledSet], command: str) -> dict[str, str]:

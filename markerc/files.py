@@ -5,8 +5,21 @@ renamed into place."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
+
+
+def safe_name(name: str) -> str:
+    """A model, engine or target name as one path component: ``[A-Za-z0-9._-]``, no leading dot."""
+    out = re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip())
+    out = re.sub(r"^\.+", "_", out)
+    return out or "_"
+
+
+def case_stem(model: str | None, file: str) -> str:
+    """The folder of one model's outputs: its name, or the hub file's stem for a bare block."""
+    return safe_name(model or os.path.splitext(os.path.basename(file))[0])
 
 
 def _stage(path: str, data: str | bytes, keep_mode: bool) -> str:

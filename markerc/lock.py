@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from markerc.diagnostics import Location, MarkercError
 from markerc.result import CompiledSet, IndexOptions, Line
-from markerc.files import atomic_write
+from markerc.files import atomic_write, case_stem, safe_name
+from markerc.targets import canonical_name
 from markerc.uvtool import (
     ProcResult,
     Runner,
@@ -132,27 +133,19 @@ class LockReport:
 # --------------------------------------------------------------------------- naming
 
 
-def _safe(name: str) -> str:
-    out = re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip())
-    out = re.sub(r"^\.+", "_", out)
-    return out or "_"
-
-
 def normalize_extra(name: str) -> str:
     """PEP 685 normalisation (``llama.cpp`` -> ``llama-cpp``)."""
     return re.sub(r"[-_.]+", "-", name).lower().strip("-") or "engine"
 
 
 def _stem(cs: CompiledSet) -> str:
-    if cs.model:
-        return _safe(cs.model)
-    return _safe(os.path.splitext(os.path.basename(cs.file))[0])
+    return case_stem(cs.model, cs.file)
 
 
 def _case_dir(cs: CompiledSet, fmt: str) -> str:
     if fmt == "uv":
-        return _stem(cs) if cs.target is None else f"{_stem(cs)}/{_safe(cs.target)}"
-    return f"{_stem(cs)}/{_safe(cs.target) if cs.target else 'universal'}"
+        return _stem(cs) if cs.target is None else f"{_stem(cs)}/{safe_name(cs.target)}"
+    return f"{_stem(cs)}/{safe_name(cs.target) if cs.target else 'universal'}"
 
 
 def output_path(cs: CompiledSet, fmt: str) -> str:
@@ -166,9 +159,9 @@ def output_path(cs: CompiledSet, fmt: str) -> str:
     _check_format(fmt)
     base = _case_dir(cs, fmt)
     if fmt == "pylock":
-        return f"{base}/pylock.{_safe(cs.engine).replace('.', '-')}.toml"
+        return f"{base}/pylock.{safe_name(cs.engine).replace('.', '-')}.toml"
     if fmt == "requirements":
-        return f"{base}/requirements.{_safe(cs.engine)}.txt"
+        return f"{base}/requirements.{safe_name(cs.engine)}.txt"
     return f"{base}/uv.lock"
 
 
@@ -289,7 +282,7 @@ def uv_pyproject(project: str, sets: Sequence[CompiledSet]) -> str:
             )
         extras[extra] = cs
     bound = _bound(sets[0])
-    name = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", _safe(project)) or "model"
+    name = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", safe_name(project)) or "model"
     out = [
         "[project]",
         f"name = {_toml_str(name + '-env')}",
@@ -614,18 +607,14 @@ def resolver_error(job: LockJob, stderr: str, returncode: int) -> MarkercError:
     return MarkercError("MK506", "\n".join(lines), location=location)
 
 
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _line_name(line: Line) -> str | None:
     m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line.requirement)
-    return _canonical(m.group(1)) if m and "://" not in line.requirement.split("@")[0] else None
+    return canonical_name(m.group(1)) if m and "://" not in line.requirement.split("@")[0] else None
 
 
 def _involved_lines(job: LockJob, stderr: str) -> list[tuple[str, Line]]:
-    words = {_canonical(w) for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", stderr)}
-    words |= {_canonical(w.rstrip(".")) for w in list(words)}
+    words = {canonical_name(w) for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", stderr)}
+    words |= {canonical_name(w.rstrip(".")) for w in list(words)}
     every: list[tuple[str, Line]] = []
     seen: set[tuple[str, str]] = set()
     for cs in job.sets:

@@ -46,8 +46,7 @@ class IndexOptions:
         out += [f"--trusted-host {h}" for h in self.trusted_host]
         return out
 
-    def uv_args(self) -> list[str]:
-        """Command-line flags for ``uv pip compile`` / ``uv pip install``."""
+    def _flags(self, *, strategy: bool, trusted_host: bool) -> list[str]:
         out: list[str] = []
         if self.no_index:
             out.append("--no-index")
@@ -57,28 +56,21 @@ class IndexOptions:
             out += ["--extra-index-url", u]
         for u in self.find_links:
             out += ["--find-links", u]
-        if self.index_strategy:
+        for h in self.trusted_host if trusted_host else ():
+            out += ["--trusted-host", h]
+        if strategy and self.index_strategy:
             out += ["--index-strategy", self.index_strategy]
         if self.no_build_isolation:
             out.append("--no-build-isolation")
         return out
 
+    def uv_args(self) -> list[str]:
+        """Command-line flags for ``uv pip compile`` / ``uv pip install``."""
+        return self._flags(strategy=True, trusted_host=False)
+
     def pip_args(self) -> list[str]:
         """Command-line flags for ``pip install`` / ``pip-compile`` (no index strategy in pip)."""
-        out: list[str] = []
-        if self.no_index:
-            out.append("--no-index")
-        if self.index_url:
-            out += ["--index-url", self.index_url]
-        for u in self.extra_index_url:
-            out += ["--extra-index-url", u]
-        for u in self.find_links:
-            out += ["--find-links", u]
-        for h in self.trusted_host:
-            out += ["--trusted-host", h]
-        if self.no_build_isolation:
-            out.append("--no-build-isolation")
-        return out
+        return self._flags(strategy=False, trusted_host=True)
 
 
 @dataclass(frozen=True)
