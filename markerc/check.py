@@ -899,19 +899,22 @@ def _xi_merge(rows: list[_XiRow]) -> list[tuple[_XiRow, _XiRow, str]]:
                 return n
         return None
 
+    def put(ikey: str, row: _XiRow, kind: str, key: str) -> None:
+        """Same internal key: the later entry takes the earlier one's slot; else append."""
+        n = find(ikey)
+        if n is None:
+            slots.append([ikey, row, kind, key])
+        else:
+            drops.append((slots[n][1], row, kind))  # type: ignore[arg-type]
+            slots[n][1] = row
+
     for row in rows:
         key = _xi_key(row)
         head, _, marker = row.text.partition(";")
         head = head.strip()
         cond = _xi_condition(row.text)
         if head.startswith("#system_") and ";" in row.text:
-            ikey = f"{key}; {marker.strip().lower()}"
-            n = find(ikey)
-            if n is None:
-                slots.append([ikey, row, "sys", key])
-            else:
-                drops.append((slots[n][1], row, "sys"))  # type: ignore[arg-type]
-                slots[n][1] = row
+            put(f"{key}; {marker.strip().lower()}", row, "sys", key)
         elif cond is not None:
             ikey = f"{key}; {cond}"
             n = find(key)
@@ -919,12 +922,7 @@ def _xi_merge(rows: list[_XiRow]) -> list[tuple[_XiRow, _XiRow, str]]:
                 drops.append((slots[n][1], row, "plain"))  # type: ignore[arg-type]
                 slots[n] = [ikey, row, "engine", key]
                 continue
-            n = find(ikey)
-            if n is None:
-                slots.append([ikey, row, "engine", key])
-            else:
-                drops.append((slots[n][1], row, "engine"))  # type: ignore[arg-type]
-                slots[n][1] = row
+            put(ikey, row, "engine", key)
         else:
             engine_slots = [n for n, s in enumerate(slots) if s[2] == "engine" and s[3] == key]
             if engine_slots:
@@ -934,12 +932,7 @@ def _xi_merge(rows: list[_XiRow]) -> list[tuple[_XiRow, _XiRow, str]]:
                 for n in reversed(engine_slots[1:]):
                     del slots[n]
                 continue
-            n = find(key)
-            if n is None:
-                slots.append([key, row, "plain", key])
-            else:
-                drops.append((slots[n][1], row, "plain"))  # type: ignore[arg-type]
-                slots[n][1] = row
+            put(key, row, "plain", key)
     return drops
 
 

@@ -71,16 +71,6 @@ def uv_bin() -> str:
         ) from None
 
 
-def uv_version() -> str:
-    """The version of the ``uv`` package, read from metadata (no subprocess)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("uv")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for uv/pip children: ours, without colour, plus ``extra``."""
     env = dict(os.environ)
