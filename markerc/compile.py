@@ -145,11 +145,8 @@ def compile_record(
         items.extend(added)
         verdicts.extend(Verdict(a.source, "kept", "added by the torch companion rule") for a in added)
     merged = merge(items)
-    replaced = {id(v.source): v for v in merged.verdicts}
-    by_source = {}
-    for v in verdicts:
-        by_source[id(v.source)] = replaced.get(id(v.source), v)
-    final_verdicts = tuple(by_source[id(v.source)] for v in verdicts)
+    replaced = {id(v.source): v for v in merged.verdicts}  # overridden / narrowed by the merge
+    final_verdicts = tuple(replaced.get(id(v.source), v) for v in verdicts)
     options_out = resolve_options(
         block_index_url=block.index_url.value if block and block.index_url else None,
         block_extra=[s.value for s in block.extra_index_url] if block else [],

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from markerc.diagnostics import MarkercError
 from markerc.expand import LAYERS, Item, Source, Verdict, locate
-from markerc.markers import NoComplement, canonical_text, conjoin, disjoin, negate, render
-from markerc.nodes import FALSE, TRUE, Marker
+from markerc.markers import NoComplement, conjoin, disjoin, negate, render
+from markerc.nodes import FALSE, Marker
 from markerc.result import Line, Origin
 from markerc.versions import unsatisfiable
 
@@ -54,37 +54,40 @@ def _override(items: list[Item]) -> tuple[list[Item], list[Verdict]]:
     coverers: list[Item] = []
     for layer in reversed(LAYERS):  # user, model, engine
         layer_items = [i for i in items if i.source.layer == layer]
-        for item in layer_items:
-            if cover == FALSE:
-                kept.append(item)
-                continue
+        if cover == FALSE:
+            kept.extend(layer_items)
+        elif layer_items:
             try:
-                narrowed = conjoin(item.marker, negate(cover))
+                uncovered = negate(cover)  # once per layer: where no higher entry holds
             except NoComplement as exc:
                 by = "; ".join(f"{c.source.text!r} at {c.source.describe()}" for c in coverers)
+                first = layer_items[0]
                 raise locate(
                     MarkercError(
                         "MK503",
-                        f"cannot override {item.source.text!r} exactly: the overriding entries' "
+                        f"cannot override {first.source.text!r} exactly: the overriding entries' "
                         f"condition {render(cover)} has no exact PEP 508 complement ({exc.why})",
                         notes=(f"overridden by {by}",),
                     ),
-                    item.source,
+                    first.source,
                 ) from None
             by = ", ".join(f"{c.source.text!r} ({c.source.describe()})" for c in coverers)
-            if narrowed == FALSE:
-                notes.append(Verdict(item.source, "overridden", f"by {by}"))
-                continue
-            if canonical_text(narrowed) != item.marker_key:
-                notes.append(
-                    Verdict(
-                        item.source,
-                        "narrowed",
-                        f"overridden where {render(cover)} holds, by {by}",
-                        marker=None if narrowed == TRUE else render(narrowed),
+            for item in layer_items:
+                narrowed = conjoin(item.marker, uncovered)
+                if narrowed == FALSE:
+                    notes.append(Verdict(item.source, "overridden", f"by {by}"))
+                    continue
+                item_narrowed = item.with_marker(narrowed)
+                if item_narrowed.marker_key != item.marker_key:
+                    notes.append(
+                        Verdict(
+                            item.source,
+                            "narrowed",
+                            f"overridden where {render(cover)} holds, by {by}",
+                            marker=item_narrowed.marker_text,
+                        )
                     )
-                )
-            kept.append(item.with_marker(narrowed))
+                kept.append(item_narrowed)
         if layer_items:
             cover = disjoin(cover, *(i.marker for i in layer_items))
             coverers.extend(layer_items)
