@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("hubs", nargs="+", metavar="HUB")
     _compile_options(c)
     c.add_argument("--format", choices=["requirements", "json"], default="requirements")
+    c.add_argument("--annotate", choices=["none", "source", "location"], default="source",
+                   help="what each requirement's comment (and the JSON 'source') names: its entry by place and "
+                        "text (source, the default: stable under unrelated edits), that plus the file position "
+                        "(location), or nothing (none)")
     c.add_argument("-o", "--output", metavar="FILE|DIR", help="write to FILE, or one file per model and engine into DIR (a path ending in / or an existing directory)")
 
     k = sub.add_parser("check", help="lint hub files (pre-commit hook)")
@@ -212,11 +216,11 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
     out = args.output
     to_dir = out is not None and (out.endswith(("/", os.sep)) or os.path.isdir(out))
     if args.format == "json":
-        text = json_text(sets)
+        text = json_text(sets, annotate=args.annotate)
         files = {out: text} if out else None
     elif to_dir:
         try:
-            files = directory_outputs(sets, command)
+            files = directory_outputs(sets, command, annotate=args.annotate)
         except ValueError as clash:
             raise MarkercError("MK507", f"two hub files give {clash}: compile them separately") from None
         write_all(files, out)
@@ -228,7 +232,7 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 f"{len(sets)} (model, engine) results do not fit one requirements file: "
                 "pick --model and --engine, or give -o a directory",
             )
-        text = "".join(requirements_text(cs, command) for cs in sets)
+        text = "".join(requirements_text(cs, command, annotate=args.annotate) for cs in sets)
         files = {out: text} if out else None
     if files:
         write_all(files)
