@@ -23,9 +23,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _compile_options(p: argparse.ArgumentParser, *, many_targets: bool = False) -> None:
+def _compile_options(p: argparse.ArgumentParser, *, many_targets: bool = False, engine_default: str | None = None) -> None:
     g = p.add_argument_group("compile options")
-    g.add_argument("--engine", required=True, help="ENGINE[,ENGINE...] or 'all' (the engines each model names)")
+    if engine_default is None:
+        g.add_argument("--engine", required=True, help="ENGINE[,ENGINE...] or 'all' (the engines each model names)")
+    else:
+        g.add_argument("--engine", default=engine_default,
+                       help=f"ENGINE[,ENGINE...] or 'all' (the engines each model names; default {engine_default})")
     g.add_argument("--model", help="model name, or 'all' (default: every model in the file)")
     if many_targets:
         g.add_argument("--target", action="append", default=[], help="target profile NAME or FILE (repeatable)")
@@ -61,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("hubs", nargs="+", metavar="HUB")
     _compile_options(c)
     c.add_argument("--format", choices=["requirements", "json"], default="requirements")
+    c.add_argument("--annotate", choices=["none", "source", "location"], default="source",
+                   help="what each requirement's comment (and the JSON 'source') names: its entry by place and "
+                        "text (source, the default: stable under unrelated edits), that plus the file position "
+                        "(location), or nothing (none)")
     c.add_argument("-o", "--output", metavar="FILE|DIR", help="write to FILE, or one file per model and engine into DIR (a path ending in / or an existing directory)")
 
     k = sub.add_parser("check", help="lint hub files (pre-commit hook)")
@@ -90,6 +98,23 @@ def build_parser() -> argparse.ArgumentParser:
     lk.add_argument("--fail-on-change", action="store_true",
                     help="exit 1 when any lock file was written (new or changed): the pre-commit hook")
 
+    d = sub.add_parser("diff", help="what a hub change does to each model x engine x target (no resolution)")
+    d.add_argument("old", metavar="OLD", help="hub file, folder of hub files, or REV:PATH (git)")
+    d.add_argument("new", metavar="NEW", help="hub file, folder of hub files, or REV:PATH (git)")
+    _compile_options(d, many_targets=True, engine_default="all")
+    _review_options(d)
+    d.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    d.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
+    d.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
+    rp = sub.add_parser("report", help="the model x engine x target matrix as HTML, Markdown or JSON")
+    rp.add_argument("hubs", nargs="+", metavar="HUB", help="hub file, folder of hub files, or REV:PATH (git)")
+    _compile_options(rp, many_targets=True, engine_default="all")
+    _review_options(rp)
+    rp.add_argument("--lock-report", metavar="FILE", help="the JSON of the last 'markerc lock --report FILE'")
+    rp.add_argument("--format", choices=["html", "markdown", "json"], default="html")
+    rp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
     i = sub.add_parser("install", help="install a compiled (or locked) set into a virtual environment")
     i.add_argument("hubs", nargs=1, metavar="HUB")
     _compile_options(i)
@@ -105,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--name", help="profile name")
     v.add_argument("-o", "--output", metavar="FILE")
     return parser
+
+
+def _review_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("locks")
+    g.add_argument("--locks", metavar="DIR", help="the lock folder ('markerc lock --out DIR')")
+    g.add_argument("--lock-format", choices=["pylock", "requirements", "uv"], default=None,
+                   help="the lock folder's format (default: the lock report's, else pylock)")
 
 
 # ------------------------------------------------------------------ shared plumbing
@@ -212,11 +244,11 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
     out = args.output
     to_dir = out is not None and (out.endswith(("/", os.sep)) or os.path.isdir(out))
     if args.format == "json":
-        text = json_text(sets)
+        text = json_text(sets, annotate=args.annotate)
         files = {out: text} if out else None
     elif to_dir:
         try:
-            files = directory_outputs(sets, command)
+            files = directory_outputs(sets, command, annotate=args.annotate)
         except ValueError as clash:
             raise MarkercError("MK507", f"two hub files give {clash}: compile them separately") from None
         write_all(files, out)
@@ -228,7 +260,7 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 f"{len(sets)} (model, engine) results do not fit one requirements file: "
                 "pick --model and --engine, or give -o a directory",
             )
-        text = "".join(requirements_text(cs, command) for cs in sets)
+        text = "".join(requirements_text(cs, command, annotate=args.annotate) for cs in sets)
         files = {out: text} if out else None
     if files:
         write_all(files)
@@ -337,6 +369,97 @@ def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def _review_inputs(args: argparse.Namespace, specs: Sequence[str]) -> tuple[Any, list[Any], list[Any]]:
+    """Engines, the sides read from ``specs``, and one compile ``Options`` per target."""
+    from markerc import review
+    from markerc.diagnostics import MarkercError
+
+    engines = _engines(args)
+    sides = [review.read_side(spec) for spec in specs]
+    review.check_model_selected(sides, _model(args))
+    options = [_options(args, _target(args, spec)) for spec in (args.target or [None])]
+    review.unique_targets([o.target.name for o in options])
+    if args.locks is not None and not os.path.isdir(args.locks):
+        raise MarkercError("MK205", f"cannot read {args.locks}: no such folder (--locks)")
+    return engines, sides, options
+
+
+def _emit(text: str, output: str | None) -> None:
+    from markerc.files import atomic_write
+
+    if output:
+        atomic_write(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def _print_errors(diagnostics: Sequence[Any]) -> None:
+    from markerc.escaping import printable
+
+    for d in diagnostics:
+        _err("\n".join(printable(line) for line in d.render().split("\n")))
+
+
+def cmd_diff(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from markerc import diff, review
+
+    engines, (old, new), options = _review_inputs(args, [args.old, args.new])
+    kw = {"engines": engines, "engine_spec": _engine_spec(args), "model": _model(args), "options": options}
+    old_cells = review.compile_cells(old.entries, **kw)
+    new_cells = review.compile_cells(new.entries, **kw)
+    result = diff.diff_cells(
+        old, new, old_cells, new_cells,
+        targets=[o.target.name for o in options],
+        engines=review.ordered_engines([*old_cells, *new_cells], engines.names()),
+        locks_dir=args.locks,
+        lock_format=args.lock_format or "pylock",
+        model=_model(args),
+    )
+    render = {"text": diff.text, "json": diff.json_text, "markdown": diff.markdown}[args.format]
+    _emit(render(result), args.output)
+    if result.errors:
+        _print_errors(result.errors)
+        return 2
+    return 1 if args.exit_code and result.changed else 0
+
+
+def cmd_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from markerc import report, review
+    from markerc.diagnostics import MarkercError
+
+    engines, sides, options = _review_inputs(args, args.hubs)
+    entries = [e for side in sides for e in side.entries]
+    seen: dict[str, str] = {}
+    for e in entries:
+        if e.key in seen:
+            raise MarkercError("MK571", f"two hub files are named {e.key}: {seen[e.key]} and {e.hub.path}")
+        seen[e.key] = e.hub.path
+    fmt, cases = (None, {})
+    if args.lock_report:
+        fmt, cases = review.read_lock_report(args.lock_report)
+    lock_format = args.lock_format or fmt or "pylock"
+    if lock_format not in review.LOCK_FORMATS:
+        raise MarkercError("MK572", f"{args.lock_report}: unknown lock format {lock_format!r}")
+    cells = review.compile_cells(entries, engines=engines, engine_spec=_engine_spec(args), model=_model(args),
+                                 options=options)  # fmt: skip
+    matrix = report.build_matrix(
+        cells,
+        hubs=[e.hub.path for e in entries],
+        engines=review.ordered_engines(cells, engines.names()),
+        targets=[o.target.name for o in options],
+        locks_dir=args.locks,
+        lock_report=args.lock_report,
+        lock_cases=cases,
+        lock_format=lock_format,
+        models=review.model_rows(entries, _model(args)),
+    )
+    render = {"html": report.html, "json": report.json_text, "markdown": report.markdown}[args.format]
+    _emit(render(matrix), args.output)
+    if args.output:
+        _err(report.text_summary(matrix))
+    return 0
+
+
 def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
     import shlex
 
@@ -391,6 +514,8 @@ COMMANDS = {
     "check": cmd_check,
     "explain": cmd_explain,
     "lock": cmd_lock,
+    "diff": cmd_diff,
+    "report": cmd_report,
     "install": cmd_install,
     "env": cmd_env,
 }

@@ -66,6 +66,10 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "MK505": ("error", "invalid target or engine table"),
     "MK506": ("error", "resolver failed"),
     "MK507": ("error", "usage error"),
+    # review: diff and report
+    "MK570": ("error", "cannot read a git revision"),
+    "MK571": ("error", "no hub files to compare or report"),
+    "MK572": ("error", "not a markerc lock report"),
     # warnings
     "MK301": ("warning", "legacy placeholder without hashes"),
     "MK302": ("warning", "non-canonical engine spelling"),

@@ -95,6 +95,26 @@ class Origin:
         via = f" via {self.via}" if self.via else ""
         return f"{where}{via}"
 
+    @property
+    def place(self) -> str:
+        """Where the entry lives, without a file position: ``model``, ``engine table vllm
+        (builtin)``, ``-p/--package #1``, ``torch companion rule``."""
+        where = getattr(self.source, "where", "") if self.source is not None else ""
+        return where or self.layer
+
+    def describe_source(self) -> str:
+        """The entry by place and text (``model: flash-attn>=2.8 ; has_cuda``): unlike
+        :meth:`describe` it does not change when unrelated lines of the hub file move."""
+        via = f" via {self.via}" if self.via else ""
+        return f"{self.place}: {self.text}{via}"
+
+    def as_json(self, *, location: bool = False) -> dict[str, object]:
+        doc: dict[str, object] = {"layer": self.layer, "entry": self.text, "place": self.place, "via": self.via}
+        if location:
+            loc = self.location
+            doc["location"] = str(loc) if loc else None
+        return doc
+
 
 @dataclass(frozen=True)
 class Line:
@@ -125,10 +145,24 @@ class CompiledSet:
         return tuple(line.render() for line in self.lines)
 
     def as_json(self) -> dict[str, object]:
+        """The element of SPEC 11's JSON array (exactly its fields)."""
         return {
             "file": self.file,
             "model": self.model,
             "engine": self.engine,
             "requirements": list(self.requirements),
             "options": self.options.as_json(),
+        }
+
+    def content(self) -> tuple[object, ...]:
+        """What an installer gets from this set (requirements in order, option values): equal
+        content means an equal requirements file body and an equal lock input."""
+        return (self.requirements, self.options)
+
+    def source_json(self, *, location: bool = False) -> dict[str, object]:
+        """The ``source`` object of the JSON output: the origins of each requirement, aligned
+        with ``requirements``; file positions only with ``location``."""
+        return {
+            "target": self.target,
+            "origins": [[o.as_json(location=location) for o in line.origins] for line in self.lines],
         }

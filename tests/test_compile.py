@@ -54,6 +54,11 @@ def test_compile_fixture_fully_bound_has_no_markers():
         "decord==0.6.0",
     ]
     assert "#    markerc compile fixtures/models.json --engine vllm" in r.stdout
+    # the default annotation names the entry by place and text (stable under unrelated edits)
+    assert "vllm>=0.11.2  # engine table vllm (markerc/data/engines.toml): vllm>=0.11.2 via #vllm_dependencies#" in r.stdout
+    assert 'decord==0.6.0  # model: decord==0.6.0 ; platform_machine == "x86_64"' in r.stdout
+    r = run_markerc("compile", "fixtures/models.json", "--engine", "vllm", "--model", "demo-chat", "--target", CUDA128,
+                    "--annotate", "location")
     assert "vllm>=0.11.2  # fixtures/models.json:7:10 via #vllm_dependencies#" in r.stdout
     # the cu130 indexes of the vllm engine do not match CUDA 12.8: dropped
     assert "--extra-index-url" not in r.stdout
@@ -87,7 +92,7 @@ def test_compile_json_shape_and_all_engines():
         ("demo-embed", "sentence_transformers"), ("demo-embed", "flag"),
     ]
     first = doc[0]
-    assert set(first) == {"file", "model", "engine", "requirements", "options"}
+    assert set(first) == {"file", "model", "engine", "requirements", "options", "source"}
     assert set(first["options"]) == {
         "index_url", "extra_index_url", "find_links", "trusted_host", "index_strategy", "no_build_isolation",
     }
