@@ -76,17 +76,24 @@ def check_selector(selector: str, where: str, locate: Location | None = None) ->
     text = selector.strip().upper()
     if text == "ALL" or (_SELECTOR.fullmatch(text) and any(c.startswith(text) for c in _codes())):
         return text
+    raise MarkercError(
+        "MK339",
+        f"unknown rule selector {selector!r} in {where}{_suggest(text)} (selectors are codes "
+        "such as MK302, prefixes such as MK3 or MK40, and ALL; docs/diagnostics.md lists every "
+        "code)",
+        location=locate,
+    )
+
+
+def _suggest(text: str) -> str:
+    """A letter typed for a digit (``MK3O2``) first, else the closest code."""
+    lookalike = text[:2] + text[2:].translate(str.maketrans("OILS", "0115"))
+    if lookalike != text and any(c.startswith(lookalike) for c in _codes()):
+        return f"; did you mean {lookalike}?"
     import difflib
 
     close = difflib.get_close_matches(text, _codes(), n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]}?" if close else ""
-    raise MarkercError(
-        "MK339",
-        f"unknown rule selector {selector!r} in {where}{hint} (selectors are codes such as "
-        "MK302, prefixes such as MK3 or MK40, and ALL; `markerc check --help` lists none of "
-        "them, docs/diagnostics.md lists every code)",
-        location=locate,
-    )
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _split(values: Iterable[str]) -> list[str]:
