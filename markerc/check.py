@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from markerc.diagnostics import Diagnostic, Location, MarkercError
 from markerc.engines import EngineTable
 from markerc.hub import HubFile, load_hub
-from markerc.lint import Context, Finding, Fix, Item, RuleSet
+from markerc.lint import Context, Finding, Fix, RuleSet
 
 __all__ = [
     "ALWAYS",
@@ -119,13 +119,11 @@ def findings(hub: HubFile, engines: EngineTable | Context) -> list[Finding]:
     ctx = engines if isinstance(engines, Context) else make_context(engines, [hub])
     out = [Finding(d) for d in hub.diagnostics]
     for record in hub.records:
-        items: list[Item] = []
-        for found in check_rules.record_findings(record, ctx):
-            if isinstance(found, Item):
-                items.append(found)
-                out.extend(check_xinference.entry_findings(found, ctx))
-            else:
-                out.append(found)
+        items, found = check_rules.parse_record(record, ctx)
+        out.extend(found)
+        for item in items:
+            out.extend(check_rules.entry_findings(item, ctx))
+            out.extend(check_xinference.entry_findings(item, ctx))
         if record.block is not None:
             out.extend(check_rules.model_findings(items, record.block, ctx))
             out.extend(check_xinference.model_findings(items, ctx))

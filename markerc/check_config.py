@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from markerc.diagnostics import Location, MarkercError
 from markerc.lint import RuleSet
@@ -32,8 +32,7 @@ _SELECTOR = re.compile(r"MK\d{0,3}")
 _KEYS = ("select", "extend-select", "ignore", "per-file-ignores")
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(NamedTuple):
     """One source of settings: selectors as given (validated), where they come from."""
 
     source: str  # "the command line" or a file path

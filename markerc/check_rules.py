@@ -37,7 +37,7 @@ from markerc.lint import (
     where,
 )
 from markerc.markers import leaves
-from markerc.nodes import FALSE, Bare, Compare, Const, Marker, Placeholder, Requirement, SystemPin
+from markerc.nodes import FALSE, TRUE, And, Bare, Compare, Const, Marker, Not, Or, Placeholder, Requirement, SystemPin
 from markerc.targets import canonical_name
 from markerc.versions import unsatisfiable
 
@@ -57,43 +57,43 @@ __all__ = [
     "model_findings",
     "osa_distance",
     "parse_error",
-    "record_findings",
+    "parse_record",
 ]
 
 
 # ============================================================================ per record
 
 
-def record_findings(record: ModelRecord, ctx: Context) -> Iterator[Finding | Item]:
-    """Findings of one record's own keys and entries; each parsed entry is yielded too, as an
-    :class:`Item`, for the model rules and the Xinference rules."""
+def parse_record(record: ModelRecord, ctx: Context) -> tuple[list[Item], list[Finding]]:
+    """One record's parsed entries, and the findings about its own keys and about the entries
+    that do not parse."""
+    found: list[Finding] = []
     if record.engine is not None and record.engine.value not in ctx.engines:
         hint = ctx.engines.suggest(record.engine.value)
         message = f"unknown engine {record.engine.value!r} for this record"
         if hint:
             message += f"; did you mean {hint!r}?"
-        yield Finding(
-            Diagnostic.make(
-                "MK103",
-                message,
-                location=record.engine.location(),
-                notes=(f"known engines: {', '.join(ctx.names)}",),
+        found.append(
+            Finding(
+                Diagnostic.make(
+                    "MK103",
+                    message,
+                    location=record.engine.location(),
+                    notes=(f"known engines: {', '.join(ctx.names)}",),
+                )
             )
         )
-    block = record.block
-    if block is None:
-        return
+    items: list[Item] = []
+    if record.block is None:
+        return items, found
     from markerc.language import check_entry
 
-    for index, source in enumerate(block.packages):
+    for index, source in enumerate(record.block.packages):
         try:
-            entry = check_entry(source.value)
+            items.append(Item(index, source, check_entry(source.value)))
         except MarkercError as exc:
-            yield parse_error(exc, source)
-            continue
-        item = Item(index, source, entry)
-        yield item
-        yield from entry_findings(item, ctx)
+            found.append(parse_error(exc, source))
+    return items, found
 
 
 def parse_error(exc: MarkercError, source: SourceString) -> Finding:
@@ -496,6 +496,8 @@ def _impossible_comparison(leaf: Compare | Bare, source: SourceString) -> Iterat
             )
             return
     if leaf.var.name == "cuda_version":
+        if _ordinary_cuda(leaf):
+            return  # takes both values on real versions (and evaluating would cost start-up)
         values, what = cuda_version_witnesses([leaf.value]), "CUDA version (major.minor)"
     else:
         values, what = cuda_arch_witnesses([leaf.value]), "GPU architecture (sm_<major><minor>)"
@@ -511,16 +513,60 @@ def _impossible_comparison(leaf: Compare | Bare, source: SourceString) -> Iterat
     )
 
 
+def _ordinary_cuda(leaf: Compare) -> bool:
+    """Whether a ``cuda_version`` comparison is known to be true for some real version and false
+    for another without evaluating it: a plain literal ``a`` or ``a.b`` (a >= 1, not ``1.0``)
+    with any operator but ``===``.  ``1.0`` and ``a.b`` (or ``(a+1).0`` for ``>``, ``>=``,
+    ``<=`` and ``~=``) then disagree.  A fast path only: the other comparisons are evaluated."""
+    if leaf.op == "===":
+        return False
+    text = leaf.value[:-2] if leaf.value.endswith(".*") and leaf.op in ("==", "!=") else leaf.value
+    v = _pep440(text)
+    if v is None or v.epoch or v.pre or v.post or v.dev or v.local or not 1 <= len(v.release) <= 2:
+        return False
+    if leaf.op == "~=" and len(v.release) != 2:
+        return False
+    return v.release[0] >= 1 and tuple(v.release) + (0,) * (2 - len(v.release)) != (1, 0)
+
+
+def _replace(marker: Marker, leaf: Marker, by: Marker) -> Marker:
+    """``marker`` with the node ``leaf`` (by identity) replaced by ``by``."""
+    if marker is leaf:
+        return by
+    if isinstance(marker, (And, Or)):
+        return type(marker)(tuple(_replace(m, leaf, by) for m in marker.items))
+    if isinstance(marker, Not):
+        return Not(_replace(marker.operand, leaf, by))
+    return marker
+
+
 def constant_value(marker: Marker, ctx: Context) -> bool | None:
     """True or False when the marker has that value in every environment, as far as markerc's
     marker algebra (:func:`markerc.markers.residual`) decides it once the markerc variables
     (engine, booleans, CUDA version and architecture) take each of their real values; None when
-    it depends on the environment or cannot be decided."""
-    from markerc.markers import NoComplement, canonical_text, is_standard, residual, variables
+    it depends on the environment or cannot be decided.
+
+    A single ``cuda_version`` comparison known to take both values (:func:`_ordinary_cuda`) is
+    replaced by true and by false instead of being evaluated on versions: the variables are
+    independent, so the marker is constant exactly when both replacements give that constant."""
+    from markerc.markers import canonical_text
 
     key = canonical_text(marker)
     if key in ctx.verdicts:
         return ctx.verdicts[key]
+    cuda = [l for l in leaves(marker) if isinstance(l, Compare) and l.var.name == "cuda_version"]
+    if len(cuda) == 1 and _ordinary_cuda(cuda[0]):
+        both = {_constant(_replace(marker, cuda[0], value), ctx) for value in (TRUE, FALSE)}
+        verdict = both.pop() if len(both) == 1 else None
+    else:
+        verdict = _constant(marker, ctx)
+    ctx.verdicts[key] = verdict
+    return verdict
+
+
+def _constant(marker: Marker, ctx: Context) -> bool | None:
+    from markerc.markers import NoComplement, is_standard, residual, variables
+
     verdict: bool | None = None
     try:
         direct = residual(marker, {}, ctx.canon)
@@ -541,7 +587,6 @@ def constant_value(marker: Marker, ctx: Context) -> bool | None:
             size *= len(values)
         if domains and size <= _ENUMERATION_LIMIT:
             verdict = _enumerate(marker, names, domains, ctx)
-    ctx.verdicts[key] = verdict
     return verdict
 
 

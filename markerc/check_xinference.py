@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from markerc.diagnostics import MarkercError, Span
 from markerc.lint import (
@@ -311,8 +311,7 @@ def _engine_disjunction(marker: Marker, text: str) -> bool:
 # ============================================================================ the merge
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     """One entry of Xinference's base list: a model entry, or one spliced from a default list
     (``item`` None, ``via`` the placeholder that brought it)."""
 

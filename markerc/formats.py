@@ -29,7 +29,7 @@ OUTPUT_FORMATS = ("full", "concise", "json", "github")
 FORMAT_ALIASES = {"text": "full", "json": "json", "github": "github"}  # today's --format names
 FORMATS = tuple(FORMAT_ALIASES)
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 _RESET, _BOLD = "\x1b[0m", "\x1b[1m"
 _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[36m"}
 
@@ -42,7 +42,7 @@ def printable(text: str) -> str:
         c = ord(m.group())
         return chr(0x2400 + c) if c < 0x20 else ("\u2421" if c == 0x7F else "\ufffd")
 
-    return _UNSAFE.sub(stand_in, text)
+    return re.sub(_UNSAFE, stand_in, text)  # re caches the compiled pattern
 
 
 def render_diagnostics(

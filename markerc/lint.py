@@ -12,8 +12,10 @@ semantics, see :mod:`markerc.check_config`).  Nothing here prints or exits.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 from markerc.diagnostics import Diagnostic, Span, mask_credentials
 from markerc.engines import EngineTable
@@ -64,8 +66,7 @@ class Finding:
         return self.fix is not None and self.fix.old != self.fix.new
 
 
-@dataclass(frozen=True)
-class RuleSet:
+class RuleSet(NamedTuple):
     """The codes ``check`` reports: ``enabled`` (selectable rules; input errors are always on),
     minus ``per_file_ignores``: (pattern, codes) pairs, a pattern with a ``/`` matched against
     the absolute path (so already joined with its configuration file's folder), one without
@@ -96,18 +97,19 @@ class RuleSet:
 # ============================================================================ shared context
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
-    """What the rules of one run share: the engine table and the system packages the checked
-    files pin (canonical name -> number of records pinning it)."""
+    """What the rules of one run share: the engine table, the system packages the checked
+    files pin (PEP 503 name -> number of records pinning it), and a cache of the always-true /
+    always-false verdicts by canonical marker text."""
 
     engines: EngineTable
-    pinned: dict[str, int] = field(default_factory=dict)
-    names: tuple[str, ...] = ()
-    verdicts: dict[str, bool | None] = field(default_factory=dict)  # always-true/false cache
+    pinned: Mapping[str, int] = field(default_factory=dict)
+    verdicts: dict[str, bool | None] = field(default_factory=dict, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.names = self.engines.names()
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return self.engines.names()
 
     def canon(self, name: str) -> str:
         return self.engines.canonical(name) or name.strip().lower()

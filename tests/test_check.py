@@ -21,7 +21,7 @@ from markerc.hub import load_hub
 from markerc.diagnostics import CATALOGUE, Diagnostic, Location
 from markerc.engines import load_engines
 from markerc.formats import render_diagnostics
-from tests.cli_helpers import ROOT, run_markerc
+from tests.cli_helpers import run_markerc
 from tests.conftest import corpus_files
 
 ENGINES = load_engines()

@@ -22,7 +22,7 @@ ARCH_GRID = [f"sm_{m}{n}{s}" for m in range(1, 15) for n in range(10) for s in (
 
 
 def _cuda_leaf() -> st.SearchStrategy[str]:
-    x, y, z = st.integers(1, 12), st.integers(0, 9), st.integers(0, 2)
+    x, y, z = st.one_of(st.just(1), st.integers(1, 12)), st.one_of(st.just(0), st.integers(0, 9)), st.integers(0, 2)
     plain = st.one_of(
         x.map(str),
         st.tuples(x, y).map(lambda t: f"{t[0]}.{t[1]}"),
@@ -63,31 +63,28 @@ def _markers(leaf: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     )
 
 
-def _brute(marker_text: str, name: str, grid: list[object]) -> set[bool]:
-    marker = check_marker(marker_text)
-    return {evaluate(marker, {name: v}) for v in grid}
+def _agrees_with_brute_force(text: str, name: str, grid: list[object]) -> None:
+    """The rule's verdict is sound (never claims a constant that some value contradicts) and,
+    on one variable, complete (finds every constant marker)."""
+    marker = check_marker(text)
+    verdict = constant_value(marker, Context(ENGINES))
+    values = {evaluate(marker, {name: v}) for v in grid}
+    if verdict is not None:
+        assert values == {verdict}, (text, verdict, values)
+    if len(values) == 1:
+        assert verdict == next(iter(values)), (text, values)
 
 
 @settings(max_examples=150 * DEEP, deadline=None)
 @given(_markers(_cuda_leaf()))
 def test_constant_cuda_markers_agree_with_brute_force(text: str) -> None:
-    verdict = constant_value(check_marker(text), Context(ENGINES))
-    values = _brute(text, "cuda_version", CUDA_GRID)
-    if verdict is not None:
-        assert values == {verdict}, (text, verdict, values)  # sound
-    if len(values) == 1:
-        assert verdict == next(iter(values)), (text, values)  # complete on one variable
+    _agrees_with_brute_force(text, "cuda_version", CUDA_GRID)
 
 
 @settings(max_examples=100 * DEEP, deadline=None)
 @given(_markers(_arch_leaf()))
 def test_constant_arch_markers_agree_with_brute_force(text: str) -> None:
-    verdict = constant_value(check_marker(text), Context(ENGINES))
-    values = _brute(text, "cuda_arch", ARCH_GRID)
-    if verdict is not None:
-        assert values == {verdict}, (text, verdict, values)
-    if len(values) == 1:
-        assert verdict == next(iter(values)), (text, values)
+    _agrees_with_brute_force(text, "cuda_arch", ARCH_GRID)
 
 
 @settings(max_examples=60 * DEEP, deadline=None)
@@ -105,6 +102,16 @@ def test_constant_engine_and_bool_markers(engines: list[str], word: str, negate:
     }
     verdict = constant_value(marker, Context(ENGINES))
     assert verdict == (next(iter(values)) if len(values) == 1 else None)
+
+
+def test_edges_of_the_real_versions() -> None:
+    """1.0 is the smallest real CUDA version: the fast path must not call these non-constant."""
+    ctx = Context(ENGINES)
+    assert constant_value(check_marker('cuda_version < "1.0"'), ctx) is False
+    assert constant_value(check_marker('cuda_version < "1" and has_cuda'), ctx) is False
+    assert constant_value(check_marker('cuda_version >= "1.0" or not has_cuda'), ctx) is None
+    assert constant_value(check_marker('cuda_version >= "1.0" or cuda_version < "1.0"'), ctx) is None  # unset
+    assert constant_value(check_marker('cuda_version != "1.0.1" or has_cuda'), ctx) is True
 
 
 def test_witnesses() -> None:
