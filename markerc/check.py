@@ -13,7 +13,7 @@ that ``compile`` also refuses are always reported.  Nothing here prints or exits
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from markerc.diagnostics import Diagnostic, Location, MarkercError
 from markerc.engines import EngineTable
@@ -56,8 +56,7 @@ def default_rules() -> RuleSet:
 Rules = RuleSet | Callable[[str], RuleSet] | None
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     findings: tuple[Finding, ...]  # the reported ones: errors first, then warnings
     files: int
     exit_code: int  # 0 clean (or warnings only), 1 errors (or warnings with strict), 2 unreadable

@@ -6,7 +6,9 @@ A rule is a function over one record's parsed entries (or one block) that yields
 :mod:`markerc.check_xinference` (where Xinference at launch reads an entry differently), and
 :mod:`markerc.check` runs them.  What each code means, its default severity and whether it is on by
 default is data in :mod:`markerc.catalogue`; :class:`RuleSet` is the resolved selection (ruff's
-semantics, see :mod:`markerc.check_config`).  Nothing here prints or exits.
+semantics, see :mod:`markerc.check_config`).  Nothing here prints or exits.  The records are
+immutable named tuples (a frozen dataclass costs several times more to define, and ``check``
+starts on every commit); :class:`Context` holds a cache and stays a frozen dataclass.
 """
 
 from __future__ import annotations
@@ -41,8 +43,7 @@ _MEMBER = re.compile(r"[^,\s]+")
 # ============================================================================ results
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     """Replace decoded characters ``start..end`` of ``source`` with ``new``."""
 
     code: str
@@ -56,8 +57,7 @@ class Fix:
         return self.source.value[self.start : self.end]
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     diagnostic: Diagnostic
     fix: Fix | None = None
 
@@ -115,8 +115,7 @@ class Context:
         return self.engines.canonical(name) or name.strip().lower()
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One parsed entry of a block."""
 
     index: int
