@@ -78,7 +78,8 @@ def _write(folder: Path, example: Example) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     hub = folder / "hub.json"
     hub.write_text(model_json(example), encoding="utf-8")
-    for name, text in example.files:
+    for name, text in example.files:  # names may hold folders ("sub/notes.txt")
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
     return hub
 
