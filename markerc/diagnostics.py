@@ -1,18 +1,18 @@
 """Errors and diagnostics: one exception type, one diagnostic record, one catalogue of codes.
 
-Every problem markerc reports has a stable code from :data:`CATALOGUE` (documented in
-``docs/diagnostics.md``).  Errors raised while parsing one entry carry a :class:`Span` inside the
-entry text; the hub layer turns that into a file :class:`Location` (line and column of the
-offending character inside the JSON file, through JSON escapes).
+Every problem markerc reports has a stable code from :data:`CATALOGUE`, built from the rule
+registry :mod:`markerc.catalogue` (which also generates ``docs/diagnostics.md``).  Errors raised
+while parsing one entry carry a :class:`Span` inside the entry text; the hub layer turns that into
+a file :class:`Location` (line and column of the offending character inside the JSON file,
+through JSON escapes).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
-Severity = Literal["error", "warning"]
+from markerc.catalogue import RULES, Severity
 
 
 @dataclass(frozen=True)
@@ -36,60 +36,9 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-# code -> (severity, short title).  The long form lives in docs/diagnostics.md.
-CATALOGUE: dict[str, tuple[Severity, str]] = {
-    # entry syntax
-    "MK001": ("error", "syntax error in an entry"),
-    "MK002": ("error", "entry would become an installer option (leading '-')"),
-    "MK003": ("error", "entry smuggles a line break or NUL"),
-    "MK004": ("error", "empty or comment-only entry"),
-    "MK005": ("error", "entry too long or too deeply nested"),
-    "MK006": ("error", "invalid version specifier"),
-    # marker semantics
-    "MK101": ("error", "unknown marker variable"),
-    "MK102": ("error", "type error in a comparison"),
-    "MK103": ("error", "unknown engine"),
-    "MK104": ("error", "unknown placeholder"),
-    "MK105": ("error", "comparison needs one variable and one quoted value"),
-    "MK106": ("error", "extra, extras and dependency_groups have no meaning in a model-hub entry"),
-    # hub structure
-    "MK201": ("error", "file is not valid UTF-8 JSON"),
-    "MK202": ("error", "wrong type for a key"),
-    "MK203": ("error", "invalid index strategy"),
-    "MK204": ("error", "model or record not found"),
-    "MK205": ("error", "cannot read file"),
-    # compile
-    "MK501": ("error", "unbound variable"),
-    "MK502": ("error", "conflicting requirements for one name under one condition"),
-    "MK503": ("error", "no exact PEP 508 complement for an override"),
-    "MK504": ("error", "system package missing on the target"),
-    "MK505": ("error", "invalid target or engine table"),
-    "MK506": ("error", "resolver failed"),
-    "MK507": ("error", "usage error"),
-    # review: diff and report
-    "MK570": ("error", "cannot read a git revision"),
-    "MK571": ("error", "no hub files to compare or report"),
-    "MK572": ("error", "not a markerc lock report"),
-    # warnings
-    "MK301": ("warning", "legacy placeholder without hashes"),
-    "MK302": ("warning", "non-canonical engine spelling"),
-    "MK303": ("warning", "placeholder guarded by another engine"),
-    "MK304": ("warning", "engine named by a placeholder but never by a marker"),
-    "MK305": ("warning", "duplicate entry"),
-    "MK306": ("warning", "unknown block key"),
-    "MK307": ("warning", "index URL over plain http"),
-    "MK308": ("warning", "index URL with credentials"),
-    "MK309": ("warning", "torch companion pinned to the system without torch"),
-    "MK310": ("warning", "non-canonical placeholder spelling"),
-    "MK311": ("warning", "template variable that Xinference never binds"),
-    # Xinference-runtime compatibility warnings
-    "MK401": ("warning", "Xinference's textual engine filter misreads this marker"),
-    "MK402": ("warning", "Xinference's engine filter ignores or/not/!= in this marker"),
-    "MK403": ("warning", "Xinference's merge drops this unconditional entry"),
-    "MK404": ("warning", "Xinference's CUDA filter misreads this marker"),
-    "MK405": ("warning", "Xinference's merge keeps only the last entry of a package key"),
-    "MK406": ("warning", "Xinference ignores this marker term"),
-}
+# code -> (severity, short title), generated from the rule registry (markerc/catalogue.py),
+# which also generates docs/diagnostics.md.  Add a code there, not here.
+CATALOGUE: dict[str, tuple[Severity, str]] = {r.code: (r.severity, r.title) for r in RULES}
 
 
 def severity_of(code: str) -> Severity:

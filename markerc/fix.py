@@ -1,8 +1,11 @@
-"""``markerc check --fix``: rewrite what has one right spelling, and nothing else.
+"""``markerc check --fix``: rewrite what the selected rules flag and have one right spelling for,
+and nothing else.
 
-Fixable findings (engine names in ``#engine#`` comparisons, MK302; legacy bare placeholders,
-MK301; mis-spelt placeholders, system pins and template variables, MK310) carry a
-:class:`markerc.check.Fix`: a range of decoded characters of one JSON string.  The range is
+Fixable findings (the rules with a ``fix`` in :mod:`markerc.catalogue`: spellings such as MK301,
+MK302, MK310, MK314, MK315, MK320, and the rewrites that make Xinference read an entry as markerc
+does, MK401 and MK404) carry a :class:`markerc.lint.Fix`: a range of decoded characters of one
+JSON string.  Only findings the rule set reports for the file are applied, so ``--fix`` touches
+only the strings with selected findings.  The range is
 mapped back to the file through :meth:`SourceString.raw_offset`, the replacement is JSON-encoded
 like its surroundings, and only those characters change: the rest of the file (formatting, key
 order, escapes, line endings, a byte-order mark) stays byte-identical.  Writes are atomic
@@ -12,12 +15,13 @@ order, escapes, line endings, a byte-order mark) stays byte-identical.  Writes a
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markerc.diagnostics import MarkercError
 from markerc.engines import EngineTable
 from markerc.files import atomic_write
+from markerc.lint import Context, RuleSet
 
 __all__ = ["FixResult", "fix_paths", "fix_text"]
 
@@ -31,8 +35,26 @@ class FixResult:
     files_changed: int
 
 
-def fix_paths(paths: Sequence[str], *, engines: EngineTable) -> FixResult:
-    """Fix each readable, valid file in place; the rest is left to the check that follows."""
+def fix_paths(
+    paths: Sequence[str],
+    *,
+    engines: EngineTable,
+    rules: RuleSet | Callable[[str], RuleSet] | None = None,
+) -> FixResult:
+    """Fix each readable, valid file in place; the rest is left to the check that follows.
+
+    ``rules``: the rule set (or each path's) whose findings may be fixed; None: the defaults."""
+    from markerc.check import rules_function, make_context
+    from markerc.hub import load_hub
+
+    rules_for = rules_function(rules)
+    hubs = []
+    for path in paths:
+        try:
+            hubs.append(load_hub(path))
+        except MarkercError:
+            continue
+    ctx = make_context(engines, hubs)
     changes: list[str] = []
     changed = 0
     for path in paths:
@@ -50,7 +72,7 @@ def fix_paths(paths: Sequence[str], *, engines: EngineTable) -> FixResult:
             continue
         if text.startswith("\ufeff"):
             text = text[1:]
-        new_text, lines = fix_text(text, path, engines)
+        new_text, lines = fix_text(text, path, ctx, rules_for(path))
         if not lines:
             continue
         atomic_write(path, (_BOM if bom else b"") + new_text.encode("utf-8"), keep_mode=True)
@@ -59,11 +81,14 @@ def fix_paths(paths: Sequence[str], *, engines: EngineTable) -> FixResult:
     return FixResult(tuple(changes), changed)
 
 
-def fix_text(text: str, path: str, engines: EngineTable) -> tuple[str, list[str]]:
+def fix_text(
+    text: str, path: str, engines: EngineTable | Context, rules: RuleSet | None = None
+) -> tuple[str, list[str]]:
     """The fixed text and one line per change (locations in the text each pass started from)."""
-    from markerc.check import findings
+    from markerc.check import default_rules, findings, reported
     from markerc.hub import parse_hub
 
+    rules = rules or default_rules()
     lines: list[str] = []
     for _ in range(_MAX_PASSES):
         try:
@@ -71,7 +96,7 @@ def fix_text(text: str, path: str, engines: EngineTable) -> tuple[str, list[str]
         except MarkercError:
             break
         edits: list[tuple[int, int, str, str]] = []
-        for finding in findings(hub, engines):
+        for finding in reported(findings(hub, engines), path, rules):
             fix = finding.fix
             if fix is None or fix.old == fix.new:
                 continue

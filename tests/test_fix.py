@@ -9,9 +9,11 @@ import shutil
 from pathlib import Path
 
 from markerc.check import check_paths
+from markerc.diagnostics import CATALOGUE
+from markerc.lint import RuleSet
 from markerc.engines import load_engines
 from markerc.fix import fix_paths
-from tests.cli_helpers import run_markerc
+from tests.cli_helpers import ROOT, run_markerc
 from tests.conftest import corpus_files
 
 ENGINES = load_engines()
@@ -57,13 +59,13 @@ def test_fix_small_file(tmp_path: Path) -> None:
     )
     path.write_bytes(b"\xef\xbb\xbf" + original.encode())
     os.chmod(path, 0o640)
-    proc = run_markerc("check", "--fix", str(path))
+    proc = run_markerc("check", "--fix", "--select", "MK301,MK302,MK31,MK32", str(path))
     assert proc.returncode == 1  # the unknown engine is not fixable
     assert proc.stderr.splitlines() == [
         f"{path}:3:6: fixed MK301: 'vllm_dependencies' -> '#vllm_dependencies#'",
         f"{path}:3:40: fixed MK302: 'vLLM' -> 'vllm'",
         f"{path}:4:6: fixed MK310: '#System_torch#' -> '#system_torch#'",
-        f"{path}:4:23: fixed MK310: '#ENGINE#' -> '#engine#'",
+        f"{path}:4:23: fixed MK320: '#ENGINE#' -> '#engine#'",
         f"{path}:5:6: fixed MK310: '# sglang_dependencies #' -> '#sglang_dependencies#'",
         f"{path}:5:46: fixed MK302: 'SGLang' -> 'sglang'",
         f"{path}:6:26: fixed MK302: 'SGLang' -> 'sglang'",
@@ -84,10 +86,12 @@ def test_fix_small_file(tmp_path: Path) -> None:
     )
     assert after == b"\xef\xbb\xbf" + expected.encode()  # BOM, CRLF and \\u escapes kept
     codes = set(re.findall(r": (MK\d+) ", proc.stdout))
-    assert codes == {"MK103", "MK401", "MK406"}  # nothing fixable left
+    assert codes == {"MK103"}  # the selected rules' findings are fixed; input errors stay
     assert not [p for p in os.listdir(tmp_path) if p != "m.json"]  # no temporary left behind
-    again = run_markerc("check", "--fix", str(path))
+    again = run_markerc("check", "--fix", "--select", "MK301,MK302,MK31,MK32", str(path))
     assert again.stderr == ""  # idempotent
+    rest = set(re.findall(r": (MK\d+) ", run_markerc("check", str(path)).stdout))
+    assert rest == {"MK103", "MK401", "MK406"}  # the defaults see what was not selected
 
 
 def test_fix_leaves_clean_and_broken_files_alone(tmp_path: Path) -> None:
@@ -108,7 +112,9 @@ def test_fix_real_hub_round_trip(tmp_path: Path) -> None:
         shutil.copyfile(src, dst)
         files.append(dst)
     before = {p: p.read_bytes() for p in files}
-    result = fix_paths([str(p) for p in files], engines=ENGINES)
+    assert fix_paths([str(p) for p in files], engines=ENGINES).changes == ()  # defaults: nothing
+    assert {p: p.read_bytes() for p in files} == before
+    result = fix_paths([str(p) for p in files], engines=ENGINES, rules=RuleSet(frozenset(CATALOGUE)))
     # 19 legacy placeholders (MK301) and 357 mixed-case engine literals (MK302)
     codes = [re.search(r"fixed (MK\d+)", line).group(1) for line in result.changes]  # type: ignore[union-attr]
     assert (codes.count("MK301"), codes.count("MK302"), codes.count("MK310")) == (19, 357, 0)
@@ -116,7 +122,57 @@ def test_fix_real_hub_round_trip(tmp_path: Path) -> None:
         _assert_only_strings_changed(before[p], p.read_bytes(), len(result.changes)) for p in files
     )
     assert changed == 370  # 6 strings hold two fixes: bare placeholder and "Transformers"/"MLX"
-    after = check_paths([str(p) for p in files], engines=ENGINES)
+    after = check_paths([str(p) for p in files], engines=ENGINES, rules=RuleSet(frozenset(CATALOGUE)))
     assert after.exit_code == 0
     assert not [d for d in after.diagnostics if d.code in FIXABLE]
     assert {d.code for d in after.diagnostics} <= {"MK403"}
+
+
+def _hub(path: Path, entries: list[str]) -> bytes:
+    text = '[{"model_name": "m", "virtualenv": {"packages": [\n'
+    text += ",\n".join("  " + json.dumps(e) for e in entries) + "\n]}}]\n"
+    path.write_text(text, encoding="utf-8")
+    return text.encode()
+
+
+def test_fix_touches_only_selected_findings(tmp_path: Path) -> None:
+    """The issue's complaint: `--fix` on a one-entry edit rewrote every spelling of the file."""
+    path = tmp_path / "llm_family.json"
+    entries = [
+        'a ; #engine# == "Transformers"',
+        'b ; #engine# == "MLX"',
+        "c ; #engine# == 'vllm'",
+        "system_numpy",
+        'd ; #engine# in "vllm, sglang" and cuda_version >= "12.0"',
+    ]
+    before = _hub(path, entries)
+    proc = run_markerc("check", "--fix", str(path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [line.split(": fixed ")[1] for line in proc.stderr.splitlines()] == [
+        "MK401: \"#engine# == 'vllm'\" -> '#engine# == \"vllm\"'",
+        "MK314: 'system_numpy' -> '#system_numpy#'",
+        "MK401: '#engine# in \"vllm, sglang\"' -> '(#engine# == \"vllm\" or #engine# == \"sglang\")'",
+    ]
+    after = path.read_text(encoding="utf-8")
+    changed = [(b, a) for b, a in zip(before.decode().splitlines(), after.splitlines()) if a != b]
+    assert len(changed) == 3 and "Transformers" in after and "MLX" in after
+    assert run_markerc("check", "--select", "ALL", "--ignore", "MK302", str(path)).stdout == ""
+
+    proc = run_markerc("check", "--fix", "--select", "MK302", str(path))
+    assert [line.split(": fixed ")[1] for line in proc.stderr.splitlines()] == [
+        "MK302: 'Transformers' -> 'transformers'",
+        "MK302: 'MLX' -> 'mlx'",
+    ]
+
+
+def test_fix_respects_ignores(tmp_path: Path) -> None:
+    path = tmp_path / "old_model_spec.json"
+    before = _hub(path, ["c ; #engine# == 'vllm'", "system_numpy"])
+    proc = run_markerc("check", "--fix", "--per-file-ignores", "old_*.json:MK401", "--ignore", "MK314", str(path))
+    assert proc.stderr == "" and path.read_bytes() == before
+    assert proc.returncode == 0
+    (tmp_path / "pyproject.toml").write_text('[tool.markerc.check]\nignore = ["MK4"]\n', encoding="utf-8")
+    proc = run_markerc("check", "--fix", str(path), cwd=ROOT)
+    assert [line.split(": fixed ")[1] for line in proc.stderr.splitlines()] == [
+        "MK314: 'system_numpy' -> '#system_numpy#'"
+    ]

@@ -147,6 +147,39 @@ def test_hook_blocks_a_bad_commit_then_passes(
     assert re.search(r"markerc check .*Passed", good.stdout + good.stderr)
 
 
+def test_hook_blocks_each_launch_breaking_mistake(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    """The issue's mistakes (each breaks the model at Xinference launch) fail the hook with the
+    defaults, each at its line and column; the upstream spellings (MK302) do not."""
+    from tests.test_check_select import MISTAKES
+    from tests.test_check import expected_position, model_json
+
+    repo_path, sha = hook_repo
+    work = tmp_path / "hub"
+    (work / "xinference" / "model" / "llm").mkdir(parents=True)
+    _git("init", "-q", cwd=work)
+    (work / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {repo_path}\n  rev: {sha}\n  hooks:\n  - id: markerc-check\n",
+        encoding="utf-8",
+    )
+    expected = []
+    for n, (entries, entry, at, code) in enumerate(MISTAKES):
+        rel = f"xinference/model/llm/m{n}_model_spec.json"
+        (work / rel).write_text(model_json([*entries, 'ok ; #engine# == "Transformers"']), encoding="utf-8")
+        line, col = expected_position(entries, entry, at)
+        expected.append(f"{rel}:{line}:{col}: {code} ")
+    _git("add", "-A", cwd=work)
+    run = _run([sys.executable, "-m", "pre_commit", "run", "--all-files"], work, pre_commit_home)
+    out = run.stdout + run.stderr
+    if "markerc check" not in out:
+        pytest.fail(f"pre-commit could not build the hook environment:\n{out[-3000:]}")
+    assert run.returncode != 0 and "- exit code: 1" in out, out
+    for fragment in expected:
+        assert fragment in out, (fragment, out[-4000:])
+    assert "MK302" not in out
+
+
 def test_lock_hook_regenerates_and_fails_until_locks_are_committed(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
