@@ -610,7 +610,7 @@ def _command_for(job: LockJob, output: str) -> str:
         members = [cs for cs in job.sets if _case_dir(cs, "uv") == base] or list(job.sets)
         cs = members[0]
         return lockfile.lock_command(cs.file, cs.model, [m.engine for m in members], cs.target, "uv")
-    cs = next((s for s in job.sets if output_path(s, job.request.fmt) == output), job.sets[0])
+    cs = job.sets[job.outputs.index(output)]  # one output per set, in the same order
     return lockfile.lock_command(cs.file, cs.model, [cs.engine], cs.target, job.request.fmt)
 
 
@@ -1004,8 +1004,7 @@ _CAUSES = {"MK539": "invalid-output", "MK540": "cuda-mismatch"}
 def _cases(job: LockJob) -> list[tuple[CompiledSet, str]]:
     """(set, output) per case of a job; ``--format uv``: one case per model folder (uv.lock)."""
     if job.request.fmt != "uv":
-        return [(next((s for s in job.sets if output_path(s, job.request.fmt) == o), job.sets[0]), o)
-                for o in job.outputs]  # fmt: skip
+        return list(zip(job.sets, job.outputs))  # one output per set, in the same order
     return [(next(s for s in job.sets if _case_dir(s, "uv") == o.rsplit("/", 1)[0]), o)
             for o in job.outputs if o.endswith("uv.lock")]  # fmt: skip
 

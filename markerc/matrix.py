@@ -191,19 +191,11 @@ def parse_exclusion(spec: object, source: str = "--exclude") -> Exclusion:
 def load_exclusions(cwd: str = ".") -> tuple[Exclusion, ...]:
     """``[lock] exclude`` of ``markerc.toml`` and ``[tool.markerc.lock] exclude`` of
     ``pyproject.toml`` in ``cwd``."""
-    from markerc.engines import read_toml
+    from markerc.targets import project_tables
 
     out: list[Exclusion] = []
-    for file, keys in (("markerc.toml", ("lock",)), ("pyproject.toml", ("tool", "markerc", "lock"))):
-        path = os.path.join(cwd, file)
-        if not os.path.isfile(path):
-            continue
-        table: object = read_toml(path)
-        for key in keys:
-            table = table.get(key) if isinstance(table, dict) else None
-        if table is None:
-            continue
-        where = f"{file} [{'.'.join(keys)}]"
+    for path, keys, table in project_tables(cwd, "lock"):
+        where = f"{os.path.basename(path)} [{'.'.join(keys)}]"
         specs = table.get("exclude", []) if isinstance(table, dict) else None
         if not isinstance(specs, list):
             raise MarkercError("MK505", f"{where}: exclude must be a list")

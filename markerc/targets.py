@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,6 +251,20 @@ def finalize(target: Target) -> Target:
 # Profiles
 
 
+def project_tables(cwd: str, name: str) -> Iterator[tuple[str, tuple[str, ...], Any]]:
+    """The project's ``[NAME]`` table of ``markerc.toml`` and ``[tool.markerc.NAME]`` of
+    ``pyproject.toml`` in ``cwd`` (in that order, where present): ``(path, keys, table)``."""
+    for file, keys in (("markerc.toml", (name,)), ("pyproject.toml", ("tool", "markerc", name))):
+        full = os.path.join(cwd, file)
+        if not os.path.isfile(full):
+            continue
+        table: Any = read_toml(full)
+        for key in keys:
+            table = table.get(key) if isinstance(table, dict) else None
+        if table is not None:
+            yield full, keys, table
+
+
 SHIPPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "targets")
 
 
@@ -276,18 +290,7 @@ def load_target(spec: str, *, cwd: str = ".") -> Target:
     if os.sep in spec or "/" in spec or spec.endswith(".toml"):
         raise MarkercError("MK205", f"cannot read target profile {spec}: no such file")
     available: list[str] = []
-    for file, keys in (
-        ("markerc.toml", ("targets",)),
-        ("pyproject.toml", ("tool", "markerc", "targets")),
-    ):
-        full = os.path.join(cwd, file)
-        if not os.path.isfile(full):
-            continue
-        table: Any = read_toml(full)
-        for key in keys:
-            table = table.get(key) if isinstance(table, dict) else None
-        if table is None:
-            continue
+    for full, keys, table in project_tables(cwd, "targets"):
         where = ".".join(keys)
         if not isinstance(table, dict):
             raise MarkercError("MK505", f"{full}: {where!r} must be a table of target profiles")

@@ -138,6 +138,15 @@ def test_install_from_lock_and_dry_run(project):
     r = markerc(project, "install", "hub.json", *args, "--venv", str(venv), "--lock", str(lock))
     assert r.returncode == 0, r.stderr
     assert _dists(venv) == {"alpha==2.0", "beta==2.0"}
+    # a lock for another model's requirements, or an edited one, is refused before anything runs
+    r = markerc(project, "install", "hub.json", *args[:3], "m1", *args[4:], "--venv", str(venv), "--lock", str(lock))
+    assert r.returncode == 0, r.stderr  # m1 and m2 compile to the same requirements for vllm
+    r = markerc(project, "install", "hub.json", "--engine", "sglang", "--model", "m2", *args[4:], "--venv",
+                str(venv), "--lock", str(lock))  # fmt: skip
+    assert r.returncode == 2 and "MK534" in r.stderr and "the compiled requirements changed" in r.stderr
+    lock.write_text(lock.read_text().replace("alpha==2.0", "alpha==1.0"))
+    r = markerc(project, "install", "hub.json", *args, "--venv", str(venv), "--lock", str(lock))
+    assert r.returncode == 2 and "MK537" in r.stderr
 
 
 def test_env_round_trips_through_target(project):

@@ -93,8 +93,9 @@ def test_lock_targets_of_the_shipped_profiles() -> None:
     # user sources replace the built-in index URL, --no-index switches the pin off
     assert lock_target(load_target("linux-cuda128"), engines, user_sources=True).torch is None
     assert "no torch index" in lock_target(load_target("linux-cuda128"), engines, no_index=True).describe()
-    universal = lock_target(parse_set(["has_cuda=true", "cuda_version=12.8"]).merged(load_target("linux-cuda128")).with_values(), engines)
-    assert universal.torch is not None
+    universal = lock_target(parse_set(["has_cuda=true", "cuda_version=12.8", "sys_platform=linux"]), engines)
+    assert universal.platform.universal and universal.torch is None
+    assert "no torch index: a universal resolution" in universal.describe()
 
 
 def test_torch_index_backends() -> None:
