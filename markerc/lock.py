@@ -811,6 +811,7 @@ def resolver_error(job: LockJob, stderr: str, returncode: int) -> MarkercError:
     locations of the requirements it names (each once, however many engines share the job)."""
     text = trim_output(stderr) or f"exit status {returncode}"
     cause, code = classify(text)
+    deciding = _deciding_line(text)
     what = job.outputs[0] + (f" (and {len(job.outputs) - 1} more)" if len(job.outputs) > 1 else "")
     lines = [f"{job.request.resolver} could not resolve {what}:"]
     lines += [f"  | {ln}" for ln in text.splitlines()]
@@ -823,6 +824,7 @@ def resolver_error(job: LockJob, stderr: str, returncode: int) -> MarkercError:
         notes.append("a package index could not be reached from this machine"
                      + (f" ({', '.join(hosts)})" if hosts else "")
                      + ": a cause of the environment, not of the hub")  # fmt: skip
+        deciding = f"{notes[-1]}; uv: {deciding}"
     location: Location | None = None
     involved = _involved_lines(job, text)
     if involved:
@@ -838,7 +840,7 @@ def resolver_error(job: LockJob, stderr: str, returncode: int) -> MarkercError:
                 location = next((o.location for o in line.origins if o.location), None)
     err = MarkercError(code, "\n".join(lines), location=location, notes=tuple(notes))
     err.cause = cause  # type: ignore[attr-defined]
-    err.deciding = _deciding_line(text)  # type: ignore[attr-defined]
+    err.deciding = deciding  # type: ignore[attr-defined]
     err.stderr_text = text  # type: ignore[attr-defined]
     return err
 

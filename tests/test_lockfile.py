@@ -265,3 +265,14 @@ def test_uv_that_wrote_nothing_or_its_temp_dir(tmp_path: Path) -> None:
                            programs={"uv": [leak]})  # fmt: skip
     assert report.failed[0].code == "MK539" and "temp directory" in report.failures[0].error.message
     assert not os.path.exists(tmp_path / "o" / "m")
+
+
+def test_an_unreachable_index_is_the_environments_cause(tmp_path: Path) -> None:
+    uv = fake_uv(tmp_path, "sys.stderr.write('error: Request failed after 3 retries\\n  cause: Failed to fetch: "
+                           "https://download.pytorch.org/whl/cu128/torch/\\n  cause: dns error\\n')\nsys.exit(2)\n")
+    report = lock.run_lock(lock.plan([one_set()], settings=lock.Settings("uv fake")), str(tmp_path / "o"),
+                           programs={"uv": [uv]})  # fmt: skip
+    (failed,) = report.failed
+    assert (failed.cause, failed.code) == ("network", "MK541")
+    assert failed.reason.startswith("a package index could not be reached from this machine (download.pytorch.org)")
+    assert "a cause of the environment, not of the hub" in failed.reason
