@@ -198,14 +198,8 @@ def _compile(args: argparse.Namespace, target_specs: Sequence[str | None]) -> li
                 options=_options(args, _target(args, spec)),
             )
         )
-    seen: set[str] = set()
     warnings = [d for hub in hubs for d in hub.diagnostics if d.severity == "warning"]
-    warnings += [w for c in out for w in c.warnings]
-    for d in warnings:
-        line = d.headline()
-        if line not in seen:  # one entry compiled for several engines warns once
-            seen.add(line)
-            _err(line)
+    _print_warnings(warnings + [w for c in out for w in c.warnings])
     return out
 
 
