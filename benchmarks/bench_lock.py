@@ -7,8 +7,13 @@
    for three targets, given a callable producing compiled sets.  Without one, it uses
    ``markerc.compile.compile_hub_files`` when that module exists, else prints
    "skipped: compiler not available".
+3. ``check_real_hub``: ``markerc lock <6 hub files> --engine all --target <3 shipped profiles>
+   --check`` as a whole process (the console entry, start-up included), against a lock folder
+   whose every case is current.  The folder is written first by ``run_lock`` with a stand-in
+   resolver that returns a small valid pylock file per job (no network), under the real uv's
+   fingerprint, so ``--check`` has to read, digest and compare every lock and resolves nothing.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_lock.py [--cases 60] [--jobs 2]``.
+Run: ``PYTHONPATH=. python benchmarks/bench_lock.py [--cases 60] [--jobs 2] [--repeats 3]``.
 Fully offline (``--no-index --find-links``; uv's cache in a temp dir, ``UV_OFFLINE=1``).
 """
 
@@ -31,7 +36,6 @@ from markerc.diagnostics import MarkercError  # noqa: E402
 from markerc.result import CompiledSet, IndexOptions, Line, Origin  # noqa: E402
 from tests.wheelhouse import WheelSpec, build_wheelhouse  # noqa: E402
 
-COMMAND = "markerc lock bench.json --engine all"
 #: Four distinct requirement sets (one per engine), shared by every synthetic model.
 REQUIREMENT_SETS: dict[str, tuple[str, ...]] = {
     "vllm": ("alpha<2", "pkg-03>=1", "pkg-07"),
@@ -40,11 +44,8 @@ REQUIREMENT_SETS: dict[str, tuple[str, ...]] = {
     "transformers": ("pkg-09", "pkg-13", "beta<2"),
 }
 HUB_GLOB = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "xinference", "*.json")
-#: Target profiles for plan_real_hub: the three shipped fixture profiles.
-DEFAULT_TARGETS: tuple[str | None, ...] = tuple(
-    os.path.join(ROOT, "fixtures", "targets", f"{name}.toml")
-    for name in ("linux-cuda128", "linux-cuda130-aarch64", "macos-arm64")
-)
+#: Target profiles for plan_real_hub and check_real_hub: three shipped profiles.
+DEFAULT_TARGETS: tuple[str | None, ...] = ("linux-cuda128", "linux-cuda130-aarch64", "macos-arm64")
 
 
 def bench_wheels() -> list[WheelSpec]:
@@ -70,16 +71,16 @@ def synthetic_sets(wheelhouse: str, cases: int) -> list[CompiledSet]:
     return out
 
 
-def one_uv_call_per_case(sets: Sequence[CompiledSet], out_dir: str) -> int:
+def one_uv_call_per_case(sets: Sequence[CompiledSet], out_dir: str, settings: lock.Settings) -> int:
     """The baseline: a plain loop, one ``uv pip compile`` per case, same flags as markerc."""
     uv = uvtool.uv_bin()
     for cs in sets:
-        job = lock.plan([cs]).jobs[0]
+        job = lock.plan([cs], settings=settings).jobs[0]
         with tempfile.TemporaryDirectory() as tmp:
             for name, text in job.request.files:
                 with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
                     fh.write(text)
-            argv = [uv, *job.request.args, "--custom-compile-command", COMMAND, "--python", sys.executable]
+            argv = [uv, *job.request.args, "--python", sys.executable]
             result = uvtool.run_process(argv, cwd=tmp)
             if result.returncode != 0:
                 raise SystemExit(result.stderr)
@@ -98,23 +99,22 @@ def bench_local(cases: int = 60, jobs: int = 2) -> list[tuple[str, int, int, flo
         wheelhouse = os.path.join(tmp, "wheels")
         build_wheelhouse(wheelhouse, bench_wheels())
         sets = synthetic_sets(wheelhouse, cases)
+        settings = lock.resolver_settings()
         # warm uv's cache once so neither side pays for the first unzip
-        lock.run_lock(lock.plan(sets[:4]), os.path.join(tmp, "warm"), cache_dir=None, command_text=COMMAND)
+        lock.run_lock(lock.plan(sets[:4], settings=settings), os.path.join(tmp, "warm"), cache_dir=None)
 
         t0 = time.perf_counter()
-        n = one_uv_call_per_case(sets, os.path.join(tmp, "baseline"))
+        n = one_uv_call_per_case(sets, os.path.join(tmp, "baseline"), settings)
         rows.append(("uv pip compile per case (loop)", cases, n, time.perf_counter() - t0))
 
         t0 = time.perf_counter()
-        plan = lock.plan(sets)
-        report = lock.run_lock(plan, os.path.join(tmp, "markerc"), cache_dir=None, jobs=jobs,
-                               command_text=COMMAND)  # fmt: skip
+        plan = lock.plan(sets, settings=settings)
+        report = lock.run_lock(plan, os.path.join(tmp, "markerc"), cache_dir=None, jobs=jobs)
         rows.append((f"markerc run_lock (dedup, jobs={jobs})", plan.cases, report.resolutions,
                      time.perf_counter() - t0))  # fmt: skip
 
         t0 = time.perf_counter()
-        report = lock.run_lock(plan, os.path.join(tmp, "markerc"), cache_dir=None, jobs=jobs,
-                               command_text=COMMAND, check=True)  # fmt: skip
+        report = lock.run_lock(plan, os.path.join(tmp, "markerc"), cache_dir=None, jobs=jobs, check=True)
         assert report.up_to_date
         rows.append(("markerc run_lock --check (cached)", plan.cases, report.resolutions,
                      time.perf_counter() - t0))  # fmt: skip
@@ -134,7 +134,7 @@ def _default_compiler() -> SetsFor | None:
 
     from markerc.targets import load_target
 
-    def sets_for(paths: Sequence[str], target: str | None) -> Sequence[CompiledSet]:
+    def sets_for(paths: Sequence[str], target: str | None) -> Sequence[CompiledSet]:  # noqa: D401
         return compile_hub_files(paths, engines="all", targets=[load_target(target)] if target else [])
 
     return sets_for
@@ -164,7 +164,7 @@ def plan_real_hub(
     for target in targets:
         t0 = time.perf_counter()
         try:
-            plan = lock.plan(make_sets(paths, target), fmt=fmt)
+            plan = lock.plan(make_sets(paths, target), fmt=fmt, settings=lock.Settings("uv (plan only)"))
         except MarkercError as exc:
             print(f"plan_real_hub: target {target or 'universal'}: {exc.code} {exc.message.splitlines()[0]}")
             continue
@@ -176,10 +176,66 @@ def plan_real_hub(
     return rows
 
 
+# --------------------------------------------------------------------------- real hub (--check)
+
+
+def _stand_in_resolver(argv, *, cwd=None, env=None):  # type: ignore[no-untyped-def]
+    """A resolver that writes a small valid pylock (one package) where uv would write its lock."""
+    out = argv[argv.index("-o") + 1]
+    body = ('lock-version = "1.0"\ncreated-by = "uv"\nrequires-python = ">=3.10"\n\n[[packages]]\n'
+            'name = "stand-in"\nversion = "1.0"\n'
+            'wheels = [{ url = "https://example.invalid/stand_in-1.0-py3-none-any.whl", hashes = { sha256 = "00" } }]\n')  # fmt: skip
+    with open(os.path.join(cwd, out), "w", encoding="utf-8") as fh:
+        fh.write(body)
+    return uvtool.ProcResult(tuple(argv), 0, "", "")
+
+
+def check_real_hub(targets: Sequence[str] = tuple(t for t in DEFAULT_TARGETS if t), repeats: int = 3) -> list[tuple[str, float]] | None:
+    """Best-of-N wall time of ``markerc lock <hub> --engine all --target ... --check`` over a
+    lock folder where every case is current; asserts that it resolves nothing and exits 0."""
+    import subprocess
+
+    from markerc import matrix
+    from markerc.compile import Options, load_hubs
+    from markerc.engines import load_engines
+    from markerc.targets import load_target
+
+    paths = sorted(glob.glob(HUB_GLOB))
+    if not paths:
+        print(f"check_real_hub: skipped: no hub files at {HUB_GLOB}")
+        return None
+    with tempfile.TemporaryDirectory(prefix="markerc-bench-check-") as tmp:
+        out = os.path.join(tmp, "locks")
+        grid = matrix.build_matrix(load_hubs(paths), engines=load_engines(), engine_spec=["all"], model=None,
+                                   targets=[load_target(t) for t in targets], options=Options())  # fmt: skip
+        plan = lock.plan(grid.sets, targets=grid.targets, settings=lock.resolver_settings(), outcomes=grid.outcomes,
+                         target_names=grid.target_names)  # fmt: skip
+        t0 = time.perf_counter()
+        written = lock.run_lock(plan, out, runner=_stand_in_resolver, jobs=1)
+        fill = time.perf_counter() - t0
+        argv = [sys.executable, "-m", "markerc", "lock", *paths, "--engine", "all", "--out", out, "--check"]
+        for t in targets:
+            argv += ["--target", t]
+        env = {**os.environ, "PYTHONPATH": ROOT}
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            done = subprocess.run(argv, cwd=tmp, env=env, capture_output=True, text=True, check=False)
+            best = min(best, time.perf_counter() - t0)
+            if done.returncode != 0 or "0 resolution(s) run" not in done.stderr:
+                raise SystemExit(f"--check did not pass cleanly:\n{done.stderr[-2000:]}")
+        print(f"\n--check over {len(paths)} hub files x {len(targets)} targets: {plan.cases} cases, "
+              f"{len(plan.jobs)} distinct resolutions, {len(written.written)} lock files")
+        print(f"  writing the folder with a stand-in resolver: {fill:.2f} s (not part of the figure)")
+        print(f"  markerc lock ... --check, whole process, best of {repeats}: {best:.2f} s (0 resolutions)")
+        return [("check", best)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=60)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-local", action="store_true")
     args = ap.parse_args(argv)
     if not args.skip_local:
@@ -191,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         base = rows[0][3]
         print(f"speed-up markerc vs loop: {base / rows[1][3]:.1f}x")
     plan_real_hub()
+    check_real_hub(repeats=args.repeats)
     return 0
 
 

@@ -30,7 +30,8 @@ class Example(NamedTuple):
     ``entries`` are the ``virtualenv.packages`` of a one-model hub file (``hub.json``), ``block``
     more members of that ``virtualenv`` block (JSON text), ``document`` the whole file instead.
     ``args`` is a markerc command line (``{hub}`` is the hub file, ``{wheels}`` a folder of the
-    wheels named in ``wheels``, built by the tests); without ``args`` the example is
+    wheels named in ``wheels`` and the sdists named in ``sdists``, built by the tests; ``before``
+    commands and ``edits`` prepare the folder); without ``args`` the example is
     ``markerc check {hub}`` with every rule selected.  ``files`` are more files written beside the
     hub, for example a ``pyproject.toml``.
     """
@@ -42,6 +43,16 @@ class Example(NamedTuple):
     files: tuple[tuple[str, str], ...] = ()
     wheels: tuple[str, ...] = ()
     note: str = ""
+    #: markerc commands run first (each must exit 0), e.g. writing the locks a check compares
+    before: tuple[tuple[str, ...], ...] = ()
+    #: ``(path, old, new)`` text replacements made after ``before`` (a hand-edited lock)
+    edits: tuple[tuple[str, str, str], ...] = ()
+    #: sdists (``name==version``) put beside the wheels; their build backend must never run
+    sdists: tuple[str, ...] = ()
+    #: a folder (among ``files``) put first on ``PYTHONPATH`` (a stand-in ``uv`` package)
+    pythonpath: str = ""
+    #: the exit status of the command (default: 2 for a bad example of an error, else 0)
+    exit: int | None = None
 
 
 class Rule(NamedTuple):
@@ -86,8 +97,29 @@ _LINT = "Lint rules"
 _CONFIG = "Check configuration"
 _XI = "Xinference at launch"
 _COMPILE = "Compile, lock and the command line"
+_LOCK = "Lock matrix"
 _REVIEW = "Review (diff, report)"
 _CC = ("check", "compile")
+
+NOINDEX = ("--no-index", "--find-links", "{wheels}")
+
+#: MK539's stand-in for the ``uv`` package: its ``find_uv_bin`` writes a script that answers
+#: ``--version`` and then writes a log instead of a lock.
+FAKE_UV = """\
+import os, sys
+def find_uv_bin():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake-uv")
+    with open(path, "w") as fh:
+        fh.write("#!" + sys.executable + "\\n"
+                 "import sys\\n"
+                 "args = sys.argv[1:]\\n"
+                 "if args == ['--version']:\\n    print('uv 0.0.0-stand-in'); sys.exit(0)\\n"
+                 "out = args[args.index('-o') + 1] if '-o' in args else 'pylock.toml'\\n"
+                 "open(out, 'w').write('Resolving... done, see above\\\\n')\\n")
+    os.chmod(path, 0o755)
+    return path
+"""
+
 
 RULES: tuple[Rule, ...] = (
     # ------------------------------------------------------------------ entry syntax
@@ -611,6 +643,191 @@ RULES: tuple[Rule, ...] = (
         Example(("foo",), args=("explain", "{hub}", "--engine", "vllm")),
         Example(("foo",), args=("explain", "{hub}", "--engine", "vllm", "--model", "demo")),
         stages=("cli",),
+    ),
+    # ------------------------------------------------------------------ lock matrix
+    Rule(
+        "MK530", "platform-not-resolvable", "error", "target platform the resolver cannot express", _LOCK,
+        "A target's platform facts that uv cannot resolve for: `glibc_version` below 2.17 "
+        "(manylinux2014), a `musl_version` below 1.2 (uv resolves musl targets for musllinux_1_2 "
+        "only), or both a glibc and a musl version.",
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "old.toml", "--out", "locks",
+                                  *NOINDEX),
+                files=(("old.toml", 'name = "old"\nsys_platform = "linux"\nplatform_machine = "x86_64"\n'
+                                    'python_version = "3.11"\nglibc_version = "2.12"\n'),),
+                wheels=("alpha==1.0",)),
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "old.toml", "--out", "locks",
+                                  *NOINDEX),
+                files=(("old.toml", 'name = "old"\nsys_platform = "linux"\nplatform_machine = "x86_64"\n'
+                                    'python_version = "3.11"\nglibc_version = "2.17"\n'),),
+                wheels=("alpha==1.0",)),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK531", "engine-not-on-platform", "warning",
+        "pair skipped: the engine does not run on the target's platform", _LOCK,
+        "The engine table says where an engine runs (`platforms`: vLLM and SGLang on Linux, MLX on "
+        "macOS, as Xinference does); the pair is skipped, counted in the summary and listed by "
+        "`--plan`, never resolved.",
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "macos-arm64", "--out", "locks",
+                                  *NOINDEX), wheels=("alpha==1.0",)),
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  *NOINDEX), wheels=("alpha==1.0",)),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK532", "pair-excluded", "warning", "pair excluded by an exclusion pattern", _LOCK,
+        "A `--exclude MODEL[:ENGINE[:TARGET]]` pattern or a `[tool.markerc.lock] exclude` entry "
+        "matches the pair; it is listed as excluded, and its old lock file (if any) is kept.",
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  "--exclude", "demo:vllm", *NOINDEX), wheels=("alpha==1.0",)),
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  *NOINDEX), wheels=("alpha==1.0",)),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK533", "nothing-to-lock", "warning", "pair skipped: nothing to lock", _LOCK,
+        "The compiled set is empty (an engine without a default list, such as `flag`, applied to a "
+        "model that names nothing else); no empty lock is written.",
+        Example(('#flag_dependencies# ; #engine# == "flag"',),
+                args=("lock", "{hub}", "--engine", "flag", "--target", "linux-cpu", "--out", "locks", *NOINDEX),
+                wheels=("alpha==1.0",)),
+        Example(('alpha ; #engine# == "flag"',),
+                args=("lock", "{hub}", "--engine", "flag", "--target", "linux-cpu", "--out", "locks", *NOINDEX),
+                wheels=("alpha==1.0",)),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK534", "lock-out-of-date", "error", "lock file out of date", _LOCK,
+        "The fingerprint in the lock's header differs from that of the current input; the message "
+        "names what changed: the compiled requirements, the package sources, the target platform, "
+        "the resolver (and its version) or the `UV_*` settings. Flag order, relative or absolute "
+        "paths and the working directory are not inputs. Reported by `lock --check` (exit 1) and "
+        "`install --lock` (exit 2).",
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  "-p", "beta", "--check", *NOINDEX),
+                before=(("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks", *NOINDEX),),
+                wheels=("alpha==1.0", "beta==1.0"), exit=1, note="-p beta changes the compiled requirements"),
+        Example(("alpha",), args=("lock", "--check", "--out", "./locks", "--target", "linux-cpu", "{hub}",
+                                  "--engine", "vllm", *NOINDEX),
+                before=(("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks", *NOINDEX),),
+                wheels=("alpha==1.0", "beta==1.0"), note="another flag order and path spelling"),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK535", "lock-missing", "error", "lock file missing", _LOCK,
+        "A case of the matrix has no lock file yet (`lock --check`, exit 1).",
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  "--check", *NOINDEX), wheels=("alpha==1.0",), exit=1),
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  "--check", *NOINDEX),
+                before=(("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks", *NOINDEX),),
+                wheels=("alpha==1.0",)),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK536", "lock-orphaned", "error", "lock file no case writes any more", _LOCK,
+        "A lock file markerc wrote, in the run's targets (and models and engines, when the run names "
+        "them), that no case of the matrix writes: its model or engine is gone from the hub, or the "
+        "pair is skipped now. `lock --check` reports it stale (exit 1), `lock --prune` removes it. "
+        "Excluded pairs and pairs that failed to compile keep their files.",
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  "--check", *NOINDEX),
+                before=(("lock", "old.json", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                         *NOINDEX),),
+                files=(("old.json", '[{"model_name": "demo", "virtualenv": {"packages": ["alpha"]}},\n'
+                                    ' {"model_name": "gone", "virtualenv": {"packages": ["alpha"]}}]\n'),),
+                wheels=("alpha==1.0",), exit=1, note="model gone was removed from the hub"),
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  "--prune", *NOINDEX),
+                before=(("lock", "old.json", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                         *NOINDEX),),
+                files=(("old.json", '[{"model_name": "demo", "virtualenv": {"packages": ["alpha"]}},\n'
+                                    ' {"model_name": "gone", "virtualenv": {"packages": ["alpha"]}}]\n'),),
+                wheels=("alpha==1.0",)),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK537", "lock-edited", "error", "lock file changed after markerc wrote it", _LOCK,
+        "The header's content digest (sha256 of everything after the header; for `--format uv` "
+        "also of `uv.lock`) does not match the file: someone edited the lock. `lock --check` "
+        "reports it (exit 1); `install --lock` refuses to install it (exit 2).",
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  "--check", *NOINDEX),
+                before=(("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks", *NOINDEX),),
+                edits=(("locks/demo/linux-cpu/pylock.vllm.toml", 'version = "1.0"', 'version = "2.0"'),),
+                wheels=("alpha==1.0",), exit=1),
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  "--check", *NOINDEX),
+                before=(("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks", *NOINDEX),),
+                wheels=("alpha==1.0",)),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK538", "sdist-build-refused", "error", "sdist build refused: no wheel", _LOCK,
+        "A package has no wheel for the target, and markerc resolves and installs with wheels only "
+        "(uv `--no-build`, pip `--only-binary :all:`) so that no build backend from the hub's "
+        "packages runs. `--allow-build` on the command line lets the resolver or installer build "
+        "sdists; no hub or configuration value can.",
+        Example(("alpha", "sdistonly"), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu",
+                                              "--out", "locks", *NOINDEX),
+                wheels=("alpha==1.0",), sdists=("sdistonly==1.0",), note="sdistonly has only an sdist"),
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu",
+                                  "--out", "locks", *NOINDEX),
+                wheels=("alpha==1.0",), sdists=("sdistonly==1.0",)),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK539", "resolver-output-invalid", "error", "resolver output is not a valid lock", _LOCK,
+        "The resolver exited 0 but what it wrote is no valid lock (not TOML, not PEP 751, a "
+        "requirements line that is no pinned requirement, NUL or undecodable bytes), or it names "
+        "the resolver's temp directory. Nothing is written for the case.",
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu",
+                                  "--out", "locks", *NOINDEX),
+                files=(("fake/uv/__init__.py", FAKE_UV),), pythonpath="fake", wheels=("alpha==1.0",),
+                note="a uv stand-in that writes its log into the output file"),
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu",
+                                  "--out", "locks", *NOINDEX),
+                wheels=("alpha==1.0",), note="the uv binary of the uv package"),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK540", "lock-wrong-cuda", "error", "lock pins builds for another CUDA than the target's", _LOCK,
+        "A lock for a CUDA target pins a distribution built for another CUDA major (a `-cu13` / "
+        "`-cuda13x` name or a `+cu130` local version on a CUDA 12.8 target): a driver of the "
+        "target's CUDA cannot run it. The `[torch_index]` table pins the PyTorch family to the index "
+        "of the target's build; this check catches what it does not cover.",
+        Example(("nvidia-cublas-cu13",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cuda128",
+                                               "--out", "locks", *NOINDEX),
+                wheels=("nvidia-cublas-cu13==13.0",)),
+        Example(("nvidia-cublas-cu12",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cuda128",
+                                               "--out", "locks", *NOINDEX),
+                wheels=("nvidia-cublas-cu12==12.8",)),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK541", "index-unreachable", "error", "package index unreachable", _LOCK,
+        "The resolver could not reach a package index (DNS, connection, timeout, offline mode). The "
+        "message names the hosts and says that this is the environment's cause, not the hub's.",
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  "--index-url", "https://pypi.invalid/simple"),
+                note="no network here (uv offline)"),
+        Example(("alpha",), args=("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                                  *NOINDEX), wheels=("alpha==1.0",), note="a local mirror folder"),
+        stages=("lock",),
+    ),
+    Rule(
+        "MK545", "lock-not-markerc", "error", "lock file without a markerc header", _LOCK,
+        "`install --lock` installs only locks markerc wrote, because it verifies them first "
+        "(content digest, fingerprint).",
+        Example(("alpha",), args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--target", "linux-cpu",
+                                  "--venv", "v", "--lock", "someone-elses.txt", *NOINDEX),
+                files=(("someone-elses.txt", "alpha==1.0\n"),), wheels=("alpha==1.0",)),
+        Example(("alpha",), args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--target", "linux-cpu",
+                                  "--venv", "v", "--lock", "locks/demo/linux-cpu/requirements.vllm.txt", *NOINDEX),
+                before=(("lock", "{hub}", "--engine", "vllm", "--target", "linux-cpu", "--out", "locks",
+                         "--format", "requirements", *NOINDEX),),
+                wheels=("alpha==1.0",)),
+        stages=("lock",),
     ),
     # ------------------------------------------------------------------ review: diff, report
     Rule(

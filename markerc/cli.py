@@ -118,6 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     lk.add_argument("--refresh", action="store_true", help="ignore the cache and existing locks")
     lk.add_argument("--fail-on-change", action="store_true",
                     help="exit 1 when any lock file was written (new or changed): the pre-commit hook")
+    lk.add_argument("--exclude", action="append", default=[], metavar="MODEL[:ENGINE[:TARGET]]",
+                    help="skip the pairs these shell patterns match (repeatable; also [tool.markerc.lock] exclude)")
+    lk.add_argument("--prune", action="store_true",
+                    help="remove lock files (in the selection's targets) that no case writes any more")
+    lk.add_argument("--report", metavar="FILE", help="write every case and the summary as JSON")
+    lk.add_argument("--allow-build", action="store_true",
+                    help="let the resolver build sdists (runs their build backends); default: wheels only")
+    lk.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
+                    help="off a terminal, one progress line at most this often (default 10)")
 
     d = sub.add_parser("diff", help="what a hub change does to each model x engine x target (no resolution)")
     d.add_argument("old", metavar="OLD", help="hub file, folder of hub files, or REV:PATH (git)")
@@ -145,11 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--system-site-packages", action="store_true")
     i.add_argument("--python", metavar="PATH", help="interpreter for a new venv")
     i.add_argument("--dry-run", action="store_true", help="print the commands, change nothing")
+    i.add_argument("--allow-build", action="store_true",
+                   help="let the installer build sdists (runs their build backends); default: wheels only")
 
     v = sub.add_parser("env", help="print this machine's (or an interpreter's) target profile as TOML")
     v.add_argument("--python", metavar="PATH", help="interpreter to describe (default: this one)")
     v.add_argument("--name", help="profile name")
     v.add_argument("-o", "--output", metavar="FILE")
+    v.add_argument("--with-tooling", action="store_true",
+                   help="also list markerc and the packages it needs among the installed distributions")
     return parser
 
 
@@ -181,7 +194,7 @@ def _target(args: argparse.Namespace, spec: str | None) -> Any:
     if getattr(args, "system_python", None):
         from markerc.envinfo import describe_environment
 
-        found = describe_environment(args.system_python)
+        found = describe_environment(args.system_python, include_tooling=True)
         target = target.merged(Target.make(None, {}, found.system_map()))
     target = target.merged(parse_system(args.system)).merged(parse_set(args.sets))
     return target
@@ -238,14 +251,8 @@ def _compile(args: argparse.Namespace, target_specs: Sequence[str | None]) -> li
                 options=_options(args, _target(args, spec)),
             )
         )
-    seen: set[str] = set()
     warnings = [d for hub in hubs for d in hub.diagnostics if d.severity == "warning"]
-    warnings += [w for c in out for w in c.warnings]
-    for d in warnings:
-        line = d.headline()
-        if line not in seen:  # one entry compiled for several engines warns once
-            seen.add(line)
-            _err(line)
+    _print_warnings(warnings + [w for c in out for w in c.warnings])
     return out
 
 
@@ -364,63 +371,138 @@ def cmd_schema(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 class _Progress:
-    """A one-line progress bar on a terminal; silent otherwise."""
+    """On a terminal, a one-line progress bar; off a terminal (CI logs), plain lines at a steady
+    rate: a start line, then at most one line every ``every`` seconds."""
 
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
+    def __init__(self, every: float = 10.0, clock: Any = None, stream: Any = None) -> None:
+        import time
 
-    def __call__(self, done: int, total: int, what: str = "") -> None:
-        if not self.tty or total <= 1:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.every = every
+        self.clock = clock or time.monotonic
+        self.start = self.last = self.clock()
+
+    def __call__(self, done: int, total: int, what: str = "", failed: int = 0) -> None:
+        if not self.tty:
+            now = self.clock()
+            if done == 0:
+                self.start = self.last = now
+                self.stream.write(f"markerc lock: {total} resolution(s) to run\n")
+            elif now - self.last >= self.every or done == total:
+                self.last = now
+                self.stream.write(f"markerc lock: {done}/{total} resolved, {failed} failed, {now - self.start:.0f} s\n")
+            self.stream.flush()
+            return
+        if total <= 1:
             return
         width = 24
         filled = int(width * done / total)
         bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\r[{bar}] {done}/{total} {what[:40]:<40}")
+        self.stream.write(f"\r[{bar}] {done}/{total} {what[:40]:<40}")
         if done >= total:
-            sys.stderr.write("\r" + " " * (width + 60) + "\r")
-        sys.stderr.flush()
+            self.stream.write("\r" + " " * (width + 60) + "\r")
+        self.stream.flush()
+
+
+def _print_warnings(diagnostics: Sequence[Any]) -> None:
+    seen: set[str] = set()
+    for d in diagnostics:
+        line = d.headline()
+        if line not in seen:  # one entry compiled for several engines warns once
+            seen.add(line)
+            _err(line)
+
+
+def _lock_targets(args: argparse.Namespace) -> list[Any]:
+    return [_target(args, spec) for spec in (args.target or [None])]
+
+
+def _prune_scope(args: argparse.Namespace, matrix: Any, fmt: str) -> Any:
+    from markerc.files import case_stem, safe_name
+    from markerc.lock import PruneScope
+
+    targets = frozenset(safe_name(t) if t else "universal" for t in matrix.target_names)
+    models = None
+    if _model(args) is not None:
+        models = frozenset(case_stem(_model(args), h) for h in args.hubs)
+    engines = None
+    if _engine_spec(args) != ["all"]:
+        engines = frozenset(PruneScope.engine_part(e, fmt) for e in _engine_spec(args))
+    return PruneScope(fmt, targets, models, engines)
 
 
 def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
     import json
+    import time
 
-    from markerc import lock
+    from markerc import lock, matrix
+    from markerc.compile import load_hubs
+    from markerc.targets import Target
 
-    sets = [c.compiled for c in _compile(args, args.target or [None])]
+    started = time.perf_counter()
+    engines = _engines(args)
+    hubs = load_hubs(args.hubs)
+    exclusions = matrix.load_exclusions() + tuple(matrix.parse_exclusion(e) for e in args.exclude)
+    grid = matrix.build_matrix(
+        hubs, engines=engines, engine_spec=_engine_spec(args), model=_model(args),
+        targets=_lock_targets(args), options=_options(args, Target()), exclusions=exclusions, fmt=args.format,
+    )  # fmt: skip
+    _print_warnings([d for hub in hubs for d in hub.diagnostics if d.severity == "warning"] + list(grid.warnings))
     shard = lock.parse_shard(args.shard) if args.shard else None
-    the_plan = lock.plan(sets, fmt=args.format, resolver=args.resolver, shard=shard)
+    settings = lock.resolver_settings(args.resolver, allow_build=args.allow_build)
+    the_plan = lock.plan(grid.sets, fmt=args.format, resolver=args.resolver, shard=shard, targets=grid.targets,
+                         settings=settings, outcomes=grid.outcomes, target_names=grid.target_names)  # fmt: skip
     if args.plan:
         sys.stdout.write(json.dumps(the_plan.as_json(), indent=2) + "\n")
+        counts = matrix.summary(the_plan.outcomes, the_plan.targets)
+        skipped = sum(r["skipped"] for r in counts.values())
+        excluded = sum(r["excluded"] for r in counts.values())
+        failed = sum(r["failed"] for r in counts.values())
         _err(
             f"{the_plan.cases} case(s), {len(the_plan.jobs)} resolution(s) "
-            f"({the_plan.saved()} saved by deduplication)"
+            f"({the_plan.saved()} saved by deduplication); {skipped} pair(s) skipped, "
+            f"{excluded} excluded, {failed} failed to compile"
         )
         return 0
+    scope = _prune_scope(args, grid, args.format) if (args.prune or args.check) else None
     report = lock.run_lock(
         the_plan,
         args.out,
         cache_dir=args.cache_dir,
         jobs=max(1, args.jobs),
         check=args.check,
-        progress=_Progress(),
-        command_text=lock.lock_command_text(["markerc", *argv]),
+        progress=_Progress(args.progress_every),
         refresh=args.refresh,
+        prune=scope,
     )
-    if args.check:
-        for path in report.stale:
-            _err(f"{os.path.join(args.out, path)}: stale")
-        for path in report.missing:
-            _err(f"{os.path.join(args.out, path)}: missing")
-        if not report.up_to_date:
-            _err(f"{len(report.stale)} stale and {len(report.missing)} missing lock file(s); run without --check")
-            return 1
-        return 0
-    if report.written:
-        _err(f"wrote {len(report.written)} lock file(s) ({report.resolutions} resolution(s), {report.cache_hits} cached)")
-        if args.fail_on_change:
-            for path in report.written:
-                _err(f"{os.path.join(args.out, path)}: regenerated")
-            return 1
+    for err in grid.errors:
+        _err(str(err))
+    for failure in report.failures:
+        _err(str(failure.error))
+    _print_outcomes(args, report.outcomes)
+    _err(matrix.summary_table(report.outcomes, the_plan.targets, check=args.check).rstrip("\n"))
+    wall = time.perf_counter() - started
+    _err(f"{report.resolutions} resolution(s) run, {report.cache_hits} answered from the cache or existing "
+         f"locks; {wall:.1f} s ({report.resolver_seconds:.1f} s in the resolver)")  # fmt: skip
+    if args.report:
+        from markerc.files import atomic_write
+
+        import resource
+
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        extra = {"resolutions": report.resolutions, "cache_hits": report.cache_hits,
+                 "seconds": round(wall, 3), "resolver_seconds": round(report.resolver_seconds, 3),
+                 "markerc_cpu_seconds": round(own.ru_utime + own.ru_stime, 3)}  # fmt: skip
+        doc = matrix.report_json(report.outcomes, fmt=args.format, targets=the_plan.targets, extra=extra)
+        atomic_write(args.report, json.dumps(doc, indent=2) + "\n")
+    if report.failed:
+        return 2
+    if args.check and not report.up_to_date:
+        _err(f"{len(report.stale)} stale and {len(report.missing)} missing lock file(s); run without --check")
+        return 1
+    if args.fail_on_change and report.written:
+        return 1
     return 0
 
 
@@ -514,6 +596,24 @@ def cmd_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
         _err(report.text_summary(matrix))
     return 0
 
+def _print_outcomes(args: argparse.Namespace, outcomes: Sequence[Any]) -> None:
+    """One line per stale / missing / pruned / regenerated lock; skips and exclusions grouped."""
+    groups: dict[tuple[str, str, str], int] = {}
+    for o in outcomes:
+        path = os.path.join(args.out, o.output) if o.output else ""
+        if o.status in ("stale", "missing"):
+            _err(f"{path}: {o.code} {o.status}: {o.reason}")
+        elif o.status == "pruned":
+            _err(f"{path}: pruned ({o.reason})")
+        elif o.status == "written" and args.fail_on_change:
+            _err(f"{path}: regenerated")
+        elif o.status in ("skipped", "excluded"):
+            reason = o.reason if o.status == "excluded" else o.reason.split(";")[0]
+            key = (f"{o.status} ({o.code})" if o.code else o.status, f"{o.engine} on {o.target or 'universal'}", reason)
+            groups[key] = groups.get(key, 0) + 1
+    for (status, what, reason), n in groups.items():
+        _err(f"{status}: {n} pair(s) {what}: {reason}")
+
 
 def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
     import shlex
@@ -528,6 +628,8 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise MarkercError(
             "MK204", f"expected one record for model {args.model!r} and engine {args.engine}, found {len(compiled)}"
         )
+    if args.lock:
+        _verify_lock(args, compiled[0].compiled)
     report = run_install(
         compiled[0].compiled,
         venv=args.venv,
@@ -536,6 +638,7 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
         system_site_packages=args.system_site_packages,
         python=args.python,
         dry_run=args.dry_run,
+        allow_build=args.allow_build,
         progress=_Progress(),
     )
     if args.dry_run:
@@ -550,12 +653,26 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def _verify_lock(args: argparse.Namespace, cs: Any) -> None:
+    """install --lock: the lock must be one markerc wrote, unchanged, for this compiled set."""
+    from markerc import lock, matrix
+    from markerc.install import is_pylock
+
+    sources = _options(args, None).sources
+    lt = matrix.lock_target(_target(args, args.target), _engines(args), user_sources=sources.given,
+                            no_index=sources.no_index)  # fmt: skip
+    fmt = "pylock" if is_pylock(args.lock) else "requirements"
+    settings = lock.Settings("(not compared)", (), args.allow_build)
+    job = lock.plan([cs], fmt=fmt, targets={cs.target: lt}, settings=settings).jobs[0]
+    lock.verify_lock(args.lock, job)
+
+
 def cmd_env(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from markerc.envinfo import describe_environment
     from markerc.files import atomic_write
     from markerc.targets import profile_toml
 
-    target = describe_environment(args.python, name=args.name)
+    target = describe_environment(args.python, name=args.name, include_tooling=args.with_tooling)
     text = profile_toml(target)
     if args.output:
         atomic_write(args.output, text)

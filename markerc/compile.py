@@ -179,21 +179,34 @@ class Job:
     engine: Engine
 
 
+#: The engine of a record that names none, under ``--engine all`` when asked for (``lock``):
+#: one engine-independent set, named as Xinference names such a venv (``.../default/...``).
+ENGINE_LESS = Engine(name="default", source="markerc: the engine-independent set of a record that names no engine")
+
+
 def plan_jobs(
     hubs: Sequence[HubFile],
     engines: EngineTable,
     engine_spec: Sequence[str],
     model: str | None,
+    *,
+    engine_less: Engine | None = None,
 ) -> Iterator[Job]:
     """(file, record, engine) to compile, in input order.  ``engine_spec`` is a list of engine
-    names or ``["all"]`` (the engines each model names)."""
+    names or ``["all"]`` (the engines each model names).  With ``["all"]`` and ``engine_less``
+    given, a record that names no engine at all is compiled once for ``engine_less`` (an engine
+    with no default list, no indexes and no platform restriction: :data:`ENGINE_LESS`) instead
+    of not at all."""
     want_all = [e.lower() for e in engine_spec] == ["all"]
     wanted = [] if want_all else [engines.get(e) for e in engine_spec]
     for hub in hubs:
         if want_all:
             records = select_records(hub, model, None, engines.canonical)
             for record in records:
-                for name in engines_named(record, engines):
+                named = engines_named(record, engines)
+                if not named and engine_less is not None and record.engine is None:
+                    yield Job(hub, record, engine_less)
+                for name in named:
                     picked = select_records(hub, record.name, name, engines.canonical) if record.name else (record,)
                     if record in picked:
                         yield Job(hub, record, engines.get(name))

@@ -1,9 +1,10 @@
 """Engines as data: the built-in table plus user tables (SPEC section 6).
 
 The built-in table (``markerc/data/engines.toml``) holds Xinference's seven engines with their
-default package lists, model-format extras, extra index URLs and index strategies, and the engines
-Xinference knows without default lists (``flag``, ``pytorch``).  Users extend or replace it with
-``[tool.markerc]`` in ``pyproject.toml`` and with ``--engines FILE``.
+default package lists, model-format extras, extra index URLs and index strategies, the platforms
+each runs on, and the engines Xinference knows without default lists (``flag``, ``pytorch``); and
+the ``[torch_index]`` table: which index serves the PyTorch family's CUDA (or CPU) builds.  Users
+extend or replace it with ``[tool.markerc]`` in ``pyproject.toml`` and with ``--engines FILE``.
 
 Entries are kept as strings here; another module parses the language.
 """
@@ -31,6 +32,7 @@ __all__ = [
     "Engine",
     "EngineTable",
     "INDEX_STRATEGIES",
+    "TorchIndex",
     "load_engines",
     "read_toml",
 ]
@@ -44,7 +46,11 @@ _ENGINE_KEYS = (
     "extra_index_url",
     "index_strategy",
     "model_format",
+    "platforms",
 )
+_TORCH_KEYS = ("url", "backends", "packages")
+_PLATFORM = re.compile(r"[a-z][a-z0-9_]*")
+_BACKEND = re.compile(r"cpu|cu[0-9]{2,3}")
 # Engine names appear in `#engine# in "vllm, sglang"` lists and in `#NAME_dependencies#`.
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -63,7 +69,11 @@ class Engine:
     index_url: str | None = None
     extra_index_url: tuple[str, ...] = ()
     index_strategy: str | None = None
+    platforms: tuple[str, ...] = ()  # sys_platform values it runs on; () = everywhere
     source: str = BUILTIN_SOURCE  # the file it came from (the last one that changed it)
+
+    def runs_on(self, sys_platform: str) -> bool:
+        return not self.platforms or sys_platform in self.platforms
 
     def format_packages(self, fmt: str | None) -> tuple[str, ...]:
         """Model-format extras for ``fmt`` (case-insensitive); () when none."""
@@ -77,8 +87,49 @@ class Engine:
 
 
 @dataclass(frozen=True)
+class TorchIndex:
+    """Where the PyTorch family's builds for one accelerator come from (``[torch_index]``).
+
+    ``url`` is a template with ``{backend}`` (``cpu``, ``cu128``, ...); ``backends`` are the
+    builds the index serves; ``packages`` the distributions pinned to it.  Replace ``url`` to use a
+    mirror; ``url = ""`` switches the pinning off.
+    """
+
+    url: str = ""
+    backends: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+    source: str = BUILTIN_SOURCE
+
+    def backend_for(self, *, sys_platform: str | None, has_cuda: object, cuda_version: object) -> str | None:
+        """The build a target needs: ``cuMm`` for CUDA M.m (the highest listed backend of the same
+        major and a minor not above m: a CUDA 12.9 driver runs cu128 builds), ``cpu`` for a Linux
+        or Windows target without CUDA; None where no pinning applies (macOS, unbound facts, no
+        fitting backend)."""
+        if not self.url or sys_platform not in ("linux", "win32"):
+            return None
+        if has_cuda is False or (has_cuda is True and cuda_version is None):
+            return "cpu" if "cpu" in self.backends and has_cuda is False else None
+        if has_cuda is not True or not isinstance(cuda_version, str):
+            return None
+        m = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)*", cuda_version)
+        if not m:
+            return None
+        major, minor = int(m.group(1)), int(m.group(2))
+        fitting = []
+        for b in self.backends:
+            digits = b[2:]
+            if b.startswith("cu") and digits[:-1] == str(major) and int(digits[-1]) <= minor:
+                fitting.append((int(digits[-1]), b))
+        return max(fitting)[1] if fitting else None
+
+    def url_for(self, backend: str) -> str:
+        return self.url.replace("{backend}", backend)
+
+
+@dataclass(frozen=True)
 class EngineTable:
     engines: tuple[Engine, ...]
+    torch_index: TorchIndex = TorchIndex()
 
     @cached_property
     def _lookup(self) -> dict[str, Engine]:
@@ -168,12 +219,12 @@ def load_engines(files: Sequence[str] = (), *, pyproject: str | None = None) -> 
     """
     if not files and pyproject is None:
         return _builtin()
-    engines = list(_builtin().engines)
+    table = _builtin()
     if pyproject is not None:
-        engines = _apply_pyproject(engines, pyproject)
+        table = _apply_pyproject(table, pyproject)
     for file in files:
-        engines = _apply_file(engines, read_toml(file), file)
-    return _table(engines, files[-1] if files else (pyproject or BUILTIN_SOURCE))
+        table = _apply_file(table, read_toml(file), file)
+    return table
 
 
 @cache
@@ -182,15 +233,15 @@ def _builtin() -> EngineTable:
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "engines.toml")
     with open(path, "rb") as fh:
         data = parse_toml(fh.read(), BUILTIN_SOURCE)
-    return _table(_apply_file([], data, BUILTIN_SOURCE), BUILTIN_SOURCE)
+    return _apply_file(EngineTable(()), data, BUILTIN_SOURCE)
 
 
-def _apply_pyproject(engines: list[Engine], pyproject: str) -> list[Engine]:
+def _apply_pyproject(table: EngineTable, pyproject: str) -> EngineTable:
     data = read_toml(pyproject)
     tool = data.get("tool", {})
     config = tool.get("markerc") if isinstance(tool, dict) else None
     if config is None:
-        return engines
+        return table
     if not isinstance(config, dict):
         raise MarkercError("MK505", f"{pyproject}: 'tool.markerc' must be a table")
     replace_all = config.get("replace-engines", config.get("replace_engines", False))
@@ -199,27 +250,32 @@ def _apply_pyproject(engines: list[Engine], pyproject: str) -> list[Engine]:
             "MK505", f"{pyproject}: 'tool.markerc.replace-engines' must be true or false"
         )
     if replace_all:
-        engines = []
+        table = replace(table, engines=())
+    torch = config.get("torch-index", config.get("torch_index"))
+    if torch is not None:
+        table = replace(table, torch_index=_torch_index(table.torch_index, torch, pyproject, "tool.markerc.torch-index"))
     spec = config.get("engines")
     if spec is None:
-        return engines
+        return table
     if isinstance(spec, str):
         file = (
             spec if os_path.isabs(spec) else os_path.join(os_path.dirname(pyproject) or ".", spec)
         )
-        return _apply_file(engines, read_toml(file), file)
+        return _apply_file(table, read_toml(file), file)
     if isinstance(spec, dict):
-        return _apply_tables(engines, spec, pyproject, "tool.markerc.engines")
+        return _table(_apply_tables(list(table.engines), spec, pyproject, "tool.markerc.engines"),
+                      pyproject, table.torch_index)  # fmt: skip
     raise MarkercError(
         "MK505", f"{pyproject}: 'tool.markerc.engines' must be a file path or a table of engines"
     )
 
 
-def _apply_file(engines: list[Engine], data: Mapping[str, Any], source: str) -> list[Engine]:
+def _apply_file(table: EngineTable, data: Mapping[str, Any], source: str) -> EngineTable:
     for key in data:
-        if key not in ("engines", "replace"):
+        if key not in ("engines", "replace", "torch_index"):
             raise MarkercError(
-                "MK505", f"{source}: unknown top-level key {key!r} (expected 'engines', 'replace')"
+                "MK505",
+                f"{source}: unknown top-level key {key!r} (expected 'engines', 'replace', 'torch_index')",
             )
     replace_all = data.get("replace", False)
     if not isinstance(replace_all, bool):
@@ -227,7 +283,35 @@ def _apply_file(engines: list[Engine], data: Mapping[str, Any], source: str) -> 
     tables = data.get("engines", {})
     if not isinstance(tables, dict):
         raise MarkercError("MK505", f"{source}: 'engines' must be a table of engine tables")
-    return _apply_tables([] if replace_all else engines, tables, source, "engines")
+    torch = table.torch_index
+    if "torch_index" in data:
+        torch = _torch_index(torch, data["torch_index"], source, "torch_index")
+    engines = _apply_tables([] if replace_all else list(table.engines), tables, source, "engines")
+    return _table(engines, source, torch)
+
+
+def _torch_index(base: TorchIndex, raw: object, source: str, where: str) -> TorchIndex:
+    """``[torch_index]`` over ``base``: each key given replaces that key."""
+    if not isinstance(raw, dict):
+        raise MarkercError("MK505", f"{source}: {where!r} must be a table")
+    fields: dict[str, Any] = {}
+    for key, value in raw.items():
+        here = f"{where}.{key}"
+        if key not in _TORCH_KEYS:
+            raise MarkercError("MK505", f"{source}: unknown key {here!r} (known: {', '.join(_TORCH_KEYS)})")
+        if key == "url":
+            url = _string(value, source, here)
+            if url and "{backend}" not in url:
+                raise MarkercError("MK505", f"{source}: {here!r} must contain {{backend}} (e.g. .../whl/{{backend}})")
+            fields["url"] = url
+        else:
+            items = _strings(value, source, here)
+            pattern = _BACKEND if key == "backends" else _NAME
+            for item in items:
+                if not pattern.fullmatch(item):
+                    raise MarkercError("MK505", f"{source}: {here!r}: invalid entry {item!r}")
+            fields[key] = items
+    return replace(base, source=source, **fields)
 
 
 def _apply_tables(
@@ -278,6 +362,13 @@ def _engine_fields(table: Mapping[str, Any], source: str, where: str) -> dict[st
             )
         elif key == "extra_index_url" and isinstance(value, str):
             fields[key] = (value,)
+        elif key == "platforms":
+            fields[key] = _strings(value, source, here)
+            for plat in fields[key]:
+                if not _PLATFORM.fullmatch(plat):
+                    raise MarkercError(
+                        "MK505", f"{source}: {here!r}: {plat!r} is not a sys_platform value (linux, darwin, win32)"
+                    )
         else:  # aliases, packages, extra_index_url
             fields[key] = _strings(value, source, here)
     for alias in fields.get("aliases", ()):
@@ -298,7 +389,7 @@ def _strings(value: object, source: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _table(engines: Sequence[Engine], source: str) -> EngineTable:
+def _table(engines: Sequence[Engine], source: str, torch_index: TorchIndex = TorchIndex()) -> EngineTable:
     """Build a table; MK505 when two engines claim one name or alias."""
     owner: dict[str, str] = {}
     for engine in engines:
@@ -311,4 +402,4 @@ def _table(engines: Sequence[Engine], source: str) -> EngineTable:
                     f"{owner[key]!r} and {engine.name!r}",
                 )
             owner[key] = engine.name
-    return EngineTable(tuple(engines))
+    return EngineTable(tuple(engines), torch_index)

@@ -7,6 +7,11 @@ target interpreter and prints, as JSON, the standard marker values exactly as
 when torch is installed.  ``nvidia-smi`` (when on PATH) adds the GPUs, their compute capability
 and the driver's CUDA version; ``npu-smi`` on PATH means an NPU.
 
+The probe also reports the platform facts a resolver needs (SPEC section 9): the C library
+(``platform.libc_ver()``: glibc's version; musl's from its dynamic loader) and the macOS version
+(``platform.mac_ver()``).  markerc itself and the distributions it needs (with its extras) are
+left out of ``[system]`` unless ``include_tooling``: they describe the tool, not the target.
+
 Detection rules: ``has_cuda`` is true when an NVIDIA GPU answers (``nvidia-smi`` lists one, or
 ``torch.cuda.is_available()``); ``cuda_version`` is ``torch.version.cuda`` when torch imports
 (None for a CPU build), else the driver's "CUDA Version"; ``cuda_arch`` is the first GPU's
@@ -55,7 +60,8 @@ def _full_version(info):
         version += info.releaselevel[0] + str(info.serial)
     return version
 
-out = {"markers": {}, "distributions": [], "torch": None, "errors": []}
+out = {"markers": {}, "distributions": [], "requires": {}, "libc": None, "musl": None, "macos": None,
+       "torch": None, "errors": []}
 out["markers"] = {
     "implementation_name": sys.implementation.name,
     "implementation_version": _full_version(sys.implementation.version),
@@ -79,8 +85,28 @@ try:
             continue
         if name and version:
             out["distributions"].append([str(name), str(version)])
+            try:
+                out["requires"].setdefault(str(name), [str(r) for r in (dist.requires or [])])
+            except Exception:
+                pass
 except Exception as exc:
     out["errors"].append("distributions: %r" % (exc,))
+try:
+    if sys.platform.startswith("linux"):
+        lib, ver = platform.libc_ver()
+        out["libc"] = [lib, ver]
+        if lib != "glibc":
+            import glob, subprocess
+            for loader in sorted(glob.glob("/lib/ld-musl-*.so.1")):
+                done = subprocess.run([loader], capture_output=True, text=True, timeout=10)
+                for line in (done.stderr or "").splitlines():
+                    if line.startswith("Version "):
+                        out["musl"] = line.split()[1]
+                break
+    elif sys.platform == "darwin":
+        out["macos"] = platform.mac_ver()[0] or None
+except Exception as exc:
+    out["errors"].append("platform facts: %r" % (exc,))
 try:
     import importlib.util
     if importlib.util.find_spec("torch") is not None:
@@ -186,6 +212,46 @@ def cuda_facts(
 # Running
 
 
+_VERSION_START = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+def platform_facts(probe: dict[str, Any]) -> dict[str, str]:
+    """``glibc_version`` / ``musl_version`` / ``macos_version`` (MAJOR.MINOR) from the probe;
+    facts the interpreter could not tell are left out."""
+    facts: dict[str, str] = {}
+    libc = probe.get("libc")
+    if isinstance(libc, list) and len(libc) == 2 and libc[0] == "glibc":
+        m = _VERSION_START.match(str(libc[1]))
+        if m:
+            facts["glibc_version"] = ".".join(m.group(0).split(".")[:2])
+    for key, fact in (("musl", "musl_version"), ("macos", "macos_version")):
+        m = _VERSION_START.match(str(probe.get(key) or ""))
+        if m:
+            parts = m.group(0).split(".")
+            facts[fact] = ".".join((parts + ["0"])[:2])
+    return facts
+
+
+def tooling(probe: dict[str, Any]) -> set[str]:
+    """markerc and every distribution it needs (its extras included), by canonical name: what
+    ``markerc env`` leaves out of ``[system]`` unless asked.  Empty when markerc is not there."""
+    requires = {canonical_name(k): v for k, v in (probe.get("requires") or {}).items() if isinstance(v, list)}
+    if "markerc" not in requires:
+        return set()
+    found: set[str] = set()
+    todo = ["markerc"]
+    while todo:
+        name = todo.pop()
+        if name in found or name not in requires:
+            continue
+        found.add(name)
+        for req in requires[name]:
+            m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(req))
+            if m:
+                todo.append(canonical_name(m.group(1)))
+    return found
+
+
 def describe_environment(
     python: str | None = None,
     *,
@@ -193,6 +259,7 @@ def describe_environment(
     run: Runner = subprocess.run,
     which: Callable[[str], str | None] = shutil.which,
     timeout: float = 300.0,
+    include_tooling: bool = False,
 ) -> Target:
     """The target of interpreter ``python`` (default: this one) on this machine."""
     interpreter = python or sys.executable
@@ -217,7 +284,10 @@ def describe_environment(
     for item in probe.get("distributions", []):
         if isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item):
             system.setdefault(canonical_name(item[0]), item[1])  # first on sys.path wins
-    return finalize(Target.make(name, values, system))
+    if not include_tooling:
+        for dist in tooling(probe):
+            system.pop(dist, None)
+    return finalize(Target.make(name, values, system, platform_facts(probe)))
 
 
 def _run_probe(interpreter: str, run: Runner, timeout: float) -> dict[str, Any]:

@@ -71,5 +71,10 @@ def write_all(files: Mapping[str, str], base: str = "") -> None:
         for tmp, _ in staged:
             _discard(tmp)
         raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
+    for done, (tmp, path) in enumerate(staged):
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            for rest, _ in staged[done:]:
+                _discard(rest)
+            raise

@@ -6,11 +6,14 @@ those commands, and reports; with ``dry_run`` it runs and writes nothing and sho
 file as :data:`REQUIREMENTS_PLACEHOLDER`.
 
 * uv:  ``uv venv DIR [--system-site-packages] [--python X]`` (when DIR has no interpreter), then
-  ``uv pip install --python DIR/bin/python -r FILE`` plus the index flags.  A ``pylock.toml`` lock
+  ``uv pip install --python DIR/bin/python -r FILE --no-build`` plus the index flags.  A ``pylock.toml`` lock
   is installed the same way with ``--preview-features pylock`` (uv 0.13 marks pylock input as
   preview).
 * pip: ``python -m venv DIR [--system-site-packages]`` (it seeds pip), then
-  ``DIR/bin/python -m pip install -r FILE`` plus the index flags.  pip cannot read a pylock lock
+  ``DIR/bin/python -m pip install -r FILE --only-binary :all:`` plus the index flags.
+
+Installs are wheels-only (no sdist build backend runs) unless ``allow_build``: the command-line
+flag ``--allow-build``, never a value from the hub.  pip cannot read a pylock lock
   here (a venv's bundled pip predates it): use uv, or a requirements lock.
 """
 
@@ -84,6 +87,7 @@ def install_commands(
     python: str | None = None,
     requirements_file: str = REQUIREMENTS_PLACEHOLDER,
     uv: str | None = None,
+    allow_build: bool = False,
 ) -> tuple[tuple[str, ...], ...]:
     """The argument lists that create ``venv`` if it has no interpreter, then install into it.
 
@@ -109,13 +113,15 @@ def install_commands(
         install = [uv, "pip", "install", "--python", vpy, "-r", source]
         if lock_file is not None and is_pylock(lock_file):
             install += ["--preview-features", "pylock"]
+        install += [] if allow_build else ["--no-build"]
         commands.append(tuple(install + flags))
     else:
         if not os.path.exists(vpy):
             create = [python or sys.executable, "-m", "venv", venv]
             create += ["--system-site-packages"] if system_site_packages else []
             commands.append(tuple(create))
-        commands.append((vpy, "-m", "pip", "install", "-r", source, *flags))
+        wheels = [] if allow_build else ["--only-binary", ":all:"]
+        commands.append((vpy, "-m", "pip", "install", "-r", source, *wheels, *flags))
     return tuple(commands)
 
 
@@ -131,6 +137,7 @@ def run_install(
     runner: Runner | None = None,
     env: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    allow_build: bool = False,
 ) -> InstallReport:
     """Create the venv if needed and install; with ``dry_run`` only report the commands.
 
@@ -142,7 +149,8 @@ def run_install(
     requirements = cs.requirements if cs is not None and lock_file is None else ()
     if dry_run:
         commands = install_commands(cs, venv=venv, installer=installer, lock_file=lock_file,
-                                    system_site_packages=system_site_packages, python=python)  # fmt: skip
+                                    system_site_packages=system_site_packages, python=python,
+                                    allow_build=allow_build)  # fmt: skip
         return InstallReport(venv, venv_python(venv), installer, commands, requirements, lock_file,
                              created=False, dry_run=True)  # fmt: skip
 
@@ -158,7 +166,7 @@ def run_install(
             fh.write("".join(f"{r}\n" for r in requirements))
         commands = install_commands(cs, venv=venv, installer=installer, lock_file=lock_file,
                                     system_site_packages=system_site_packages, python=python,
-                                    requirements_file=req_file)  # fmt: skip
+                                    requirements_file=req_file, allow_build=allow_build)  # fmt: skip
         created = len(commands) == 2
         for step, argv in enumerate(commands, start=1):
             if progress:
@@ -167,10 +175,12 @@ def run_install(
             if result.returncode != 0:
                 text = trim_output(result.stderr or result.stdout) or f"exit status {result.returncode}"
                 what = "creating" if created and step == 1 else "installing into"
-                raise MarkercError(
-                    "MK506",
-                    f"{installer} failed {what} {venv}:\n" + "\n".join(f"  | {ln}" for ln in text.splitlines()),
-                )
+                message = f"{installer} failed {what} {venv}:\n" + "\n".join(f"  | {ln}" for ln in text.splitlines())
+                if not allow_build and re.search(r"building from source is disabled|--no-build", text, re.I):
+                    raise MarkercError("MK538", message, notes=(
+                        "markerc installs wheels only, so that no sdist build backend runs; "
+                        "--allow-build lets the installer build sdists (it runs their code)",))  # fmt: skip
+                raise MarkercError("MK506", message)
         shown = tuple(tuple(REQUIREMENTS_PLACEHOLDER if a == req_file else a for a in c) for c in commands)
     return InstallReport(venv, venv_python(venv), installer, shown, requirements, lock_file,
                          created=created, dry_run=False)  # fmt: skip

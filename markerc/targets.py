@@ -6,17 +6,22 @@ variable name whose value is a string, a bool (``has_cuda``/``has_npu``), or Non
 (known absent); a variable that is not a key is **unbound**.  The engine is not part of a target
 (it comes from ``--engine``).
 
+A target also holds **platform facts** that are not marker variables but decide which wheels it
+can install (SPEC section 9): ``glibc_version`` / ``musl_version`` (Linux) and ``macos_version``
+(Darwin).  They reach the resolver (:mod:`markerc.uvtool`), never a marker.
+
 Targets come from ``--set VAR=VALUE`` (:func:`parse_set`), ``--system NAME=VERSION``
-(:func:`parse_system`), profile files and named profiles (:func:`load_target`) and detection
-(:mod:`markerc.envinfo`).  :func:`profile_toml` writes a profile that :func:`load_target` reads
-back unchanged.
+(:func:`parse_system`), profile files and named profiles (:func:`load_target`: a file, a project's
+``markerc.toml`` / ``pyproject.toml``, then the profiles shipped in ``markerc/data/targets/``) and
+detection (:mod:`markerc.envinfo`).  :func:`profile_toml` writes a profile that
+:func:`load_target` reads back unchanged.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +30,7 @@ from markerc.engines import read_toml
 
 __all__ = [
     "CUSTOM_VARIABLES",
+    "PLATFORM_FACTS",
     "KNOWN_VARIABLES",
     "STANDARD_VARIABLES",
     "Target",
@@ -35,6 +41,7 @@ __all__ = [
     "parse_set",
     "parse_system",
     "profile_toml",
+    "shipped_targets",
 ]
 
 Value = str | bool | None
@@ -55,6 +62,8 @@ STANDARD_VARIABLES: tuple[str, ...] = (
 CUSTOM_VARIABLES: tuple[str, ...] = ("has_cuda", "has_npu", "cuda_version", "cuda_arch")
 KNOWN_VARIABLES: tuple[str, ...] = STANDARD_VARIABLES + CUSTOM_VARIABLES
 BOOL_VARIABLES = ("has_cuda", "has_npu")
+#: Platform facts: target data for the resolver, not marker variables (SPEC section 9).
+PLATFORM_FACTS: tuple[str, ...] = ("glibc_version", "musl_version", "macos_version")
 _ENGINE_VARIABLES = ("engine", "model_engine")
 
 _BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -62,6 +71,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _CUDA_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _CUDA_ARCH = re.compile(r"sm_[0-9]+[af]?")
+_FACT_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){0,2}")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SUGGEST_CUTOFF = 0.8
 
@@ -73,11 +83,13 @@ def canonical_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """Marker values (sorted by name) and installed versions (sorted canonical names)."""
+    """Marker values (sorted by name), installed versions (sorted canonical names) and platform
+    facts (sorted by name; see :data:`PLATFORM_FACTS`)."""
 
     name: str | None = None
     values: tuple[tuple[str, Value], ...] = ()
     system: tuple[tuple[str, str], ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def make(
@@ -85,10 +97,16 @@ class Target:
         name: str | None = None,
         values: Mapping[str, Value] | None = None,
         system: Mapping[str, str] | None = None,
+        facts: Mapping[str, str] | None = None,
     ) -> Target:
         vals = dict(values or {})
         sysmap = {canonical_name(k): v for k, v in (system or {}).items()}
-        return cls(name, tuple(sorted(vals.items())), tuple(sorted(sysmap.items())))
+        return cls(
+            name,
+            tuple(sorted(vals.items())),
+            tuple(sorted(sysmap.items())),
+            tuple(sorted((facts or {}).items())),
+        )
 
     def bindings(self) -> dict[str, Value]:
         return dict(self.values)
@@ -96,11 +114,14 @@ class Target:
     def system_map(self) -> dict[str, str]:
         return dict(self.system)
 
+    def fact_map(self) -> dict[str, str]:
+        return dict(self.facts)
+
     def with_values(self, **values: Value) -> Target:
-        return Target.make(self.name, {**self.bindings(), **values}, self.system_map())
+        return Target.make(self.name, {**self.bindings(), **values}, self.system_map(), self.fact_map())
 
     def with_system(self, **versions: str) -> Target:
-        return Target.make(self.name, self.bindings(), {**self.system_map(), **versions})
+        return Target.make(self.name, self.bindings(), {**self.system_map(), **versions}, self.fact_map())
 
     def merged(self, other: Target) -> Target:
         """``self`` overlaid with ``other`` (later wins, value by value)."""
@@ -108,6 +129,7 @@ class Target:
             other.name if other.name is not None else self.name,
             {**self.bindings(), **other.bindings()},
             {**self.system_map(), **other.system_map()},
+            {**self.fact_map(), **other.fact_map()},
         )
 
 
@@ -176,16 +198,28 @@ def convert_value(name: str, raw: object, *, code: str = "MK507", where: str = "
     return value
 
 
+def convert_fact(name: str, raw: object, *, code: str = "MK507", where: str = "") -> str:
+    """A platform fact (``glibc_version = "2.39"``): a dotted version of one to three numbers."""
+    if not isinstance(raw, str) or not _FACT_VERSION.fullmatch(raw.strip()):
+        raise MarkercError(code, f'{where}{name} must be a version such as "2.39", not {raw!r}')
+    return raw.strip()
+
+
 def parse_set(items: Sequence[str]) -> Target:
-    """``--set VAR=VALUE`` items (later wins); an empty value means unset."""
+    """``--set VAR=VALUE`` items (later wins); an empty value means unset.  A platform fact
+    (``--set macos_version=14.0``) sets that fact."""
     values: dict[str, Value] = {}
+    facts: dict[str, str] = {}
     for item in items:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
             raise MarkercError("MK507", f"--set expects VAR=VALUE, got {item!r}")
+        if name.strip() in PLATFORM_FACTS:
+            facts[name.strip()] = convert_fact(name.strip(), raw, where="--set: ")
+            continue
         var = check_variable(name, where="--set: ")
         values[var] = convert_value(var, raw, where="--set: ")
-    return Target.make(None, values)
+    return Target.make(None, values, None, facts)
 
 
 _SYSTEM_ITEM = re.compile(r"\s*([^=\s]+)\s*==?\s*(\S+)\s*")
@@ -217,9 +251,37 @@ def finalize(target: Target) -> Target:
 # Profiles
 
 
+def project_tables(cwd: str, name: str) -> Iterator[tuple[str, tuple[str, ...], Any]]:
+    """The project's ``[NAME]`` table of ``markerc.toml`` and ``[tool.markerc.NAME]`` of
+    ``pyproject.toml`` in ``cwd`` (in that order, where present): ``(path, keys, table)``."""
+    for file, keys in (("markerc.toml", (name,)), ("pyproject.toml", ("tool", "markerc", name))):
+        full = os.path.join(cwd, file)
+        if not os.path.isfile(full):
+            continue
+        table: Any = read_toml(full)
+        for key in keys:
+            table = table.get(key) if isinstance(table, dict) else None
+        if table is not None:
+            yield full, keys, table
+
+
+SHIPPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "targets")
+
+
+def shipped_targets() -> tuple[str, ...]:
+    """Names of the profiles shipped with markerc (``markerc/data/targets/NAME.toml``)."""
+    try:
+        names = os.listdir(SHIPPED_DIR)
+    except OSError:
+        return ()
+    return tuple(sorted(n[: -len(".toml")] for n in names if n.endswith(".toml")))
+
+
 def load_target(spec: str, *, cwd: str = ".") -> Target:
     """A profile FILE, or a NAME in ``markerc.toml`` ``[targets.NAME]`` or ``pyproject.toml``
-    ``[tool.markerc.targets.NAME]`` (looked up in that order, in ``cwd``)."""
+    ``[tool.markerc.targets.NAME]`` (looked up in that order, in ``cwd``), or else one of the
+    profiles shipped with markerc (:func:`shipped_targets`): a project's own profile of that name
+    wins over the shipped one."""
     path = spec if os.path.isabs(spec) else os.path.join(cwd, spec)
     if os.path.isfile(path):
         data = read_toml(path)
@@ -228,34 +290,29 @@ def load_target(spec: str, *, cwd: str = ".") -> Target:
     if os.sep in spec or "/" in spec or spec.endswith(".toml"):
         raise MarkercError("MK205", f"cannot read target profile {spec}: no such file")
     available: list[str] = []
-    for file, keys in (
-        ("markerc.toml", ("targets",)),
-        ("pyproject.toml", ("tool", "markerc", "targets")),
-    ):
-        full = os.path.join(cwd, file)
-        if not os.path.isfile(full):
-            continue
-        table: Any = read_toml(full)
-        for key in keys:
-            table = table.get(key) if isinstance(table, dict) else None
-        if table is None:
-            continue
+    for full, keys, table in project_tables(cwd, "targets"):
         where = ".".join(keys)
         if not isinstance(table, dict):
             raise MarkercError("MK505", f"{full}: {where!r} must be a table of target profiles")
         if spec in table:
             return _profile(table[spec], full, f"{where}.{spec}.", default_name=spec)
         available += [k for k in table if k not in available]
+    shipped = shipped_targets()
+    if spec in shipped:
+        path = os.path.join(SHIPPED_DIR, f"{spec}.toml")
+        return _profile(read_toml(path), f"markerc/data/targets/{spec}.toml", "", default_name=spec)
+    available += [k for k in shipped if k not in available]
     message = f"unknown target {spec!r}"
     import difflib
 
     close = difflib.get_close_matches(spec, available, n=1, cutoff=0.6)
     if close:
         message += f"; did you mean {close[0]!r}?"
-    if available:
-        notes: tuple[str, ...] = (f"known targets: {', '.join(available)}",)
-    else:
-        notes = (
+    notes: tuple[str, ...] = (f"known targets: {', '.join(available)}",) if available else ()
+    if not os.path.isfile(os.path.join(cwd, "markerc.toml")) and not os.path.isfile(
+        os.path.join(cwd, "pyproject.toml")
+    ):
+        notes += (
             f"no file {spec!r}, and no [targets] in markerc.toml or [tool.markerc.targets] in "
             f"pyproject.toml under {cwd}",
         )
@@ -270,9 +327,19 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
         raise MarkercError("MK505", f"{source}: {prefix}name must be a string")
     values: dict[str, Value] = {}
     system: dict[str, str] = {}
+    facts: dict[str, str] = {}
     for key, raw in table.items():
         where = f"{source}: {prefix}"
         if key == "name":
+            continue
+        if key in PLATFORM_FACTS:
+            facts[key] = convert_fact(key, raw, code="MK505", where=where)
+            continue
+        if key == "unset":
+            if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+                raise MarkercError("MK505", f'{where}unset must be a list of variable names')
+            for var in raw:
+                values[check_variable(var, code="MK505", where=where)] = None
             continue
         if key == "system":
             if not isinstance(raw, dict):
@@ -290,7 +357,7 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
             continue
         var = check_variable(key, code="MK505", where=where)
         values[var] = convert_value(var, raw, code="MK505", where=where)
-    return Target.make(name or None, values, system)
+    return Target.make(name or None, values, system, facts)
 
 
 def _toml_string(value: str) -> str:
@@ -318,21 +385,27 @@ def _toml_key(key: str) -> str:
     return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
 
 
-def _toml_value(value: Value) -> str:
-    if value is None:
-        return '""'
+def _toml_value(value: str | bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return _toml_string(value)
 
 
 def profile_toml(target: Target) -> str:
-    """The profile as TOML (sorted keys, unset as ``""``); :func:`load_target` reads it back."""
+    """The profile as TOML: sorted marker values, then the platform facts, then the unset
+    variables as one ``unset = [...]`` list (never ``""``), then ``[system]``;
+    :func:`load_target` reads it back."""
     lines = ["# markerc target profile"]
     if target.name is not None:
         lines.append(f"name = {_toml_string(target.name)}")
     for key, value in sorted(target.values):
-        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+        if value is not None:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, fact in target.facts:
+        lines.append(f"{_toml_key(key)} = {_toml_string(fact)}")
+    unset = [key for key, value in sorted(target.values) if value is None]
+    if unset:
+        lines.append(f"unset = [{', '.join(_toml_string(k) for k in unset)}]")
     lines += ["", "[system]"]
     for key, version in sorted(target.system):
         lines.append(f"{_toml_key(key)} = {_toml_string(version)}")

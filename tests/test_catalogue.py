@@ -126,27 +126,46 @@ def test_check_example(pair: tuple[Rule, str], check_runs: dict) -> None:
         assert [d for d in diags if d["severity"] == "error"] == [], diags
 
 
+def _run(args: tuple[str, ...], folder: Path, example: Example) -> subprocess.CompletedProcess[str]:
+    argv = [a.replace("{hub}", str(folder / "hub.json")).replace("{wheels}", str(folder / "wheels")) for a in args]
+    env = _env(folder)
+    if example.pythonpath:
+        env["PYTHONPATH"] = str(folder / example.pythonpath) + os.pathsep + env["PYTHONPATH"]
+    return subprocess.run(
+        [sys.executable, "-m", "markerc", *argv], cwd=folder, env=env,
+        capture_output=True, text=True, timeout=300,
+    )
+
+
 @pytest.mark.parametrize("pair", COMMAND_EXAMPLES, ids=_id)
 def test_command_example(pair: tuple[Rule, str], tmp_path: Path) -> None:
     rule, which = pair
     example = getattr(rule, which)
-    hub = _write(tmp_path, example)
-    if example.wheels or "{wheels}" in " ".join(example.args):
-        from tests.wheelhouse import WheelSpec, build_wheelhouse
+    _write(tmp_path, example)
+    if example.wheels or example.sdists or "{wheels}" in " ".join(example.args):
+        from tests.wheelhouse import WheelSpec, build_wheelhouse, write_sdist
 
         specs = [WheelSpec(*w.split("==")) for w in example.wheels]
         (tmp_path / "wheels").mkdir(exist_ok=True)
         build_wheelhouse(tmp_path / "wheels", specs)
-    args = [a.replace("{hub}", str(hub)).replace("{wheels}", str(tmp_path / "wheels")) for a in example.args]
-    proc = subprocess.run(
-        [sys.executable, "-m", "markerc", *args], cwd=tmp_path, env=_env(tmp_path),
-        capture_output=True, text=True, timeout=300,
-    )
+        for sdist in example.sdists:
+            write_sdist(tmp_path / "wheels", *sdist.split("=="), marker_file=str(tmp_path / "BUILT"))
+    for before in example.before:
+        done = _run(before, tmp_path, example)
+        assert done.returncode == 0, done.stdout + done.stderr
+    for path, old, new in example.edits:
+        target = tmp_path / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, text
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    proc = _run(example.args, tmp_path, example)
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out
+    assert not (tmp_path / "BUILT").exists(), "an sdist's build backend ran"
     if which == "bad":
         assert re.search(rf"\b{rule.code}\b", out), out
-        assert proc.returncode == 2, out
+        expected = example.exit if example.exit is not None else (2 if rule.severity == "error" else 0)
+        assert proc.returncode == expected, out
     else:
         assert not re.search(rf"\b{rule.code}\b", out), out
-        assert proc.returncode == 0, out
+        assert proc.returncode == (example.exit or 0), out

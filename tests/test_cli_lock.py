@@ -80,7 +80,8 @@ def test_lock_check_cycle(project):
     hub[0]["virtualenv"]["packages"].append("alpha<2 ; #engine# == 'vllm'")
     (project / "hub.json").write_text(json.dumps(hub, indent=2))
     r = markerc(project, *args, "--check")
-    assert r.returncode == 1 and "locks/m1/universal/pylock.vllm.toml: stale" in r.stderr
+    assert r.returncode == 1
+    assert "locks/m1/universal/pylock.vllm.toml: MK534 stale: the compiled requirements changed\n" in r.stderr
     assert (project / "locks/m1/universal/pylock.vllm.toml").read_bytes() == first[project / "locks/m1/universal/pylock.vllm.toml"]
     assert markerc(project, *args).returncode == 0
     assert 'name = "alpha"\nversion = "1.0"' in (project / "locks/m1/universal/pylock.vllm.toml").read_text()
@@ -137,6 +138,15 @@ def test_install_from_lock_and_dry_run(project):
     r = markerc(project, "install", "hub.json", *args, "--venv", str(venv), "--lock", str(lock))
     assert r.returncode == 0, r.stderr
     assert _dists(venv) == {"alpha==2.0", "beta==2.0"}
+    # a lock for another model's requirements, or an edited one, is refused before anything runs
+    r = markerc(project, "install", "hub.json", *args[:3], "m1", *args[4:], "--venv", str(venv), "--lock", str(lock))
+    assert r.returncode == 0, r.stderr  # m1 and m2 compile to the same requirements for vllm
+    r = markerc(project, "install", "hub.json", "--engine", "sglang", "--model", "m2", *args[4:], "--venv",
+                str(venv), "--lock", str(lock))  # fmt: skip
+    assert r.returncode == 2 and "MK534" in r.stderr and "the compiled requirements changed" in r.stderr
+    lock.write_text(lock.read_text().replace("alpha==2.0", "alpha==1.0"))
+    r = markerc(project, "install", "hub.json", *args, "--venv", str(venv), "--lock", str(lock))
+    assert r.returncode == 2 and "MK537" in r.stderr
 
 
 def test_env_round_trips_through_target(project):
@@ -149,13 +159,21 @@ def test_env_round_trips_through_target(project):
 
     data = tomllib.loads(r.stdout)
     assert data["python_full_version"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
+    assert "pytest" not in data["system"] and "markerc" not in data["system"]  # markerc's own tooling
+    assert "unset" not in data or all(k in ("cuda_version", "cuda_arch") for k in data["unset"])
+    assert '= ""' not in r.stdout
+    r = markerc(project, "env", "--name", "here", "--with-tooling")
+    assert r.returncode == 0, r.stderr
+    profile.write_text(r.stdout)
+    data = tomllib.loads(r.stdout)
     assert "pytest" in data["system"]
     hub = project / "sys.json"
     hub.write_text(json.dumps({"packages": ["#system_pytest#", "x ; sys_platform == 'linux' and has_cuda", "y ; python_version >= '3.8'"]}))
     via_target = markerc(project, "compile", str(hub), "--engine", "vllm", "--target", str(profile), "--format", "json")
     assert via_target.returncode == 0, via_target.stderr
-    flags = [a for k, v in data.items() if k not in ("name", "system")
+    flags = [a for k, v in data.items() if k not in ("name", "system", "unset")
              for a in ("--set", f"{k}={str(v).lower() if isinstance(v, bool) else v}")]
+    flags += [a for k in data.get("unset", []) for a in ("--set", f"{k}=")]
     flags += [a for k, v in data["system"].items() for a in ("--system", f"{k}={v}")]
     via_flags = markerc(project, "compile", str(hub), "--engine", "vllm", *flags, "--format", "json")
     assert via_flags.returncode == 0, via_flags.stderr

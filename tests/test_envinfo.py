@@ -160,13 +160,15 @@ def test_cuda_facts_rules() -> None:
 # describe_environment with recorded outputs
 
 
-def fake_probe(torch: dict[str, Any] | None, distributions: list[list[str]] | None = None) -> str:
+def fake_probe(torch: dict[str, Any] | None, distributions: list[list[str]] | None = None,
+               **extra: Any) -> str:  # fmt: skip
     payload = {
         "markers": dict(default_environment()),
         "distributions": distributions
         or [["torch", "2.11.0+cu130"], ["NumPy", "2.3.1"], ["numpy", "1.0"]],
         "torch": torch,
         "errors": [],
+        **extra,
     }
     return "torch warning on stdout\n" + PROBE_PREFIX + json.dumps(payload) + "\n"
 
@@ -240,7 +242,8 @@ def test_no_gpu_anywhere() -> None:
         target = describe_environment(run=machine.run, which=machine.which)
         b = target.bindings()
         assert (b["has_cuda"], b["cuda_version"], b["cuda_arch"]) == (False, None, None)
-        assert 'cuda_version = ""' in profile_toml(target)
+        assert 'unset = ["cuda_arch", "cuda_version"]' in profile_toml(target)
+        assert '""' not in profile_toml(target)
 
 
 def test_npu_presence() -> None:
@@ -293,8 +296,11 @@ def test_probe_runs_on_this_interpreter(tmp_path) -> None:
     )
     env = default_environment()
     assert {k: b[k] for k in STANDARD_VARIABLES} == {k: env[k] for k in STANDARD_VARIABLES}
-    assert "pytest" in target.system_map()
-    assert "packaging" in target.system_map()
+    assert "pytest" not in target.system_map() and "markerc" not in target.system_map()  # tooling
+    tooled = describe_environment(name="here", include_tooling=True)
+    assert "pytest" in tooled.system_map() and "packaging" in tooled.system_map()
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert target.fact_map()["glibc_version"] == ".".join(platform.libc_ver()[1].split(".")[:2])
     assert isinstance(b["has_cuda"], bool) and isinstance(b["has_npu"], bool)
     if not b["has_cuda"]:
         assert b["cuda_version"] is None and b["cuda_arch"] is None
@@ -315,3 +321,27 @@ def test_probe_ignores_the_working_directory(tmp_path) -> None:
         parse_probe_output(done.stdout)["markers"]["python_full_version"]
         == platform.python_version()
     )
+
+
+def test_platform_facts_and_tooling_from_the_probe() -> None:
+    from markerc.envinfo import platform_facts, tooling
+
+    assert platform_facts({"libc": ["glibc", "2.39"]}) == {"glibc_version": "2.39"}
+    assert platform_facts({"libc": ["", ""], "musl": "1.2.4"}) == {"musl_version": "1.2"}
+    assert platform_facts({"macos": "15.1.1"}) == {"macos_version": "15.1"}
+    assert platform_facts({"macos": "14"}) == {"macos_version": "14.0"}
+    assert platform_facts({"libc": ["glibc", ""], "macos": None}) == {}  # unknown: left out
+    requires = {
+        "markerc": ["lark>=1.2", "uv>=0.9", 'pytest>=8; extra == "test"'],
+        "pytest": ["pluggy>=1", "iniconfig"],
+        "pluggy": [], "lark": [], "uv": [], "iniconfig": [],
+        "torch": ["filelock", "sympy"], "filelock": [], "sympy": [],
+    }  # fmt: skip
+    assert tooling({"requires": requires}) == {"markerc", "lark", "uv", "pytest", "pluggy", "iniconfig"}
+    assert tooling({"requires": {"torch": []}}) == set()  # markerc not installed there: nothing is tooling
+    dists = [[n, "1.0"] for n in requires]
+    machine = FakeMachine(fake_probe(None, dists, requires=requires, libc=["glibc", "2.35"]))
+    target = describe_environment(run=machine.run, which=machine.which)
+    assert set(target.system_map()) == {"torch", "filelock", "sympy"}
+    assert target.fact_map() == {"glibc_version": "2.35"}
+    assert 'glibc_version = "2.35"' in profile_toml(target)

@@ -56,16 +56,22 @@ def test_commands_uv_and_pip(wheelhouse: str, tmp_path) -> None:
     assert cmds == (
         ("uv", "venv", venv, "--system-site-packages", "--python", "3.11"),
         ("uv", "pip", "install", "--python", vpy, "-r", install.REQUIREMENTS_PLACEHOLDER,
-         "--no-index", "--find-links", wheelhouse),
+         "--no-build", "--no-index", "--find-links", wheelhouse),
     )  # fmt: skip
     cmds = install.install_commands(cs, venv=venv, installer="pip", python="/usr/bin/python3")
     assert cmds == (
         ("/usr/bin/python3", "-m", "venv", venv),
-        (vpy, "-m", "pip", "install", "-r", install.REQUIREMENTS_PLACEHOLDER, "--no-index", "--find-links", wheelhouse),
-    )
+        (vpy, "-m", "pip", "install", "-r", install.REQUIREMENTS_PLACEHOLDER, "--only-binary", ":all:",
+         "--no-index", "--find-links", wheelhouse),
+    )  # fmt: skip
     cmds = install.install_commands(None, venv=venv, lock_file="locks/pylock.vllm.toml", uv="uv")
     assert cmds[-1] == ("uv", "pip", "install", "--python", vpy, "-r", "locks/pylock.vllm.toml",
-                        "--preview-features", "pylock")  # fmt: skip
+                        "--preview-features", "pylock", "--no-build")  # fmt: skip
+    # building sdists is the command line's choice, never the hub's
+    cmds = install.install_commands(cs, venv=venv, uv="uv", allow_build=True)
+    assert "--no-build" not in cmds[-1]
+    cmds = install.install_commands(cs, venv=venv, installer="pip", allow_build=True)
+    assert "--only-binary" not in cmds[-1]
     with pytest.raises(MarkercError) as err:
         install.install_commands(cs, venv=venv, installer="pip", lock_file="pylock.toml")
     assert err.value.code == "MK507"
@@ -120,7 +126,7 @@ def test_install_with_pip_exact_distributions(wheelhouse: str, tmp_path) -> None
 def test_install_from_pylock_lock(wheelhouse: str, tmp_path) -> None:
     out = str(tmp_path / "locks")
     cs = compiled(wheelhouse, "alpha<2")
-    lock.run_lock(lock.plan([cs]), out, cache_dir=None, command_text="markerc lock hub.json")
+    lock.run_lock(lock.plan([cs], settings=lock.Settings("uv (tests)")), out, cache_dir=None)
     lock_file = os.path.join(out, lock.output_path(cs, "pylock"))
     venv = str(tmp_path / "env")
     report = install.run_install(None, venv=venv, lock_file=lock_file, python=sys.executable)
@@ -132,3 +138,42 @@ def test_install_failure_is_mk506(wheelhouse: str, tmp_path) -> None:
     with pytest.raises(MarkercError) as err:
         install.run_install(compiled(wheelhouse, "alpha>5"), venv=str(tmp_path / "env"), python=sys.executable)
     assert err.value.code == "MK506" and "alpha" in err.value.message
+
+
+def test_install_builds_no_sdist_unless_asked(tmp_path) -> None:
+    from tests.wheelhouse import write_sdist
+
+    marker = tmp_path / "backend-ran"
+    write_sdist(tmp_path / "sdists", "evil", "1.0", str(marker))
+    cs = compiled(str(tmp_path / "sdists"), "evil")
+    with pytest.raises(MarkercError) as err:
+        install.run_install(cs, venv=str(tmp_path / "env"), python=sys.executable)
+    assert err.value.code == "MK538" and "--allow-build" in err.value.notes[0]
+    assert not marker.exists()  # no code from the sdist ran
+
+
+def test_verify_lock_refuses_edited_foreign_and_stale_locks(wheelhouse: str, tmp_path) -> None:
+    settings = lock.Settings("uv (tests)")
+    out = str(tmp_path / "locks")
+    cs = compiled(wheelhouse, "alpha<2")
+    the_plan = lock.plan([cs], settings=settings)
+    lock.run_lock(the_plan, out, cache_dir=None)
+    path = os.path.join(out, lock.output_path(cs, "pylock"))
+    lock.verify_lock(path, the_plan.jobs[0])  # as written: fine
+    # another uv version does not make a lock unfit to install
+    lock.verify_lock(path, lock.plan([cs], settings=lock.Settings("uv 99")).jobs[0])
+    other = lock.plan([compiled(wheelhouse, "alpha>=2")], settings=settings).jobs[0]
+    with pytest.raises(MarkercError) as err:
+        lock.verify_lock(path, other)
+    assert err.value.code == "MK534" and "the compiled requirements changed" in err.value.message
+    text = open(path, encoding="utf-8").read()
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text.replace('version = "1.0"', 'version = "6.6.6"'))
+    with pytest.raises(MarkercError) as err:
+        lock.verify_lock(path, the_plan.jobs[0])
+    assert err.value.code == "MK537"
+    foreign = tmp_path / "pylock.toml"
+    foreign.write_text('lock-version = "1.0"\ncreated-by = "someone"\n')
+    with pytest.raises(MarkercError) as err:
+        lock.verify_lock(str(foreign))
+    assert err.value.code == "MK545"

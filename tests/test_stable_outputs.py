@@ -173,7 +173,10 @@ def test_inserting_a_model_keeps_every_lock_identical(lock_project, fmt):
     assert {k: after.get(k) for k in before} == before
     assert any(k.startswith("inserted-model/") for k in after)
     # and `lock --check` of the old folder reports only the new model's locks missing, none stale
-    r = markerc_offline(p, "lock", "hub.json", *args, "--out", "locks-kept", "--check")
+    r = markerc_offline(p, "lock", "hub.json", *args, "--out", "locks-kept", "--check", "--report", "check.json")
     assert r.returncode == 1
-    assert "stale" not in r.stderr.replace("0 stale", "")
-    assert all("inserted-model" in ln for ln in r.stderr.splitlines() if ln.endswith(": missing"))
+    cases = json.loads((p / "check.json").read_text(encoding="utf-8"))["cases"]
+    assert [c for c in cases if c["status"] == "stale"] == []
+    missing = [c for c in cases if c["status"] == "missing"]
+    assert missing and all(c["model"] == "inserted-model" for c in missing)
+    assert {c["status"] for c in cases if c["model"] != "inserted-model"} == {"unchanged"}

@@ -176,16 +176,19 @@ def test_profile_round_trip(tmp_path: Path) -> None:
             "platform_release": None,
         },
         {"torch": "2.11.0+cu130", "Foo.Bar": "1.0"},
+        {"glibc_version": "2.39"},
     )
     text = profile_toml(target)
     assert tomllib.loads(text)["system"] == {"foo-bar": "1.0", "torch": "2.11.0+cu130"}
-    assert 'platform_release = ""' in text
+    assert 'unset = ["platform_release"]' in text and 'platform_release = ""' not in text
+    assert 'glibc_version = "2.39"' in text
     lines = text.splitlines()
     assert lines[1].startswith("name = ")
     keys = [
         line.split(" = ")[0] for line in lines[2:] if " = " in line and not line.startswith("[")
     ]
-    assert keys[: len(target.values)] == sorted(dict(target.values))
+    set_values = sorted(k for k, v in target.values if v is not None)
+    assert keys[: len(set_values)] == set_values
     f = tmp_path / "box.toml"
     f.write_text(text, encoding="utf-8")
     assert load_target(str(f)) == target
@@ -228,7 +231,8 @@ def test_unknown_target_without_any_profiles(tmp_path: Path) -> None:
     with pytest.raises(MarkercError) as info:
         load_target("gpu", cwd=str(tmp_path))
     assert info.value.code == "MK505"
-    assert "no file 'gpu'" in info.value.notes[0]
+    assert info.value.notes[0].startswith("known targets: linux-cpu, linux-cuda128")  # shipped
+    assert "no file 'gpu'" in info.value.notes[-1]
     with pytest.raises(MarkercError) as info:
         load_target("profiles/gpu.toml", cwd=str(tmp_path))
     assert info.value.code == "MK205"
@@ -246,6 +250,10 @@ def test_unknown_target_without_any_profiles(tmp_path: Path) -> None:
         ("name = 3\n", "MK505", "name"),
         ("[nested]\nx = 1\n", "MK505", "nested"),
         ('cuda_arch = "ninety"\n', "MK505", "cuda_arch"),
+        ('glibc_version = "2.39-ubuntu"\n', "MK505", "glibc_version must be a version"),
+        ("macos_version = 15\n", "MK505", "macos_version must be a version"),
+        ('unset = "cuda_version"\n', "MK505", "unset must be a list"),
+        ('unset = ["sys_platfrom"]\n', "MK101", "did you mean 'sys_platform'"),
         ("not toml = = 1\n", "MK505", "invalid TOML"),
     ],
 )
@@ -268,3 +276,37 @@ def test_profile_accepts_string_bools_and_empty_for_unset(tmp_path: Path) -> Non
         "has_npu": None,
         "cuda_version": None,
     }
+
+
+def test_shipped_profiles_work_by_name_and_a_project_profile_wins(tmp_path: Path) -> None:
+    from markerc.targets import shipped_targets
+
+    assert {"linux-cuda128", "linux-cuda130", "linux-cuda130-aarch64", "linux-cpu", "macos-arm64"} <= set(
+        shipped_targets()
+    )
+    for name in shipped_targets():
+        target = load_target(name, cwd=str(tmp_path))
+        assert target.name == name
+        b = target.bindings()
+        assert b["sys_platform"] in ("linux", "darwin") and "python_full_version" in b
+        facts = target.fact_map()
+        assert facts.get("glibc_version" if b["sys_platform"] == "linux" else "macos_version")
+        if b["has_cuda"]:
+            assert b["cuda_version"] and name.startswith(f"linux-cuda{b['cuda_version'].replace('.', '')}")
+        else:
+            assert b["cuda_version"] is None and b["cuda_arch"] is None
+    cpu = load_target("linux-cpu", cwd=str(tmp_path))
+    assert cpu.system_map()["torch"].endswith("+cpu")
+    (tmp_path / "markerc.toml").write_text('[targets.linux-cpu]\nsys_platform = "linux"\n', encoding="utf-8")
+    assert load_target("linux-cpu", cwd=str(tmp_path)).bindings() == {"sys_platform": "linux"}
+
+
+def test_platform_facts_from_set_and_profiles(tmp_path: Path) -> None:
+    t = parse_set(["macos_version=14.2", "sys_platform=darwin"])
+    assert t.fact_map() == {"macos_version": "14.2"} and t.bindings() == {"sys_platform": "darwin"}
+    with pytest.raises(MarkercError) as info:
+        parse_set(["glibc_version=new"])
+    assert info.value.code == "MK507"
+    merged = load_target("linux-cuda128", cwd=str(tmp_path)).merged(parse_set(["glibc_version=2.31"]))
+    assert merged.fact_map() == {"glibc_version": "2.31"} and merged.name == "linux-cuda128"
+    assert merged.with_values(cuda_version="12.9").fact_map() == {"glibc_version": "2.31"}

@@ -1,7 +1,9 @@
 """Test helper: write small pure-Python wheels with :mod:`zipfile`, no network, no build backend.
 
-``build_wheelhouse(dir, specs)`` writes one ``<name>-<version>-py3-none-any.whl`` per spec into
-``dir`` (created if missing) and returns the wheel paths.  A spec is a :class:`WheelSpec` or a tuple
+``build_wheelhouse(dir, specs)`` writes one ``<name>-<version>-<tag>.whl`` per spec into ``dir``
+(created if missing; the tag is ``py3-none-any`` unless the spec gives a real platform tag such as
+``py3-none-manylinux_2_34_x86_64``) and returns the wheel paths.  Versions may carry a local label
+(``2.9.1+cu128``), as PyTorch's CUDA builds do.  A spec is a :class:`WheelSpec` or a tuple
 ``(name, version[, requires])`` where ``requires`` is a sequence of PEP 508 strings that become
 ``Requires-Dist`` lines.  The archives are byte-for-byte reproducible (fixed timestamps, sorted
 members), so the hashes uv writes into lock files are stable across runs.
@@ -26,6 +28,7 @@ class WheelSpec:
     version: str
     requires: tuple[str, ...] = ()
     requires_python: str | None = None
+    tag: str = "py3-none-any"
 
 
 #: The default wheelhouse of the lock/install tests.
@@ -73,7 +76,7 @@ def wheel_files(spec: WheelSpec) -> dict[str, bytes]:
         f"{dist}/__init__.py": f'__version__ = "{spec.version}"\n'.encode(),
         f"{info}/METADATA": ("\n".join(meta) + "\n").encode(),
         f"{info}/WHEEL": (
-            "Wheel-Version: 1.0\nGenerator: markerc-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+            f"Wheel-Version: 1.0\nGenerator: markerc-tests\nRoot-Is-Purelib: true\nTag: {spec.tag}\n"
         ).encode(),
         f"{info}/top_level.txt": f"{dist}\n".encode(),
     }
@@ -86,7 +89,7 @@ def wheel_files(spec: WheelSpec) -> dict[str, bytes]:
 def write_wheel(directory: str, spec: WheelSpec | Sequence[object]) -> str:
     spec = _as_spec(spec)
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"{_dist_name(spec.name)}-{spec.version}-py3-none-any.whl")
+    path = os.path.join(directory, f"{_dist_name(spec.name)}-{spec.version}-{spec.tag}.whl")
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for member, data in wheel_files(spec).items():
             info = zipfile.ZipInfo(member, date_time=_EPOCH)
@@ -118,3 +121,36 @@ def offline_env(uv_cache_dir: str) -> dict[str, str]:
 #: Variables removed from the environment of the tests (machine-specific pip/uv configuration).
 UNSET_ENV = ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONSTRAINT",
              "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "UV_INDEX", "UV_DEFAULT_INDEX", "UV_NO_CONFIG")  # fmt: skip
+
+
+def write_sdist(directory: str | os.PathLike[str], name: str, version: str, marker_file: str) -> str:
+    """An sdist whose in-tree build backend writes ``marker_file`` as soon as it is imported, and
+    whose metadata is dynamic (so a resolver must run the backend to learn it): proof that no
+    build ran when the file is absent."""
+    import io
+    import tarfile
+
+    dist = f"{_dist_name(name)}-{version}"
+    backend = (
+        "import pathlib\n"
+        f"pathlib.Path({marker_file!r}).write_text('the build backend ran')\n"
+        "def get_requires_for_build_wheel(config_settings=None):\n    return []\n"
+        "def prepare_metadata_for_build_wheel(directory, config_settings=None):\n"
+        f"    info = pathlib.Path(directory) / '{dist}.dist-info'\n"
+        "    info.mkdir()\n"
+        f"    (info / 'METADATA').write_text('Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n')\n"
+        f"    return '{dist}.dist-info'\n"
+    )
+    pyproject = (
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        f'[project]\nname = "{name}"\nversion = "{version}"\ndynamic = ["dependencies"]\n'
+    )
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(os.fspath(directory), f"{dist}.tar.gz")
+    with tarfile.open(path, "w:gz") as tar:
+        for member, text in (("pyproject.toml", pyproject), ("backend.py", backend)):
+            data = text.encode()
+            info = tarfile.TarInfo(f"{dist}/{member}")
+            info.size, info.mtime, info.mode = len(data), 1577836800, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return path
