@@ -60,12 +60,15 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "MK205": ("error", "cannot read file"),
     # compile
     "MK501": ("error", "unbound variable"),
-    "MK502": ("error", "conflicting requirements for one name under one condition"),
-    "MK503": ("error", "no exact PEP 508 complement for an override"),
+    "MK502": ("error", "conflicting requirements for one name where their conditions overlap"),
+    "MK503": ("error", "residual marker has no PEP 508 form"),
     "MK504": ("error", "system package missing on the target"),
     "MK505": ("error", "invalid target or engine table"),
     "MK506": ("error", "resolver failed"),
     "MK507": ("error", "usage error"),
+    # marker algebra
+    "MK520": ("error", "marker value that PEP 508 text cannot carry"),
+    "MK521": ("error", "marker too complex to decide"),
     # warnings
     "MK301": ("warning", "legacy placeholder without hashes"),
     "MK302": ("warning", "non-canonical engine spelling"),

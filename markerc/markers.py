@@ -272,8 +272,16 @@ def _string_op(op: str, lhs: str, rhs: str) -> bool:
     return False  # "<", ">" (and ~= / === which resolve() rejects)
 
 
+def repair_full_version(value: str) -> str:
+    """packaging's repair of ``python_full_version`` for untagged builds: ``3.11.1+`` is read
+    as ``3.11.1+local`` (``Marker.evaluate`` applies it to every environment)."""
+    return value + "local" if value.endswith("+") else value
+
+
 def _standard(c: Compare, value: str) -> bool:
     """packaging 26's ``_eval_op`` for one comparison, reproduced exactly."""
+    if c.var.name == "python_full_version":
+        value = repair_full_version(value)
     lhs, rhs = (c.value, value) if c.reversed else (value, c.value)
     if c.var.name in VERSION_FIELDS and c.op not in ("in", "not in"):
         spec = _specifier(c.op + rhs)
@@ -655,8 +663,30 @@ def disjoin(*markers: Marker) -> Marker:
 # ====================================================================== rendering
 
 
-def _quote(value: str) -> str:
-    return f"'{value}'" if '"' in value else f'"{value}"'
+def _quote(value: str, pep508: bool) -> str:
+    if '"' not in value and "\\" not in value and value.isprintable():
+        return f'"{value}"'  # the common case, without importing markerc.domains (start-up)
+    from markerc.domains import markerc_literal, pep508_literal
+
+    if not pep508:
+        return markerc_literal(value)
+    text = pep508_literal(value)
+    if text is None:
+        raise MarkercError(
+            "MK520",
+            f"marker value {markerc_literal(value)} cannot be written in PEP 508 text that pip and "
+            "uv read alike (a backslash, a character that is not printable, or both kinds of "
+            "quote)",
+        )
+    return text
+
+
+def render_leaf(leaf: Compare | Bare, pep508: bool = True) -> str | None:
+    """One comparison as text (None: PEP 508 text cannot carry its value)."""
+    try:
+        return _render(leaf, None, pep508, False)
+    except MarkercError:
+        return None
 
 
 def _render(marker: Marker, parent: str | None, pep508: bool, sort: bool) -> str:
@@ -666,7 +696,7 @@ def _render(marker: Marker, parent: str | None, pep508: bool, sort: bool) -> str
         return marker.var.render()
     if isinstance(marker, Compare):
         var = marker.var.render()
-        lit = _quote(marker.value)
+        lit = _quote(marker.value, pep508)
         return f"{lit} {marker.op} {var}" if marker.reversed else f"{var} {marker.op} {lit}"
     if isinstance(marker, Not):
         if pep508:
@@ -682,15 +712,18 @@ def _render(marker: Marker, parent: str | None, pep508: bool, sort: bool) -> str
 
 
 def render(marker: Marker) -> str:
-    """Canonical PEP 508 text with double quotes (the marker must be in NNF, standard only)."""
+    """PEP 508 text with double quotes (the marker must be ``not``-free and standard only).
+    A value that PEP 508 text cannot carry is MK520."""
     return _render(marker, None, True, False)
 
 
 def render_markerc(marker: Marker) -> str:
-    """Text in the markerc language (``not``, ``#engine#`` and custom variables allowed)."""
+    """Text in the markerc language (``not``, ``#engine#`` and custom variables allowed;
+    escapes where a value needs them)."""
     return _render(marker, None, False, False)
 
 
 def canonical_text(marker: Marker) -> str:
-    """An order-independent key: equal for markers that differ only in the order of terms."""
+    """An order-independent key: equal for markers that differ only in the order of terms
+    (a syntactic key; :mod:`markerc.algebra` compares by meaning)."""
     return _render(marker, None, False, True)
