@@ -832,11 +832,13 @@ def _cover(node: Node, mode: str) -> list[Cube]:
     if all(c is TRUE or c is FALSE for _, c in node.edges):  # one variable: its own pieces
         (s,) = [s for s, c in node.edges if c is TRUE]
         whole = ((node.var, s),)
-        if _terms(node.var, s, mode) is not None:
-            return [whole]
         pieces = [((node.var, p),) for p in _split(s)]
+        whole_cost = D.cost(_terms(node.var, s, mode))
         if all(_terms(node.var, p, mode) is not None for (_, p), in pieces):
-            return pieces
+            if sum(_cube_cost(c, mode) for c in pieces) < whole_cost:
+                return pieces
+        if whole_cost < D.cost(None):
+            return [whole]
     off = neg(node)
     cubes: list[Cube] = []
     for path in _paths(node):
@@ -863,14 +865,11 @@ def _cover(node: Node, mode: str) -> list[Cube]:
     return best
 
 
-_RENDER_MEMO: dict[tuple[int, str], str | NoForm] = {}
+_RENDER_MEMO: dict[tuple[int, str], tuple[tuple[str, ...], ...] | NoForm] = {}
 
 
-def _render(node: Node, mode: str) -> str:
-    if node is TRUE:
-        return "true"
-    if node is FALSE:
-        return "false"
+def _dnf_terms(node: Node, mode: str) -> tuple[tuple[str, ...], ...]:
+    """The DNF as comparison texts: a tuple of conjunctions (memoised per node and mode)."""
     key = (node.uid, mode)
     hit = _RENDER_MEMO.get(key)
     if hit is None:
@@ -884,7 +883,15 @@ def _render(node: Node, mode: str) -> str:
     return hit
 
 
-def _render_cover(cubes: list[Cube], mode: str) -> str:
+def _render(node: Node, mode: str) -> str:
+    if node is TRUE:
+        return "true"
+    if node is FALSE:
+        return "false"
+    return " or ".join(" and ".join(cube) if cube else "true" for cube in _dnf_terms(node, mode))
+
+
+def _render_cover(cubes: list[Cube], mode: str) -> tuple[tuple[str, ...], ...]:
     texts = []
     for cube in cubes:
         parts: list[str] = []
@@ -902,9 +909,9 @@ def _render_cover(cubes: list[Cube], mode: str) -> str:
                     )
                 raise NoForm(_why(var, s, mode), var)
             parts.extend(t)
-        texts.append((_cube_key(cube, mode), " and ".join(parts) if parts else "true"))
+        texts.append((_cube_key(cube, mode), tuple(parts)))
     texts.sort()
-    return " or ".join(t for _, t in texts)
+    return tuple(t for _, t in texts)
 
 
 def _uncarried(var: Variable, s: Set) -> str | None:
@@ -959,11 +966,16 @@ def describe(node: Node) -> str:
 
 
 def to_marker(node: Node, mode: str = "mixed") -> Marker:
-    """A syntax tree for the value (the DNF of :func:`render_mixed`, parsed back)."""
+    """A syntax tree for the value: the DNF of :func:`render_mixed`, each comparison parsed
+    back (so a long DNF is no single entry to parse)."""
     if node is TRUE:
         return AST_TRUE
     if node is FALSE:
         return AST_FALSE
     from markerc.language import check_marker
 
-    return check_marker(_render(node, mode))
+    cubes = []
+    for cube in _dnf_terms(node, mode):
+        items = tuple(check_marker(term) for term in cube)
+        cubes.append(items[0] if len(items) == 1 else And(items) if items else AST_TRUE)
+    return cubes[0] if len(cubes) == 1 else Or(tuple(cubes))

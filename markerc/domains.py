@@ -988,16 +988,28 @@ class StrSet:
     def split(self) -> list[StrSet]:
         out: list[StrSet] = []
         unset = False if self.unset is not None else None
+        finite = StrSet((), (), self.plus, (), unset)
         literals, singles = substring_groups(self.plus)
+        if self.plus and within_form(self.plus, lambda t: True, "v", lit) is not None:
+            literals, singles = [], []  # one conjunction says them all
+            out.append(finite)
         for literal in literals:
             out.append(StrSet((), (), substrings(literal), (), unset))
         for s in singles:
             out.append(StrSet((), (), (s,), (), unset))
         if self.cells:
             pats = self.pats
+            minus, back = self.minus, frozenset()
+            if minus:  # "not in L" for most excluded points, the rest of L's substrings put back
+                longest = max(minus, key=lambda t: (len(t), t))
+                subs = substrings(longest)
+                if len(minus & subs) > len(subs - minus) + 1:
+                    minus, back = minus | subs, frozenset(t for t in subs - self.minus if self._base(t))
             for term in _pattern_cover(pats, self.cells):
                 cells = [c for c in _feasible(pats) if all((p in c) == want for p, want in term)]
-                out.append(StrSet(pats, cells, (), self.minus, unset))
+                out.append(StrSet(pats, cells, (), minus, unset))
+            if back:
+                out.append(StrSet((), (), back, (), unset))
         if self.unset:
             out.append(StrSet((), (), (), (), True))
         return out or [self]
