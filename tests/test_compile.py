@@ -603,6 +603,19 @@ def test_disjoint_override_leaves_the_entry_unchanged(tmp_path):
     assert json.loads(r.stdout)[0]["requirements"] == ['a ; python_version < "3.5"', 'a==1 ; python_version > "3.9"']
 
 
+def test_full_version_repair_and_escapes(tmp_path):
+    path = _hub(tmp_path, json.dumps({"packages": [
+        'a ; python_full_version < "3.12"', 'b ; os_name == "\\x41"', "c ; os_name == 'C:\\\\'"]}))
+    r = run_markerc("compile", path, "--engine", "vllm", "--set", "python_full_version=3.11.1+", "--set", "os_name=A",
+                    "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["requirements"] == ["a", "b"]  # 3.11.1+ is 3.11.1+local; "\x41" is "A"
+    r = run_markerc("compile", path, "--engine", "vllm", "--set", "python_full_version=3.11.1+")
+    assert r.returncode == 2 and "MK520" in r.stderr  # C:\ cannot be written back for pip and uv alike
+    r = run_markerc("compile", _hub(tmp_path, json.dumps({"packages": ["x[a,]"]})), "--engine", "vllm")
+    assert r.returncode == 2 and "MK001" in r.stderr
+
+
 def test_torch_companion_where_no_torch_applies(tmp_path):
     path = _hub(tmp_path, json.dumps({"packages": [
         'torch ; sys_platform == "darwin"', '#system_torchvision# ; sys_platform == "linux"']}))
