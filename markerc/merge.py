@@ -80,7 +80,7 @@ def _describe(sources: Sequence[Source]) -> str:
 
 def _override(items: list[Item]) -> tuple[list[Item], list[Verdict]]:
     """Apply layer precedence to the items of one name."""
-    if len({i.source.layer for i in items}) == 1:
+    if len(items) == 1 or len({i.source.layer for i in items}) == 1:
         return items, []  # one layer: nothing to override
     kept: list[Item] = []
     notes: list[Verdict] = []

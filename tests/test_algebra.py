@@ -11,6 +11,9 @@ variable kind, with markerc's reference evaluator and packaging as the oracles.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from packaging.markers import Marker as PMarker
@@ -231,3 +234,66 @@ def test_custom_domains():
     assert A.implies(v('cuda_arch == "sm_90a"'), v('cuda_arch >= "sm_90"'))
     assert not A.implies(v('cuda_arch >= "sm_90"'), v('cuda_arch == "sm_90"'))
     assert A.implies(v('cuda_arch < "sm_100"'), v('cuda_arch <= "sm_99"'))
+
+
+# ---------------------------------------------------------------- uv's own marker test cases
+
+UV_CASES = json.loads((Path(__file__).parents[1] / "benchmarks" / "uv_marker_cases.json").read_text("utf-8"))
+BASE = {  # any values: variables a value does not test cannot change it
+    "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "platform_machine": "x86_64",
+    "platform_release": "6.8.0", "platform_version": "#1 SMP", "python_version": "3.11",
+    "python_full_version": "3.11.7", "implementation_name": "cpython", "implementation_version": "3.11.7",
+    "platform_python_implementation": "CPython",
+}
+
+
+def _accepted(text):
+    try:
+        return check_marker(text)
+    except MarkercError:
+        return None  # extra, literal == literal, ~= on a string: outside markerc's language
+
+
+def _opaque(node) -> bool:
+    return any(v.kind == "opaque" for v in A.support(node))
+
+
+def _packaging(text, env) -> bool:
+    return PMarker(text).evaluate({k: v for k, v in env.items() if isinstance(v, str)})
+
+
+@pytest.mark.parametrize("case", [c for c in UV_CASES["simplify"] if _accepted(c["input"]) is not None],
+                         ids=lambda c: c["input"][:60])
+def test_uv_simplification_cases(case):
+    """On uv's inputs: markerc's rendering reads back as the same value and means to packaging
+    what the input means, where the value holds and where it fails (witnesses)."""
+    marker = _accepted(case["input"])
+    node = A.value(marker)
+    if _opaque(node):
+        return  # an opaque comparison gets no witness value of its own (docs/algebra.md)
+    for probe in (node, A.neg(node)):
+        if probe is A.FALSE:
+            continue
+        env = _complete(A.witness(probe), BASE)
+        assert A.evaluate(node, env, CANON) == _ref(marker, env) == (probe is node)
+        if node is not A.TRUE and node is not A.FALSE:
+            try:
+                text = A.render(node)
+            except A.NoForm:
+                continue
+            assert A.value(check_marker(text)) is node, text
+            assert _packaging(text, env) == _ref(marker, env), (text, env)
+
+
+@pytest.mark.parametrize("case", [c for c in UV_CASES["disjoint"] if None not in (_accepted(c["a"]), _accepted(c["b"]))],
+                         ids=lambda c: f"{c['a'][:30]} | {c['b'][:30]}")
+def test_uv_disjointness_cases(case):
+    """markerc's verdict on uv's pairs: an overlap comes with an environment where both hold
+    (to packaging too).  Pairs with an opaque comparison (a reversed one) have no witness of
+    their own (docs/algebra.md)."""
+    a, b = _accepted(case["a"]), _accepted(case["b"])
+    both = A.conj(A.value(a), A.value(b))
+    if not _opaque(both) and both is not A.FALSE:
+        env = _complete(A.witness(both), BASE)
+        assert _ref(a, env) and _ref(b, env)
+        assert _packaging(case["a"], env) and _packaging(case["b"], env)
