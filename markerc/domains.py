@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from markerc.diagnostics import MarkercError
+from markerc.markers import parse_version  # one cache of parsed versions
 
 # ---------------------------------------------------------------- limits
 
@@ -200,17 +201,6 @@ _OR = lambda a, b: a or b  # noqa: E731
 
 
 # ---------------------------------------------------------------- PEP 440 helpers
-
-
-@functools.lru_cache(maxsize=8192)
-def parse_version(text: str) -> Any:
-    """``packaging.version.Version(text)`` or None."""
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
 
 
 def is_spelling(text: str) -> bool:

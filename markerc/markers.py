@@ -205,7 +205,7 @@ def _type_problem(c: Compare) -> str | None:
         if op in ("in", "not in"):
             return f"{shown} is a version: '{op}' does not apply"
         if c.reversed:
-            if _version(value) is None:
+            if parse_version(value) is None:
                 return f"{shown} is a version: \"{value}\" is not a PEP 440 version"
         elif not valid_specifier(op, value):
             return f"{shown} is a version: '{op} \"{value}\"' is not a PEP 440 comparison"
@@ -237,8 +237,9 @@ def _specifier(text: str) -> Any:
         return None
 
 
-@functools.lru_cache(maxsize=4096)
-def _version(text: str) -> Any:
+@functools.lru_cache(maxsize=8192)
+def parse_version(text: str) -> Any:
+    """``packaging.version.Version(text)`` or None."""
     from packaging.version import InvalidVersion, Version
 
     try:

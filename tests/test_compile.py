@@ -438,11 +438,10 @@ def test_user_layer_wins_where_its_marker_holds(model_entries, user, custom, env
 @PROPERTY
 @given(st.lists(entries(), min_size=1, max_size=6), CUSTOM)
 def test_no_silent_loss(model_entries, custom):
-    try:
-        result = _compile(model_entries, [], custom)
-    except MarkercError as err:
-        assume(err.code not in ("MK502", "MK503"))
-        raise
+    result, err = _attempt(model_entries, [], custom)
+    if err is not None and err.code == "MK503":  # nothing lost: the conditions are unwritable
+        result = _compile(model_entries, [], custom, pep508=False)
+    assume(result is not None)  # MK502 stops loudly, naming both entries
     model_verdicts = [v for v in result.verdicts if v.source.layer == "model"]
     assert [v.source.text for v in model_verdicts] == model_entries
     contributed = {(o.text, o.location) for line in result.compiled.lines for o in line.origins}
