@@ -568,24 +568,31 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "MK502", "conflicting-requirements", "error",
-        "conflicting requirements for one name under one condition", _COMPILE,
-        "Two entries of one model for the same PEP 503 name under the same marker (compared after "
-        "canonicalisation, engine names through the engine table) whose specifiers no version "
-        "satisfies together (pre-releases included), or that name two different URLs; also one "
-        "entry whose own specifiers are unsatisfiable. Both entries are cited with their "
-        "positions.",
+        "conflicting requirements for one name where their conditions overlap", _COMPILE,
+        "Two requirement lines of one model for the same PEP 503 name whose conditions can both "
+        "hold (decided exactly by the marker algebra, whatever the spelling of the markers) and "
+        "whose specifiers no version satisfies together (pre-releases included), or that name two "
+        "different URLs; also one entry whose own specifiers are unsatisfiable (`foo>2,<1`). The "
+        "compile reports it whether the target is bound or not: both entries are cited with their "
+        "positions, and the message names the condition where both hold.",
         Example(("foo<1", "foo>2")),
         Example(('foo<1 ; #engine# == "vllm"', 'foo>2 ; #engine# == "sglang"')),
         stages=_CC,
     ),
     Rule(
-        "MK503", "no-exact-complement", "error", "no exact PEP 508 complement for an override",
+        "MK503", "no-exact-complement", "error", "residual marker has no PEP 508 form",
         _COMPILE,
-        "A higher-layer entry overrides a lower one under a marker whose exact negation PEP 508 "
-        "cannot write (SPEC section 8); markerc stops rather than approximate.",
+        "After partial evaluation and overrides, the exact condition under which a line applies "
+        "cannot be written in PEP 508 (SPEC section 8); markerc stops rather than approximate. "
+        "Only the *final* condition matters: an override whose condition is disjoint from the "
+        "entry it would narrow leaves that entry unchanged. Typical causes: the complement of a "
+        "version comparison on `platform_release` (which also holds strings that are not "
+        "versions), of `> \"V\"` (which excludes the post-releases of V), or of a reversed "
+        "comparison such as `\"3.9\" < python_version`. The message names the entries and the "
+        "condition.",
         Example(
             ("foo>=1",),
-            args=("compile", "{hub}", "--engine", "vllm", "-p", 'foo ; platform_release > "5.0"'),
+            args=("compile", "{hub}", "--engine", "vllm", "-p", 'foo ; platform_release >= "5.4"'),
         ),
         Example(
             ("foo>=1",),
@@ -643,6 +650,28 @@ RULES: tuple[Rule, ...] = (
         Example(("foo",), args=("explain", "{hub}", "--engine", "vllm")),
         Example(("foo",), args=("explain", "{hub}", "--engine", "vllm", "--model", "demo")),
         stages=("cli",),
+    ),
+    # ------------------------------------------------------------------ marker algebra
+    Rule(
+        "MK520", "marker-value-not-writable", "error", "marker value that PEP 508 text cannot carry",
+        _COMPILE,
+        "A residual marker would have to write a quoted value that pip and uv do not read alike: a "
+        "backslash (packaging decodes Python escapes, uv takes the text literally, PEP 508 defines "
+        "none), a character that is not printable, or both kinds of quote. markerc reads escapes in "
+        "the hub as packaging does, so `\"C:\\\\\"` is the value `C:\\`; it refuses to write it back.",
+        Example(("foo ; platform_version == 'C:\\\\temp'",), args=("compile", "{hub}", "--engine", "vllm")),
+        Example(("foo ; platform_version == 'C:/temp'",), args=("compile", "{hub}", "--engine", "vllm")),
+        stages=("compile",),
+    ),
+    Rule(
+        "MK521", "marker-too-complex", "error", "marker too complex to decide", _COMPILE,
+        "More than 8 different substring tests (`\"x\" in VAR`) on one variable in the markers that "
+        "meet in one decision: markerc decides markers exactly and refuses to enumerate the "
+        "combinations.",
+        Example(("foo ; " + " or ".join(f"'{c}' in platform_version" for c in "abcdefghi"),),
+                args=("compile", "{hub}", "--engine", "vllm"), note="9 patterns"),
+        Example(("foo ; platform_version == 'a-b'",), args=("compile", "{hub}", "--engine", "vllm")),
+        stages=("compile",),
     ),
     # ------------------------------------------------------------------ lock matrix
     Rule(

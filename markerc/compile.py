@@ -41,6 +41,9 @@ class Options:
     keep_local_version: bool = False
     torch_companion: bool = True
     sources: UserSources = field(default_factory=UserSources)
+    #: False: a condition PEP 508 cannot write is given in the markerc language instead of
+    #: MK503 (for tests and diagnostics, never for output files)
+    pep508: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ def compile_record(
         added = torch_companions(items, ctx, _source_for_companion)
         items.extend(added)
         verdicts.extend(Verdict(a.source, "kept", "added by the torch companion rule") for a in added)
-    merged = merge(items)
+    merged = merge(items, pep508=options.pep508)
     replaced = {id(v.source): v for v in merged.verdicts}  # overridden / narrowed by the merge
     final_verdicts = tuple(replaced.get(id(v.source), v) for v in verdicts)
     options_out = resolve_options(

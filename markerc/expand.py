@@ -10,30 +10,21 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from markerc.diagnostics import Diagnostic, Location, MarkercError
 from markerc.language import check_entry, legacy_placeholder
 from markerc.targets import canonical_name
-from markerc.markers import (
-    STANDARD_VARIABLES,
-    NoComplement,
-    canonical_text,
-    leaves,
-    partial,
-    render_markerc,
-    residual,
-    unbound_custom,
-)
+from markerc import algebra
+from markerc.markers import STANDARD_VARIABLES, leaves, partial, render_markerc
 from markerc.nodes import (
     FALSE,
     TRUE,
     And,
     BareUrl,
     Compare,
-    Const,
     Entry,
     Marker,
     Not,
@@ -80,7 +71,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Item:
-    """A requirement that survived evaluation: PEP 508 parts plus its residual marker."""
+    """A requirement that survived evaluation: PEP 508 parts plus its residual condition."""
 
     source: Source
     key: str  # PEP 503 name, or "url:<url>" for a bare URL without a name
@@ -88,13 +79,12 @@ class Item:
     extras: tuple[str, ...]
     specifier: tuple[tuple[str, str], ...]
     url: str | None
-    marker: Marker  # residual; never FALSE
+    cond: algebra.Node  # the canonical residual marker; never FALSE ("same marker" is identity)
     system: bool = False  # from a #system_...# pin
-    marker_key: str = ""  # canonical_text(marker): "same residual marker" means equal keys
-    marker_text: str | None = None  # render(marker); None when the marker is TRUE
+    narrowed_by: tuple[Source, ...] = ()  # higher-layer entries that took part of its condition
 
-    def with_marker(self, marker: Marker) -> Item:
-        return replace(self, marker=marker, marker_key=canonical_text(marker), marker_text=_text(marker))
+    def with_cond(self, cond: algebra.Node, by: tuple[Source, ...] = ()) -> Item:
+        return replace(self, cond=cond, narrowed_by=(*self.narrowed_by, *by))
 
 
 @dataclass(frozen=True)
@@ -132,12 +122,17 @@ class Context:
     keep_local_version: bool = False
     # Evaluations by (lineage, text): the same entry evaluates the same way for every record
     # compiled for one engine and target, so a whole hub evaluates each distinct entry once.
-    memo: dict[tuple[tuple[str, ...], str], tuple[Marker, str, str | None, str]] = field(
+    memo: dict[tuple[tuple[str, ...], str], tuple[algebra.Node, str]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
     def canon(self, name: str) -> str:
         return self.engines.canonical(name) or name.strip().lower()
+
+    @functools.cached_property
+    def space(self) -> algebra.Space:
+        """The engine domain of this context's table."""
+        return algebra.space(self.engines)
 
     @functools.cached_property
     def bound_markers(self) -> tuple[tuple[str, str], ...]:
@@ -211,31 +206,30 @@ def _flag_for(var_name: str, template: bool) -> str:
 # ------------------------------------------------------------------ evaluation of one source
 
 
-def _residual(source: Source, marker: Marker | None, ctx: Context) -> Marker:
+def _residual(source: Source, marker: Marker | None, ctx: Context) -> algebra.Node:
     full: Marker | None
     if source.guard is not None and marker is not None:
         full = And((source.guard, marker))
     else:
         full = marker if marker is not None else source.guard
     try:
-        rest = residual(full, ctx.bindings, ctx.canon)
-    except NoComplement as exc:
-        raise locate(
-            MarkercError(
-                "MK503",
-                f"'not' over {render_markerc(exc.leaf)} has no exact PEP 508 form: {exc.why}",
-            ),
-            source,
-        ) from None
-    if isinstance(rest, Const):
+        rest = algebra.residual(full, ctx.bindings, ctx.space, ctx.canon)
+    except MarkercError as err:  # MK521: too many substring tests to decide
+        raise locate(err, source) from None
+    if rest is algebra.TRUE or rest is algebra.FALSE:
         return rest
-    missing = unbound_custom(rest)
+    missing = algebra.needed(rest)
     if missing:
-        names = ", ".join(v.render() for v in missing)
-        flags = "; ".join(_flag_for(v.name, v.template) for v in missing)
-        flags += "".join(_template_hint(v.name) for v in missing if v.template)
+        names = ", ".join(v.name for v in missing)
+        flags = "; ".join(_flag_for(v.base, v.kind == "template") for v in missing)
+        flags += "".join(_template_hint(v.base) for v in missing if v.kind == "template")
+        bases = {v.base for v in missing}
         term = next(
-            (leaf for leaf in (leaves(marker) if marker is not None else ()) if leaf.var in missing),
+            (
+                leaf
+                for leaf in (leaves(marker) if marker is not None else ())
+                if leaf.var.name in bases and not (leaf.var.name in STANDARD_VARIABLES and not leaf.var.template)
+            ),
             None,
         )
         raise locate(
@@ -249,6 +243,17 @@ def _residual(source: Source, marker: Marker | None, ctx: Context) -> Marker:
             source,
         )
     return rest
+
+
+def marker_text(cond: algebra.Node) -> str | None:
+    """The PEP 508 text of a condition for people (explain): None when it is true; the
+    markerc-language description where PEP 508 has no form for it."""
+    if cond is algebra.TRUE:
+        return None
+    try:
+        return algebra.render(cond)
+    except algebra.NoForm:
+        return algebra.describe(cond)
 
 
 def _wheel_or_sdist_name(url: str) -> str | None:
@@ -274,15 +279,15 @@ def _wheel_or_sdist_name(url: str) -> str | None:
     return None
 
 
-def _evaluate(source: Source, entry: Entry, ctx: Context) -> tuple[Marker, str, str | None, str]:
-    """(residual, canonical key, rendered text, why-false) of one source, memoised."""
+def _evaluate(source: Source, entry: Entry, ctx: Context) -> tuple[algebra.Node, str]:
+    """(residual condition, why-false) of one source, memoised."""
     key = (source.lineage, source.text)
     hit = ctx.memo.get(key)
     if hit is None:
         _check_engine_names(source, entry, ctx)
-        marker = _residual(source, entry.marker, ctx)
+        cond = _residual(source, entry.marker, ctx)
         why = ""
-        if marker == FALSE:
+        if cond is algebra.FALSE:
             guard_false = (
                 source.guard is not None
                 and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
@@ -292,7 +297,7 @@ def _evaluate(source: Source, entry: Entry, ctx: Context) -> tuple[Marker, str, 
                 ctx.bindings,
                 ctx.canon,
             )
-        hit = (marker, canonical_text(marker), None if marker == FALSE else _text(marker), why)
+        hit = (cond, why)
         ctx.memo[key] = hit
     return hit
 
@@ -338,30 +343,23 @@ def expand(source: Source, ctx: Context) -> Iterator[Item | Verdict | Diagnostic
     warning = _legacy_warning(source, entry, head)
     if warning is not None:
         yield warning
-    marker, key, text, why = _evaluate(source, entry, ctx)
-    if marker == FALSE:
+    cond, why = _evaluate(source, entry, ctx)
+    if cond is algebra.FALSE:
         yield Verdict(source, "dropped", f"marker is false for this target: {why}")
         return
     if isinstance(head, Placeholder):
         yield from _expand_placeholder(source, head, entry.marker, ctx)
         return
     if isinstance(head, SystemPin):
-        yield _system_item(source, head, marker, ctx, key, text)
+        yield _system_item(source, head, cond, ctx)
     elif isinstance(head, BareUrl):
         name = _wheel_or_sdist_name(head.url)
         ident = canonical_name(name) if name else f"url:{head.url}"
-        yield Item(source, ident, name, (), (), head.url, marker, False, key, text)
+        yield Item(source, ident, name, (), (), head.url, cond)
     else:
         assert isinstance(head, Requirement)
-        yield Item(source, canonical_name(head.name), head.name, head.extras, head.specifier,
-                   head.url, marker, False, key, text)  # fmt: skip
-    yield Verdict(source, "kept", marker=text)
-
-
-def _text(marker: Marker) -> str | None:
-    from markerc.markers import render
-
-    return None if marker == TRUE else render(marker)
+        yield Item(source, canonical_name(head.name), head.name, head.extras, head.specifier, head.url, cond)
+    yield Verdict(source, "kept", marker=marker_text(cond))
 
 
 def _expand_placeholder(
@@ -405,9 +403,7 @@ def _expand_placeholder(
         yield from expand(child, ctx)
 
 
-def _system_item(
-    source: Source, head: SystemPin, marker: Marker, ctx: Context, key: str, text: str | None
-) -> Item:
+def _system_item(source: Source, head: SystemPin, cond: algebra.Node, ctx: Context) -> Item:
     name = canonical_name(head.name)
     version = ctx.system.get(name)
     if version is None:
@@ -421,10 +417,10 @@ def _system_item(
                 ),
                 source,
             )
-        return Item(source, name, head.name, head.extras, (), None, marker, True, key, text)
+        return Item(source, name, head.name, head.extras, (), None, cond, True)
     if not ctx.keep_local_version:
         version = version.split("+", 1)[0]
-    return Item(source, name, head.name, head.extras, (("==", version),), None, marker, True, key, text)
+    return Item(source, name, head.name, head.extras, (("==", version),), None, cond, True)
 
 
 # ------------------------------------------------------------------ the torch companion rule
@@ -432,20 +428,32 @@ def _system_item(
 COMPANIONS = ("torchvision", "torchaudio", "torchcodec")
 
 
+def companion_conditions(
+    pins: Sequence[tuple[object, algebra.Node]], torch: Sequence[algebra.Node]
+) -> list[tuple[object, algebra.Node]]:
+    """SPEC 7 as a query: for each system pin of a torch companion (``(tag, condition)``), the
+    condition under which it needs a ``#system_torch#`` pin: where it holds and no torch
+    requirement (``torch`` conditions) nor an earlier companion pin applies.  Pins implied by
+    what torch already covers get none."""
+    covered = algebra.disj(*torch)
+    out = []
+    for tag, cond in pins:
+        need = algebra.conj(cond, algebra.neg(covered))
+        if need is not algebra.FALSE:
+            out.append((tag, need))
+            covered = algebra.disj(covered, need)
+    return out
+
+
 def torch_companions(items: list[Item], ctx: Context, source_for: Callable[[Item], Source]) -> list[Item]:
-    """SPEC 7: a system-pinned torchvision/torchaudio/torchcodec with no torch requirement under
-    the same condition gets a ``#system_torch#`` pin (engine layer) for exactly that condition."""
-    torch_markers = {i.marker_key for i in items if i.key == "torch"}
-    if canonical_text(TRUE) in torch_markers:
+    """SPEC 7: a system-pinned torchvision/torchaudio/torchcodec gets a ``#system_torch#`` pin
+    (engine layer) exactly where no torch requirement applies."""
+    pins = [(i, i.cond) for i in items if i.system and i.key in COMPANIONS]
+    if not pins:
         return []
+    torch = [i.cond for i in items if i.key == "torch"]
     added: list[Item] = []
-    for item in items:
-        if not (item.system and item.key in COMPANIONS):
-            continue
-        cond = item.marker_key
-        if cond in torch_markers:
-            continue
-        torch_markers.add(cond)
-        source = source_for(item)
-        added.append(_system_item(source, SystemPin("torch"), item.marker, ctx, item.marker_key, item.marker_text))
+    for item, need in companion_conditions(pins, torch):
+        assert isinstance(item, Item)
+        added.append(_system_item(source_for(item), SystemPin("torch"), need, ctx))
     return added

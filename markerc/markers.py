@@ -205,7 +205,7 @@ def _type_problem(c: Compare) -> str | None:
         if op in ("in", "not in"):
             return f"{shown} is a version: '{op}' does not apply"
         if c.reversed:
-            if _version(value) is None:
+            if parse_version(value) is None:
                 return f"{shown} is a version: \"{value}\" is not a PEP 440 version"
         elif not valid_specifier(op, value):
             return f"{shown} is a version: '{op} \"{value}\"' is not a PEP 440 comparison"
@@ -237,8 +237,9 @@ def _specifier(text: str) -> Any:
         return None
 
 
-@functools.lru_cache(maxsize=4096)
-def _version(text: str) -> Any:
+@functools.lru_cache(maxsize=8192)
+def parse_version(text: str) -> Any:
+    """``packaging.version.Version(text)`` or None."""
     from packaging.version import InvalidVersion, Version
 
     try:
@@ -272,8 +273,16 @@ def _string_op(op: str, lhs: str, rhs: str) -> bool:
     return False  # "<", ">" (and ~= / === which resolve() rejects)
 
 
+def repair_full_version(value: str) -> str:
+    """packaging's repair of ``python_full_version`` for untagged builds: ``3.11.1+`` is read
+    as ``3.11.1+local`` (``Marker.evaluate`` applies it to every environment)."""
+    return value + "local" if value.endswith("+") else value
+
+
 def _standard(c: Compare, value: str) -> bool:
     """packaging 26's ``_eval_op`` for one comparison, reproduced exactly."""
+    if c.var.name == "python_full_version":
+        value = repair_full_version(value)
     lhs, rhs = (c.value, value) if c.reversed else (value, c.value)
     if c.var.name in VERSION_FIELDS and c.op not in ("in", "not in"):
         spec = _specifier(c.op + rhs)
@@ -383,253 +392,67 @@ def leaves(marker: Marker) -> Iterable[Compare | Bare]:
             yield from leaves(item)
 
 
-# ====================================================================== negation
+# ====================================================================== negation, simplification
 
 
 class NoComplement(Exception):
-    """A standard comparison whose exact complement PEP 508 cannot write."""
+    """A marker whose exact meaning PEP 508 text cannot write (kept for the library API; the
+    compiler reports it as MK503)."""
 
-    def __init__(self, leaf: Compare, why: str) -> None:
+    def __init__(self, leaf: Compare | None, why: str) -> None:
         super().__init__(why)
         self.leaf = leaf
         self.why = why
 
 
-def _cmp(c: Compare, op: str, value: str | None = None) -> Compare:
-    return Compare(c.var, op, c.value if value is None else value, c.reversed)
+def _algebra_marker(node: Any) -> Marker:
+    from markerc import algebra
 
-
-def _string_complement(c: Compare) -> Marker:
-    op = c.op
-    if op in ("==", "<=", ">="):
-        return _cmp(c, "!=")
-    if op == "!=":
-        return _cmp(c, "==")
-    if op == "in":
-        return _cmp(c, "not in")
-    if op == "not in":
-        return _cmp(c, "in")
-    return TRUE  # "<" and ">" are always false on strings
-
-
-def complement(c: Compare) -> Marker:
-    """The exact complement of a standard comparison, in PEP 508 form.
-
-    Exact for every value the variable can take: any string for string fields and
-    ``platform_release``; any PEP 440 version (pre-, post-, dev-releases and local labels
-    included) for ``python_version``, ``python_full_version`` and ``implementation_version``.
-    Raises :class:`NoComplement` where PEP 508 cannot express it.
-    """
-    name, op, value = c.var.name, c.op, c.value
-    if name in STRING_FIELDS or op in ("in", "not in"):
-        return _string_complement(c)
-    if c.reversed:
-        if op in ("==", "!=") and _version(value) is not None:
-            return _cmp(c, "!=" if op == "==" else "==")
-        raise NoComplement(c, "a reversed version comparison has no exact PEP 508 complement")
-    if _specifier(op + value) is None:  # packaging falls back to string comparison
-        comp = _string_complement(c)
-        if isinstance(comp, Compare) and _specifier(comp.op + value) is not None:
-            # the opposite operator would be read as a PEP 440 comparison: a different meaning
-            if name in ALWAYS_VERSION_FIELDS and _version(value) is None:
-                return TRUE  # string-equal to a non-version: never true for a version
-            raise NoComplement(c, f"the opposite of '{op} \"{value}\"' would be read as a version comparison")
-        return comp
-    if name not in ALWAYS_VERSION_FIELDS:
-        raise NoComplement(
-            c,
-            f"{name} can hold values that are not versions, for which both "
-            f"'{op} \"{value}\"' and its opposite are false",
-        )
-    if op == "==":
-        return _cmp(c, "!=")
-    if op == "!=":
-        return _cmp(c, "==")
-    if op == "<=":
-        return And((_cmp(c, ">="), _cmp(c, "!=")))
-    if op == ">=":
-        return And((_cmp(c, "<="), _cmp(c, "!=")))
-    v = _version(value)
-    if op == "<" and v is not None:
-        if v.is_prerelease:
-            return _cmp(c, ">=")
-        if v.is_postrelease or v.local is not None:
-            raise NoComplement(c, f"'< \"{value}\"' on a post-release has no exact complement")
-        return Or((_cmp(c, ">="), _cmp(c, "==", value + ".*")))
-    if op == "~=" and v is not None:
-        release = [str(x) for x in v.release][:-1]
-        prefix = ".".join(release)
-        if v.epoch:
-            prefix = f"{v.epoch}!{prefix}"
-        return Or((And((_cmp(c, "<="), _cmp(c, "!="))), _cmp(c, "!=", prefix + ".*")))
-    raise NoComplement(
-        c,
-        f"'{op} \"{value}\"' excludes post-releases and local versions of {value} in ways "
-        "PEP 508 cannot invert" if op == ">" else f"'{op}' has no exact PEP 508 complement",
-    )
+    try:
+        return algebra.to_marker(node)
+    except algebra.NoForm as exc:
+        raise NoComplement(None, exc.why) from None
 
 
 def negate(marker: Marker) -> Marker:
-    """``not marker`` in negation normal form: De Morgan plus exact operator complements,
-    simplified.
+    """``not marker``, exact, as the smallest DNF found (:mod:`markerc.algebra`): standard
+    variables in PEP 508 form, custom ones in the markerc language.
 
-    Custom-variable leaves keep a ``Not`` (they never reach PEP 508 output).
-    Raises :class:`NoComplement` where PEP 508 cannot express the complement exactly.
+    Raises :class:`NoComplement` where PEP 508 cannot express the result exactly.
     """
-    return simplify(_negate(marker))
+    from markerc import algebra
+
+    return _algebra_marker(algebra.neg(algebra.value(marker)))
 
 
 def nnf(marker: Marker) -> Marker:
-    """Push every ``not`` down to the leaves (removing it from standard comparisons)."""
-    return simplify(_nnf(marker))
-
-
-def _negate(marker: Marker) -> Marker:
-    if isinstance(marker, Const):
-        return FALSE if marker.value else TRUE
-    if isinstance(marker, And):
-        return Or(tuple(_negate(m) for m in marker.items))
-    if isinstance(marker, Or):
-        return And(tuple(_negate(m) for m in marker.items))
-    if isinstance(marker, Not):
-        return _nnf(marker.operand)
-    if isinstance(marker, Compare) and is_standard(marker.var):
-        return complement(marker)
-    return Not(marker)
-
-
-def _nnf(marker: Marker) -> Marker:
-    if isinstance(marker, Not):
-        return _negate(marker.operand)
-    if isinstance(marker, (And, Or)):
-        return type(marker)(tuple(_nnf(m) for m in marker.items))
-    return marker
-
-
-# ====================================================================== simplification
-
-
-def _normal_leaf(c: Compare) -> Marker:
-    """Rewrite comparisons whose meaning is fixed by the string table."""
-    if c.var.name in STRING_FIELDS or (
-        c.var.name in VERSION_FIELDS
-        and c.op not in ("in", "not in")
-        and not c.reversed
-        and _specifier(c.op + c.value) is None
-    ):
-        if c.op in ("<", ">"):
-            return FALSE
-        if c.op in ("<=", ">=") and (c.var.name in STRING_FIELDS or _specifier("==" + c.value) is None):
-            return _cmp(c, "==")
-    return c
-
-
-def _try_complement(m: Marker) -> Marker | None:
-    if isinstance(m, Compare) and is_standard(m.var):
-        try:
-            return complement(m)
-        except NoComplement:
-            return None
-    if isinstance(m, Not):
-        return m.operand
-    if isinstance(m, (Compare, Bare)):
-        return Not(m)
-    return None
+    """The marker without ``not`` over standard comparisons (its canonical DNF)."""
+    return simplify(marker)
 
 
 def simplify(marker: Marker) -> Marker:
-    """Constant folding, flattening, duplicate removal, contradictions and tautologies on one
-    variable, absorption.  Sound: the result is equivalent for every environment."""
-    if isinstance(marker, Compare):
-        return _normal_leaf(marker) if is_standard(marker.var) else marker
-    if isinstance(marker, Not):
-        inner = simplify(marker.operand)
-        if isinstance(inner, Const):
-            return FALSE if inner.value else TRUE
-        return Not(inner)
-    if not isinstance(marker, (And, Or)):
-        return marker
-    is_and = isinstance(marker, And)
-    kind = And if is_and else Or
-    absorbing, identity = (FALSE, TRUE) if is_and else (TRUE, FALSE)
-    items: list[Marker] = []
-    seen: set[str] = set()
-    for item in marker.items:
-        s = simplify(item)
-        parts = s.items if isinstance(s, kind) else (s,)
-        for p in parts:
-            if p == absorbing:
-                return absorbing
-            if p == identity:
-                continue
-            key = canonical_text(p)
-            if key not in seen:
-                seen.add(key)
-                items.append(p)
-    # complementary pairs: x and not x -> false; x or not x -> true
-    for p in items:
-        comp = _try_complement(p)
-        if comp is not None and isinstance(comp, (Compare, Bare, Not)) and canonical_text(comp) in seen:
-            return absorbing
-    items = _string_equalities(items, is_and)
-    if items is None:
-        return absorbing
-    # absorption: a and (a or b) -> a ; a or (a and b) -> a
-    dual = Or if is_and else And
-    keys = {canonical_text(p) for p in items}
-    kept = []
-    for p in items:
-        if isinstance(p, dual) and any(canonical_text(q) in keys for q in p.items):
-            continue
-        kept.append(p)
-    items = kept
-    if not items:
-        return identity
-    if len(items) == 1:
-        return items[0]
-    return kind(tuple(items))
+    """The canonical DNF of the marker: equal meaning gives an equal result, false and true
+    are recognised whenever the domains decide them.  Raises :class:`NoComplement` where the
+    meaning has no PEP 508 form."""
+    from markerc import algebra
 
-
-def _string_equalities(items: list[Marker], is_and: bool) -> list[Marker] | None:
-    """Reasoning on ``==``/``!=`` of one string field (exact string semantics).
-
-    In a conjunction two different ``==`` contradict (None is returned) and ``!= b`` beside
-    ``== a`` is implied; in a disjunction two different ``!=`` are a tautology (None) and
-    ``== b`` beside ``!= a`` is implied.
-    """
-    strong, weak = ("==", "!=") if is_and else ("!=", "==")
-    fixed: dict[str, set[str]] = {}
-    for p in items:
-        if isinstance(p, Compare) and p.var.name in STRING_FIELDS and p.op == strong:
-            fixed.setdefault(p.var.name, set()).add(p.value)
-    if any(len(vals) > 1 for vals in fixed.values()):
-        return None
-    out = []
-    for p in items:
-        if (
-            isinstance(p, Compare)
-            and p.var.name in fixed
-            and p.op == weak
-            and p.value not in fixed[p.var.name]
-        ):
-            continue
-        out.append(p)
-    return out
+    return _algebra_marker(algebra.value(marker))
 
 
 # ====================================================================== the residual
 
 
 def residual(marker: Marker | None, bindings: Bindings, canon: Canon = str.lower) -> Marker:
-    """Partially evaluate, push negations down, simplify.  ``None`` (no marker) is ``TRUE``.
+    """Partial evaluation (restriction of the canonical value) as a syntax tree.  ``None``
+    (no marker) is ``TRUE``.
 
     Leaves on unbound custom or template variables survive; callers decide whether that is an
-    error (:func:`unbound_custom`).  Raises :class:`NoComplement` when a ``not`` over a
-    standard comparison has no exact PEP 508 form.
+    error (:func:`unbound_custom`).  Raises :class:`NoComplement` when the result has no exact
+    PEP 508 form.
     """
-    if marker is None:
-        return TRUE
-    return nnf(partial(marker, bindings, canon))
+    from markerc import algebra
+
+    return _algebra_marker(algebra.residual(marker, bindings, canon=canon))
 
 
 def unbound_custom(marker: Marker) -> list[Var]:
@@ -655,8 +478,30 @@ def disjoin(*markers: Marker) -> Marker:
 # ====================================================================== rendering
 
 
-def _quote(value: str) -> str:
-    return f"'{value}'" if '"' in value else f'"{value}"'
+def _quote(value: str, pep508: bool) -> str:
+    if '"' not in value and "\\" not in value and value.isprintable():
+        return f'"{value}"'  # the common case, without importing markerc.domains (start-up)
+    from markerc.domains import markerc_literal, pep508_literal
+
+    if not pep508:
+        return markerc_literal(value)
+    text = pep508_literal(value)
+    if text is None:
+        raise MarkercError(
+            "MK520",
+            f"marker value {markerc_literal(value)} cannot be written in PEP 508 text that pip and "
+            "uv read alike (a backslash, a character that is not printable, or both kinds of "
+            "quote)",
+        )
+    return text
+
+
+def render_leaf(leaf: Compare | Bare, pep508: bool = True) -> str | None:
+    """One comparison as text (None: PEP 508 text cannot carry its value)."""
+    try:
+        return _render(leaf, None, pep508, False)
+    except MarkercError:
+        return None
 
 
 def _render(marker: Marker, parent: str | None, pep508: bool, sort: bool) -> str:
@@ -666,7 +511,7 @@ def _render(marker: Marker, parent: str | None, pep508: bool, sort: bool) -> str
         return marker.var.render()
     if isinstance(marker, Compare):
         var = marker.var.render()
-        lit = _quote(marker.value)
+        lit = _quote(marker.value, pep508)
         return f"{lit} {marker.op} {var}" if marker.reversed else f"{var} {marker.op} {lit}"
     if isinstance(marker, Not):
         if pep508:
@@ -682,15 +527,18 @@ def _render(marker: Marker, parent: str | None, pep508: bool, sort: bool) -> str
 
 
 def render(marker: Marker) -> str:
-    """Canonical PEP 508 text with double quotes (the marker must be in NNF, standard only)."""
+    """PEP 508 text with double quotes (the marker must be ``not``-free and standard only).
+    A value that PEP 508 text cannot carry is MK520."""
     return _render(marker, None, True, False)
 
 
 def render_markerc(marker: Marker) -> str:
-    """Text in the markerc language (``not``, ``#engine#`` and custom variables allowed)."""
+    """Text in the markerc language (``not``, ``#engine#`` and custom variables allowed;
+    escapes where a value needs them)."""
     return _render(marker, None, False, False)
 
 
 def canonical_text(marker: Marker) -> str:
-    """An order-independent key: equal for markers that differ only in the order of terms."""
+    """An order-independent key: equal for markers that differ only in the order of terms
+    (a syntactic key; :mod:`markerc.algebra` compares by meaning)."""
     return _render(marker, None, False, True)

@@ -123,6 +123,8 @@ class Line:
     requirement: str  # e.g. 'vllm[audio]>=0.11' or 'foo @ https://...'
     marker: str | None  # canonical PEP 508 marker text, double quotes; None = unconditional
     origins: tuple[Origin, ...] = ()
+    #: the canonical value of the marker (a :class:`markerc.algebra.Node`; None when unknown)
+    condition: Any = field(default=None, compare=False, repr=False)
 
     def render(self) -> str:
         return f"{self.requirement} ; {self.marker}" if self.marker else self.requirement

@@ -291,6 +291,95 @@ def _token_error(text: str, token: Any, expected: set[str]) -> MarkercError:
     return MarkercError("MK001", msg, span=span, text=text)
 
 
+# ---------------------------------------------------------------- quoted strings
+
+
+class _BadEscape(Exception):
+    def __init__(self, message: str, offset: int, length: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.length = length
+
+
+_SIMPLE_ESCAPES = {
+    "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
+    "t": "\t", "v": "\v",
+}
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+
+
+def decode_string(body: str) -> str:
+    """The value of a quoted string whose text between the quotes is ``body``, read as
+    packaging 26 reads it: a body without backslashes is itself; otherwise Python's
+    string-literal escapes apply (packaging uses ``ast.literal_eval``; markerc decodes them
+    itself, executing nothing).  An unknown escape keeps its backslash, as Python does.
+
+    Refused (:class:`_BadEscape`, MK001): a backslash that escapes the closing quote (packaging
+    refuses the string), a truncated or out-of-range escape, an unknown ``\\N{...}`` name, and
+    an escape that makes a lone surrogate (not text; it cannot be written as UTF-8).
+    """
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        if i + 1 >= n:
+            raise _BadEscape(
+                "a backslash before the closing quote escapes it: the string is not terminated "
+                "(packaging refuses it); write \\\\ for a backslash", i, 1
+            )
+        nxt = body[i + 1]
+        if nxt in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[nxt])
+            i += 2
+        elif nxt in "01234567":
+            j = i + 1
+            while j < n and j < i + 4 and body[j] in "01234567":
+                j += 1
+            out.append(chr(int(body[i + 1 : j], 8)))
+            i = j
+        elif nxt in _HEX_ESCAPES:
+            width = _HEX_ESCAPES[nxt]
+            digits = body[i + 2 : i + 2 + width]
+            if len(digits) != width or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                raise _BadEscape(f"truncated \\{nxt} escape: it needs {width} hex digits", i, 2 + len(digits))
+            code = int(digits, 16)
+            if code > 0x10FFFF:
+                raise _BadEscape(f"\\{nxt}{digits} is beyond the last Unicode character", i, 2 + width)
+            if 0xD800 <= code <= 0xDFFF:
+                raise _BadEscape(f"\\{nxt}{digits} makes a lone surrogate, which is not text", i, 2 + width)
+            out.append(chr(code))
+            i += 2 + width
+        elif nxt == "N":
+            import unicodedata
+
+            end = body.find("}", i + 3)
+            if body[i + 2 : i + 3] != "{" or end < 0:
+                raise _BadEscape("malformed \\N{...} escape", i, 2)
+            name = body[i + 3 : end]
+            try:
+                found = unicodedata.lookup(name)
+            except KeyError:
+                found = ""
+            if len(found) != 1:
+                raise _BadEscape(f"unknown Unicode character name {name!r}", i, end + 1 - i)
+            out.append(found)
+            i = end + 1
+        else:  # unknown escape: the backslash stays
+            out.append("\\")
+            i += 1
+    for k, ch in enumerate(body):  # a surrogate written as itself (escapes are checked above)
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            raise _BadEscape("a lone surrogate is not text", k, 1)
+    return "".join(out)
+
+
 # ---------------------------------------------------------------- tree -> AST
 
 
@@ -349,6 +438,8 @@ class _Builder:
             elif hasattr(child, "data") and child.data == "version_many":
                 specifier = tuple(self.version_one(v) for v in child.children)
                 spec_span = _span(child)
+            elif hasattr(child, "data") and child.data == "empty_spec":
+                pass  # `name()`: no specifier, as packaging reads it
             else:  # URL token
                 url = str(child)
         return Requirement(
@@ -434,10 +525,16 @@ class _Builder:
                 _span(tree),
             )
         var_node, val_node = (rhs, lhs) if l_str else (lhs, rhs)
+        token = val_node.children[0]
+        try:
+            value = decode_string(str(token)[1:-1])
+        except _BadEscape as exc:
+            start = token.start_pos + 1 + exc.offset
+            raise self.error("MK001", exc.message, Span(start, start + exc.length)) from None
         return Compare(
             var=self.var(var_node),
             op=op,
-            value=str(val_node.children[0])[1:-1],
+            value=value,
             reversed=l_str,
             span=_span(tree),
             var_span=_span(var_node),

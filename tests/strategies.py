@@ -108,3 +108,67 @@ def custom_bindings(draw) -> dict[str, object]:
         "cuda_arch": draw(st.sampled_from(["sm_80", "sm_90", "sm_90a", "sm_120"])) if has_cuda else None,
     }
     return out
+
+
+# ---------------------------------------------------------------- every variable kind (algebra)
+
+TEMPLATE_VALUES = ["a", "b", "ab", "", "x y"]
+ENGINE_VALUES = ["vllm", "sglang", "transformers", "llama.cpp", "mlx"]
+
+
+@st.composite
+def exact_standard_compare(draw) -> Compare:
+    """A standard comparison decided exactly by the algebra (no opaque forms: a reversed
+    comparison only on string fields, ``===`` only with a version)."""
+    name = draw(standard_names)
+    op = draw(st.sampled_from(OPS))
+    value = draw(literals)
+    if op == "===" and name in VERSION_FIELDS:
+        value = draw(st.sampled_from(VERSIONS))
+    reversed_ = draw(st.booleans()) if name in STRING_FIELDS else False
+    return Compare(Var(name), op, value, reversed_)
+
+
+TEMPLATE_LEAVES = st.builds(
+    lambda op, v, r: Compare(Var("flavour", True), op, v, r),
+    st.sampled_from(["==", "!=", "in", "not in"]),
+    st.sampled_from(TEMPLATE_VALUES + ["a b", "c"]),
+    st.booleans(),
+)
+ENGINE_LEAVES = st.builds(
+    lambda op, v: Compare(Var("engine", True), op, v),
+    st.sampled_from(["==", "!=", "in", "not in"]),
+    st.sampled_from(["vllm", "VLLM", "sglang", "vllm, sglang", "transformers", "llama_cpp", "mlx sglang"]),
+)
+
+
+def every_kind_markers(exact: bool = False, max_leaves: int = 6):
+    """Markers over every variable kind: standard fields, engine, booleans, cuda_version,
+    cuda_arch, a template variable; ``exact`` leaves out the comparisons the algebra keeps
+    opaque."""
+    leaf = st.one_of(
+        exact_standard_compare() if exact else standard_compare(), CUSTOM_LEAVES, TEMPLATE_LEAVES, ENGINE_LEAVES
+    )
+
+    def extend(children):
+        return st.one_of(
+            st.lists(children, min_size=2, max_size=3).map(lambda xs: And(tuple(xs))),
+            st.lists(children, min_size=2, max_size=3).map(lambda xs: Or(tuple(xs))),
+            children.map(Not),
+        )
+
+    return st.recursive(leaf, extend, max_leaves=max_leaves)
+
+
+@st.composite
+def full_environments(draw) -> dict[str, object]:
+    """A value for every variable: standard fields in their domains, custom variables (unset
+    included), the engine and the template variable (unset included)."""
+    env: dict[str, object] = dict(draw(environments(exact_domains=True)))
+    env.update(draw(custom_bindings()))
+    env["engine"] = draw(st.sampled_from(ENGINE_VALUES))
+    if draw(st.booleans()):
+        env["cuda_version"] = draw(st.sampled_from(["12.8", "13.0", "12.1", "12", "13.0rc1", "11.8"]))
+        env["cuda_arch"] = draw(st.sampled_from(["sm_80", "sm_90", "sm_90a", "sm_100", "sm_120", "sm_86"]))
+    env["flavour"] = draw(st.sampled_from([*TEMPLATE_VALUES, None]))
+    return env

@@ -9,11 +9,12 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from packaging.markers import Marker as PMarker
 from packaging.requirements import Requirement as PRequirement
 
+from markerc import algebra
 from markerc.compile import Options, compile_hubs, compile_record, engines_named
 from markerc.diagnostics import MarkercError
 from markerc.engines import load_engines
@@ -191,7 +192,9 @@ def _hub(tmp_path: Path, text: str) -> str:
         ('{"packages": ["#system_torch#"]}', [], "MK504", 1, 16),
         ('{"packages": ["a>=2", "a<1"]}', [], "MK502", 1, 24),
         ('{"packages": ["a @ https://x/a-1.0-py3-none-any.whl", "a @ https://y/a-1.0-py3-none-any.whl"]}', [], "MK502", 1, 56),
-        ('{"packages": ["a ; python_version > \'3.9\'"]}', ["-p", "a==1 ; python_version > '3.9'"], "MK503", 1, 16),
+        ('{"packages": ["a"]}', ["-p", "a==1 ; python_version > '3.9'"], "MK503", 1, 16),
+        ('{"packages": ["a"]}', ["-p", "a==1 ; platform_release >= '5.4'"], "MK503", 1, 16),
+        ('{"packages": ["foo>2,<1"]}', [], "MK502", 1, 16),
         ('{"packages": ["-r other.txt"]}', [], "MK002", 1, 16),
         ('{"packages": ["a\\nb"]}', [], "MK003", 1, 17),
         ('{"packages": [""]}', [], "MK004", 1, 16),
@@ -307,11 +310,12 @@ def test_corpus_cuda_specific_choices(corpus_results):
 # ------------------------------------------------------------------ properties on generated hubs
 
 NAMES = ["alpha", "beta", "gamma"]
-SPECS = ["", ">=1", "<9", "!=3", "[x]", ">=1,<9"]
+SPECS = ["", ">=1", "<9", "!=3", "[x]", ">=1,<9", "<1", ">9"]
 STD_MARKERS = [
     'sys_platform == "linux"', 'sys_platform != "win32"', 'platform_machine == "x86_64"',
     'python_version >= "3.11"', 'python_version < "3.13"', '"arm" in platform_machine',
-    'sys_platform == "darwin" or platform_machine == "aarch64"',
+    'sys_platform == "darwin" or platform_machine == "aarch64"', 'platform_release >= "5.4"',
+    'python_version > "3.11"',
 ]
 CUSTOM_MARKERS = ['#engine# == "vllm"', '#engine# != "vllm"', "has_cuda", "not has_cuda", 'cuda_version >= "12.4"']
 
@@ -332,20 +336,22 @@ ENVS = st.fixed_dictionaries({
     "sys_platform": st.sampled_from(["linux", "darwin", "win32"]),
     "platform_machine": st.sampled_from(["x86_64", "aarch64", "arm64"]),
     "python_version": st.sampled_from(["3.10", "3.11", "3.12", "3.13"]),
+    "platform_release": st.sampled_from(["5.15.0-1051-azure", "6.8.0", "5.4", "4.19"]),
 })
 CUSTOM = st.fixed_dictionaries({
     "has_cuda": st.booleans(), "cuda_version": st.sampled_from(["12.1", "12.8", "13.0"]),
 })
 
 
-def _compile(model_entries, user, custom, env=None):
+def _compile(model_entries, user, custom, env=None, pep508=True):
     hub = parse_hub(json.dumps({"packages": model_entries}), "gen.json")
     values = dict(custom)
     if not values["has_cuda"]:
         values["cuda_version"] = None
     if env:
         values.update(env)
-    options = Options(target=Target.make("t", values), user_packages=tuple(user), system_missing="unpinned")
+    options = Options(target=Target.make("t", values), user_packages=tuple(user), system_missing="unpinned",
+                      pep508=pep508)
     engines = load_engines()
     return compile_record(hub, hub.records[0], engines.get("vllm"), engines, options)
 
@@ -368,22 +374,51 @@ PROPERTY = settings(max_examples=150 * DEEP, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
+def _attempt(*args, **kw):
+    """(compiled, None) or (None, the MK502/MK503 error); any other error propagates."""
+    try:
+        return _compile(*args, **kw), None
+    except MarkercError as err:
+        if err.code not in ("MK502", "MK503"):
+            raise
+        return None, err
+
+
 @PROPERTY
 @given(st.lists(entries(), min_size=1, max_size=6), st.lists(entries(allow_placeholder=False), max_size=2), CUSTOM, ENVS)
 def test_end_to_end_property(model_entries, user, custom, env):
-    """SPEC 8: the lines of compile(target) whose residual holds in E require exactly what
-    compile(target + E) requires."""
-    try:
-        general = _compile(model_entries, user, custom)
-        specific = _compile(model_entries, user, custom, env)
-    except MarkercError as err:
-        assume(err.code not in ("MK502", "MK503"))
-        raise
-    holding = [
-        line.requirement for line in general.compiled.lines
-        if line.marker is None or PMarker(line.marker).evaluate(env)
-    ]
+    """SPEC 8, errors included: the universal compile and the compile bound to E agree.
+
+    * lines: the lines of compile(target) whose conditions hold in E require exactly what
+      compile(target + E) requires (conditions evaluated by packaging on the written markers,
+      and by the algebra on the canonical values);
+    * MK502: the bound compile stops with MK502 only if the universal one does, and a
+      universal MK502 stops every bound compile whose E lies where the conflicting lines both
+      hold;
+    * MK503 (a condition PEP 508 cannot write) never stops a bound compile (it writes no
+      marker); when it stops the universal one, that compile's unwritten conditions (compiled
+      with pep508=False) still agree with the bound compile, line for line.
+    """
+    general, gerr = _attempt(model_entries, user, custom)
+    specific, serr = _attempt(model_entries, user, custom, env)
+    event(f"universal {gerr.code if gerr else 'ok'}, bound {serr.code if serr else 'ok'}")
+    assert serr is None or serr.code == "MK502", serr
+    if serr is not None:
+        assert gerr is not None and gerr.code == "MK502", (gerr, serr)
+        return
+    if gerr is not None and gerr.code == "MK502":
+        assert not algebra.evaluate(gerr.overlap, env), str(gerr)  # E is outside the conflict
+        return
+    if gerr is not None:  # MK503
+        general = _compile(model_entries, user, custom, pep508=False)
     assert all(line.marker is None for line in specific.compiled.lines)
+    holding = []
+    for line in general.compiled.lines:
+        holds = algebra.evaluate(line.condition, env)
+        if gerr is None:
+            assert holds == (line.marker is None or PMarker(line.marker).evaluate(env)), line
+        if holds:
+            holding.append(line.requirement)
     assert _requires(holding) == _requires(l.requirement for l in specific.compiled.lines)
 
 
@@ -408,11 +443,10 @@ def test_user_layer_wins_where_its_marker_holds(model_entries, user, custom, env
 @PROPERTY
 @given(st.lists(entries(), min_size=1, max_size=6), CUSTOM)
 def test_no_silent_loss(model_entries, custom):
-    try:
-        result = _compile(model_entries, [], custom)
-    except MarkercError as err:
-        assume(err.code not in ("MK502", "MK503"))
-        raise
+    result, err = _attempt(model_entries, [], custom)
+    if err is not None and err.code == "MK503":  # nothing lost: the conditions are unwritable
+        result = _compile(model_entries, [], custom, pep508=False)
+    assume(result is not None)  # MK502 stops loudly, naming both entries
     model_verdicts = [v for v in result.verdicts if v.source.layer == "model"]
     assert [v.source.text for v in model_verdicts] == model_entries
     contributed = {(o.text, o.location) for line in result.compiled.lines for o in line.origins}
@@ -528,3 +562,74 @@ def test_combination_within_a_layer(tmp_path):
     assert json.loads(r.stdout)[0]["requirements"] == [
         "a[x,Y]!=2,>=1", "b", 'a[y]<3 ; sys_platform == "linux"', "c @ https://h/c-1.0-py3-none-any.whl", "c>=1",
     ]
+
+
+# ------------------------------------------------------------------ the marker algebra through the CLI
+
+
+def test_override_under_the_same_condition_leaves_no_dead_line(tmp_path):
+    path = _hub(tmp_path, json.dumps([{"model_name": "m", "virtualenv": {"packages": [
+        'a>=1 ; python_version >= "3.10"']}}]))
+    args = ["--engine", "vllm", "--model", "m", "-p", 'a==2 ; python_version >= "3.10"']
+    r = run_markerc("compile", path, *args, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["requirements"] == ['a==2 ; python_version >= "3.10"']
+    r = run_markerc("explain", path, *args, "--format", "json")
+    entries = {e["entry"]: e["status"] for e in json.loads(r.stdout)["entries"]}
+    assert entries['a>=1 ; python_version >= "3.10"'] == "overridden"
+
+
+@pytest.mark.parametrize(
+    "packages, where",
+    [
+        (['c>=3 ; python_version >= "3.11"', 'c<1 ; python_version >= "3.11" and python_version >= "3.10"'],
+         'where python_version >= "3.11" holds'),
+        (['b<1 ; sys_platform == "linux"', 'b>2 ; python_version >= "3.10"'],
+         'where sys_platform == "linux" and python_version >= "3.10" holds'),
+    ],
+)
+def test_conflicts_are_found_bound_or_not(tmp_path, packages, where):
+    path = _hub(tmp_path, json.dumps({"packages": packages}))
+    for extra in ([], ["--set", "sys_platform=linux", "--set", "python_version=3.12"]):
+        r = run_markerc("compile", path, "--engine", "vllm", *extra)
+        assert r.returncode == 2 and "MK502" in r.stderr, r.stderr
+        assert f"{path}:1:16" in r.stderr  # both sources are named
+        if not extra:
+            assert where in r.stderr
+    r = run_markerc("compile", path, "--engine", "vllm", "--set", "sys_platform=win32", "--set", "python_version=3.9")
+    assert r.returncode == 0, r.stderr
+
+
+def test_disjoint_override_leaves_the_entry_unchanged(tmp_path):
+    path = _hub(tmp_path, json.dumps({"packages": ['a ; python_version < "3.5"']}))
+    r = run_markerc("compile", path, "--engine", "vllm", "-p", 'a==1 ; python_version > "3.9"', "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["requirements"] == ['a ; python_version < "3.5"', 'a==1 ; python_version > "3.9"']
+
+
+def test_full_version_repair_and_escapes(tmp_path):
+    path = _hub(tmp_path, json.dumps({"packages": [
+        'a ; python_full_version < "3.12"', 'b ; os_name == "\\x41"', "c ; os_name == 'C:\\\\'"]}))
+    r = run_markerc("compile", path, "--engine", "vllm", "--set", "python_full_version=3.11.1+", "--set", "os_name=A",
+                    "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["requirements"] == ["a", "b"]  # 3.11.1+ is 3.11.1+local; "\x41" is "A"
+    r = run_markerc("compile", path, "--engine", "vllm", "--set", "python_full_version=3.11.1+")
+    assert r.returncode == 2 and "MK520" in r.stderr  # C:\ cannot be written back for pip and uv alike
+    r = run_markerc("compile", _hub(tmp_path, json.dumps({"packages": ["x[a,]"]})), "--engine", "vllm")
+    assert r.returncode == 2 and "MK001" in r.stderr
+
+
+def test_torch_companion_where_no_torch_applies(tmp_path):
+    path = _hub(tmp_path, json.dumps({"packages": [
+        'torch ; sys_platform == "darwin"', '#system_torchvision# ; sys_platform == "linux"']}))
+    r = run_markerc("compile", path, "--engine", "vllm", "--system", "torch=2.8.0", "--system", "torchvision=0.23.0",
+                    "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["requirements"] == [
+        'torch ; sys_platform == "darwin"', 'torchvision==0.23.0 ; sys_platform == "linux"',
+        'torch==2.8.0 ; sys_platform == "linux"',
+    ]
+    path = _hub(tmp_path, json.dumps({"packages": ["torch", '#system_torchvision# ; sys_platform == "linux"']}))
+    r = run_markerc("compile", path, "--engine", "vllm", "--system", "torchvision=0.23.0", "--format", "json")
+    assert json.loads(r.stdout)[0]["requirements"] == ["torch", 'torchvision==0.23.0 ; sys_platform == "linux"']

@@ -225,3 +225,91 @@ def test_generated_parser_matches_the_grammar():
 
     for text in samples:
         assert plain(standalone.parse(text, start="start")) == plain(full.parse(text, start="start")), text
+
+
+# ---------------------------------------------------------------- reading as packaging 26 reads
+
+
+ESCAPE_ALPHABET = list("ab'\\xuUN{}0178fF") + ["LATIN SMALL LETTER A", "\u00e9", "\t"]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # packaging's literal_eval on "\d"
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(ESCAPE_ALPHABET), max_size=8).map("".join))
+def test_quoted_strings_read_as_packaging_reads_them(body):
+    """Backslash escapes: packaging decodes Python string-literal escapes (with
+    ast.literal_eval); markerc decodes them itself, to the same value, or refuses what
+    packaging refuses.  (markerc also refuses an escape that makes a lone surrogate.)"""
+    from packaging.markers import InvalidMarker
+    from packaging.markers import Marker as PMarker
+
+    text = f'os_name == "{body}"'
+    try:
+        theirs = PMarker(text)._markers[0][2].value
+    except InvalidMarker:
+        theirs = None
+    try:
+        ours = parse_marker(text).value
+    except MarkercError as err:
+        assert err.code == "MK001", str(err)
+        ours = None
+    if theirs is not None and any(0xD800 <= ord(c) <= 0xDFFF for c in theirs):
+        assert ours is None
+    else:
+        assert ours == theirs, (body, ours, theirs)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [('os_name == "\\x41"', "A"), ("os_name == 'C:\\\\'", "C:\\"), ('os_name == "\\d"', "\\d"),
+     ('os_name == "\\N{LATIN SMALL LETTER A}"', "a"), ('os_name == "\\\'"', "'")],
+)
+def test_escapes(text, value):
+    assert parse_marker(text).value == value
+
+
+@pytest.mark.parametrize("text", ['x ; os_name == "C:\\"', 'x ; os_name == "\\x4"', 'x ; os_name == "\\ud800"'])
+def test_bad_escapes_are_refused_with_a_position(text):
+    with pytest.raises(MarkercError) as info:
+        check_entry(text)
+    assert info.value.code == "MK001" and info.value.span.start >= text.index('"')
+
+
+def test_trailing_commas_as_packaging_reads_them():
+    from packaging.requirements import InvalidRequirement, Requirement as PRequirement
+
+    # extras: packaging refuses a trailing comma ("Expected extra name after comma")
+    for text in ("name[bar, baz,]", "name[bar,]"):
+        with pytest.raises(InvalidRequirement):
+            PRequirement(text)
+        with pytest.raises(MarkercError) as info:
+            parse_entry(text)
+        assert info.value.code == "MK001"
+    # specifiers: packaging accepts one, with or without parentheses
+    for text, spec in (("a>=1,", ((">=", "1"),)), ("a (>=1, <2 ,)", ((">=", "1"), ("<", "2")))):
+        PRequirement(text)
+        assert parse_entry(text).head.specifier == spec
+    assert parse_entry("a[]").head.extras == ()
+    assert parse_entry("a()").head.specifier == ()  # packaging: empty parentheses, no specifier
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a,", "a>=1,,", "a>=1 ,", "a[]", "a[ ]", "a[,]", "a[b,,c]", "a()", "a ( )", "a(,)", "a (>=1,)",
+     "a>=1, ; os_name == 'x'", "a[b] >=1,", "a==1.*,", "a @ https://x.org/y.whl ,"],
+)
+def test_heads_are_accepted_exactly_where_packaging_accepts_them(text):
+    from packaging.requirements import InvalidRequirement, Requirement as PRequirement
+
+    try:
+        PRequirement(text)
+        theirs = True
+    except InvalidRequirement:
+        theirs = False
+    try:
+        parse_entry(text)
+        ours = True
+    except MarkercError as err:
+        assert err.code == "MK001", err
+        ours = False
+    assert ours == theirs
