@@ -383,7 +383,7 @@ def _standard_atom(leaf: Compare) -> tuple[Variable, Set]:
             return _opaque_atom(leaf)
         return var, _version_set(nv, D._empty_range(), (low,) if D.is_spelling(low) else ())
     if D.valid_spec(op, lit):
-        return var, _version_set(nv, D.spec_range(op + lit))
+        return var, _version_set(nv, D.spec_range(op + D.canonical_literal(op, lit)))
     # packaging falls back to its string table
     if op in ("<", ">"):
         return var, _version_set(nv, D._empty_range())
@@ -467,7 +467,7 @@ def _atom(leaf: Compare | Bare, sp: Space) -> tuple[Variable, Set]:
         return var, (s if op in ("==", "in") else ~s)
     if kind == "cuda_version":
         eff = _FLIP.get(op, op) if leaf.reversed else op
-        rng = D.spec_range(eff + lit) if D.valid_spec(eff, lit) else None
+        rng = D.spec_range(eff + D.canonical_literal(eff, lit)) if D.valid_spec(eff, lit) else None
         return var, D.VersionSet(rng if rng is not None else D._empty_range(), (), (), None, op == "!=")
     if kind == "arch":
         if op in ("==", "!="):

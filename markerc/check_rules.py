@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from markerc.diagnostics import Diagnostic, MarkercError, Span, mask_credentials
 from markerc.hub import Block, ModelRecord, SourceString
@@ -26,7 +27,7 @@ from markerc.lint import (
     Finding,
     Fix,
     Item,
-    condition_key,
+    condition,
     diag,
     engine_bound,
     engine_members,
@@ -121,7 +122,7 @@ def parse_error(exc: MarkercError, source: SourceString) -> Finding:
 def model_findings(items: list[Item], block: Block, ctx: Context) -> Iterator[Finding]:
     yield from _duplicates_and_conflicts(items, ctx)
     yield from _availability(items, ctx)
-    yield from _torch_companion(items)
+    yield from _torch_companion(items, ctx)
     yield from _index_urls(block)
 
 
@@ -565,9 +566,17 @@ def constant_value(marker: Marker, ctx: Context) -> bool | None:
 
 
 def _constant(marker: Marker, ctx: Context) -> bool | None:
-    from markerc.markers import NoComplement, is_standard, residual, variables
+    from markerc.markers import NoComplement, is_standard, partial, residual, variables
 
     verdict: bool | None = None
+    if isinstance(marker, Const):
+        return marker.value
+    if all(is_engine(leaf) for leaf in leaves(marker)):
+        # only the engine varies, over the finite table: evaluate each engine (cheap, exact, and
+        # no algebra import on the common path of a pre-commit run)
+        seen = {partial(marker, {"engine": e}, ctx.canon) for e in ctx.names}
+        only = seen.pop() if len(seen) == 1 else None
+        return only.value if isinstance(only, Const) else None
     try:
         direct = residual(marker, {}, ctx.canon)
     except NoComplement:
@@ -642,14 +651,38 @@ def _constant_marker(item: Item, ctx: Context) -> Iterator[Finding]:
 # ============================================================================ model rules
 
 
+class _Draft(NamedTuple):
+    """A model entry as :func:`markerc.merge.conflicts` sees a line."""
+
+    item: Item
+    key: str
+    specifier: tuple[tuple[str, str], ...]
+    url: str | None
+    cond: object
+
+
 def _duplicates_and_conflicts(items: list[Item], ctx: Context) -> Iterator[Finding]:
-    seen: dict[tuple[object, str], Item] = {}
-    groups: dict[tuple[str, str], list[Item]] = {}
+    """MK305 (the same entry twice, compared by meaning) and MK502 (two requirements of one name
+    that no version satisfies together where both conditions hold), with the compiler's own
+    algebra; conditions are computed only where two entries share a name."""
+    by_head: dict[object, list[Item]] = {}
+    by_name: dict[str, list[Item]] = {}
     for item in items:
-        cond = condition_key(item.entry, ctx)
-        key = (head_key(item.entry), cond)
-        first = seen.get(key)
-        if first is not None:
+        by_head.setdefault(head_key(item.entry), []).append(item)
+        head = item.entry.head
+        if isinstance(head, Requirement):
+            by_name.setdefault(canonical_name(head.name), []).append(item)
+    duplicates: set[int] = set()
+    for group in by_head.values():
+        seen: dict[object, Item] = {}
+        for item in group if len(group) > 1 else ():
+            cond = condition(item.entry, ctx)
+            first = seen.get(cond) if cond is not None else None
+            if first is None:
+                if cond is not None:
+                    seen[cond] = item
+                continue
+            duplicates.add(item.index)
             yield Finding(
                 diag(
                     "MK305",
@@ -659,54 +692,50 @@ def _duplicates_and_conflicts(items: list[Item], ctx: Context) -> Iterator[Findi
                     item.entry.head_span if item.entry.head_span.end else None,
                 )
             )
-            continue
-        seen[key] = item
-        head = item.entry.head
-        if isinstance(head, Requirement):
-            groups.setdefault((canonical_name(head.name), cond), []).append(item)
-    for (name, cond), group in groups.items():
-        yield from _conflicts(name, cond, group)
+    for name, group in by_name.items():
+        group = [i for i in group if i.index not in duplicates]
+        yield from _conflicts(name, group, ctx)
 
 
-def _conflicts(name: str, cond: str, group: list[Item]) -> Iterator[Finding]:
-    where_ = f"under {cond!r}" if cond else "unconditionally"
-    specs: list[tuple[Item, tuple[tuple[str, str], ...]]] = []
-    url_item: Item | None = None
+def _conflicts(name: str, group: list[Item], ctx: Context) -> Iterator[Finding]:
+    drafts: list[_Draft] = []
     for item in group:
         head = item.entry.head
         assert isinstance(head, Requirement)
-        span = head.spec_span if head.spec_span.end else item.entry.head_span
-        if head.url is not None:
-            if url_item is not None:
-                other = url_item.entry.head
-                assert isinstance(other, Requirement)
-                if other.url != head.url:
-                    yield Finding(
-                        diag(
-                            "MK502",
-                            f"two different URLs for {name} {where_}: {quoted(url_item)} at "
-                            f"{where(url_item.source)} and this entry",
-                            item.source,
-                            item.entry.head_span,
-                        )
-                    )
-            else:
-                url_item = item
-            continue
-        if not head.specifier:
-            continue
-        if unsatisfiable(tuple(s for _, spec in specs for s in spec) + head.specifier):
-            if unsatisfiable(head.specifier):
-                message = f"no version of {name} satisfies {_spec(head.specifier)!r}"
-            else:
-                cited = " and ".join(f"{quoted(i)} at {where(i.source)}" for i, _ in specs)
-                message = (
-                    f"conflicting requirements for {name} {where_}: no version satisfies both "
-                    f"this entry and {cited}"
-                )
+        if head.specifier and unsatisfiable(head.specifier):
+            span = head.spec_span if head.spec_span.end else item.entry.head_span
+            message = f"no version of {name} satisfies {_spec(head.specifier)!r}"
             yield Finding(diag("MK502", message, item.source, span))
             continue
-        specs.append((item, head.specifier))
+        if len(group) > 1:
+            cond = condition(item.entry, ctx)
+            if cond is not None:
+                drafts.append(_Draft(item, name, head.specifier, head.url, cond))
+    if len(drafts) < 2:
+        return
+    from markerc import algebra
+    from markerc.merge import conflicts
+
+    reported: set[int] = set()
+    for first, second, what, both in conflicts(drafts):
+        item = second.item
+        if item.index in reported:
+            continue
+        reported.add(item.index)
+        head = item.entry.head
+        assert isinstance(head, Requirement)
+        span = head.spec_span if head.spec_span.end and what != "two different URLs" else item.entry.head_span
+        overlap = "unconditionally" if both is algebra.TRUE else f"where {algebra.describe(both)} holds"
+        yield Finding(
+            diag(
+                "MK502",
+                f"{'two different URLs' if what == 'two different URLs' else 'conflicting requirements'} "
+                f"for {name} {overlap}: no version satisfies both this entry and "
+                f"{quoted(first.item)} at {where(first.item.source)}",
+                item.source,
+                span,
+            )
+        )
 
 
 def _spec(specifier: Sequence[tuple[str, str]]) -> str:
@@ -743,30 +772,39 @@ def _availability(items: list[Item], ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _torch_companion(items: list[Item]) -> Iterator[Finding]:
-    has_torch = False
-    companions: list[Item] = []
+def _torch_companion(items: list[Item], ctx: Context) -> Iterator[Finding]:
+    """MK309 where the compiler would add a ``#system_torch#`` companion pin: a system-pinned
+    torchvision/torchaudio/torchcodec under a condition that no torch requirement covers (the
+    compiler's own query, :func:`markerc.expand.companion_conditions`)."""
+    companions = [
+        i for i in items
+        if isinstance(i.entry.head, SystemPin) and i.entry.head.name.lower() in _TORCH_COMPANIONS
+    ]
+    if not companions:
+        return
+    from markerc import algebra
+    from markerc.expand import companion_conditions
+
+    torch: list[object] = []
     for item in items:
         head = item.entry.head
-        if isinstance(head, SystemPin):
-            name = head.name.lower()
-            if name == "torch":
-                has_torch = True
-            elif name in _TORCH_COMPANIONS:
-                companions.append(item)
-        elif isinstance(head, Requirement) and canonical_name(head.name) == "torch":
-            has_torch = True
-    if has_torch:
-        return
-    for item in companions:
+        name = head.name.lower() if isinstance(head, SystemPin) else (
+            canonical_name(head.name) if isinstance(head, Requirement) else None
+        )
+        if name == "torch":
+            cond = condition(item.entry, ctx)
+            torch.append(algebra.TRUE if cond is None else cond)  # undecidable: assume covered
+    pins = [(i, c) for i in companions if (c := condition(i.entry, ctx)) is not None]
+    for item, need in companion_conditions(pins, torch):  # type: ignore[arg-type]
         head = item.entry.head
         assert isinstance(head, SystemPin)
+        where_ = "" if need is algebra.TRUE else f" where {algebra.describe(need)} holds"
         yield Finding(
             diag(
                 "MK309",
                 f"{head.render()} pins {head.name} to the installed version but nothing in "
-                "this model pins torch: a torch resolved independently can break its ABI. "
-                "Xinference and markerc both add #system_torch# under the same condition "
+                f"this model pins torch{where_}: a torch resolved independently can break its "
+                "ABI. Xinference and markerc both add #system_torch# under that condition "
                 "(markerc: --no-torch-companion disables it); write it explicitly",
                 item.source,
                 item.entry.head_span,

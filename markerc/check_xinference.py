@@ -26,7 +26,7 @@ from markerc.lint import (
     Finding,
     Fix,
     Item,
-    condition_key,
+    condition,
     describe_engines,
     diag,
     engine_bound,
@@ -107,7 +107,15 @@ def engine_set(marker_text: str, ctx: Context) -> set[str]:
 
 
 def _markerc_engine_set(marker: Marker, ctx: Context) -> set[str]:
-    return {e for e in ctx.names if engine_bound(marker, e, ctx) != FALSE}
+    """The engines for which markerc can keep the entry: the compiler's algebra projects the
+    marker's value onto the engine variable."""
+    from markerc import algebra
+
+    try:
+        return set(algebra.engines_where(algebra.value(marker, algebra.space(ctx.engines)),
+                                         algebra.space(ctx.engines)))
+    except MarkercError:
+        return {e for e in ctx.names if engine_bound(marker, e, ctx) != FALSE}
 
 
 def _parent(marker: Marker, leaf: Marker) -> Marker | None:
@@ -405,10 +413,10 @@ def merge_drops(rows: list[_Row]) -> list[tuple[_Row, _Row, str]]:
 
 
 def _same_meaning(a: _Row, b: _Row, ctx: Context) -> bool:
-    return (head_key(a.entry), condition_key(a.entry, ctx)) == (
-        head_key(b.entry),
-        condition_key(b.entry, ctx),
-    )
+    if head_key(a.entry) != head_key(b.entry):
+        return False
+    cond = condition(a.entry, ctx)
+    return cond is not None and cond is condition(b.entry, ctx)
 
 
 def model_findings(items: list[Item], ctx: Context) -> Iterator[Finding]:

@@ -210,6 +210,36 @@ def is_spelling(text: str) -> bool:
     return v is not None and str(v) == text
 
 
+def canonical_literal(op: str, literal: str) -> str:
+    """One spelling per version for the comparisons whose meaning does not depend on it
+    (``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=`` without a wildcard): the release trimmed of
+    trailing zeros to two components (``3.13.0rc1`` -> ``3.13rc1``, ``12`` -> ``12.0``).
+
+    Values are interned, so the spelling a range renders with would otherwise be that of the
+    first equal range the process saw: an output would depend on unrelated input."""
+    if op not in ("==", "!=", "<", "<=", ">", ">=") or literal.endswith(".*"):
+        return literal
+    v = parse_version(literal)
+    if v is None:
+        return literal
+    release = list(v.release)
+    while len(release) > 2 and release[-1] == 0:
+        release.pop()
+    while len(release) < 2:
+        release.append(0)
+    out = f"{v.epoch}!" if v.epoch else ""
+    out += ".".join(map(str, release))
+    if v.pre is not None:
+        out += f"{v.pre[0]}{v.pre[1]}"
+    if v.post is not None:
+        out += f".post{v.post}"
+    if v.dev is not None:
+        out += f".dev{v.dev}"
+    if v.local is not None:
+        out += f"+{v.local}"
+    return out
+
+
 @functools.lru_cache(maxsize=8192)
 def spec_range(text: str) -> Any:
     """The VersionRange of a valid specifier (or specifier set) ``text``; None if invalid."""
@@ -254,6 +284,15 @@ def _interval_range(interval: Any) -> Any:
 
 def _intervals(rng: Any) -> tuple[Any, ...]:
     return tuple(rng._bounds)
+
+
+def _sub_range(bounds: Sequence[Any], source: Any) -> Any:
+    """A range of some of ``source``'s intervals that keeps ``source``'s ``===`` literals (the
+    spellings it admits or rejects inside its bounds): pieces of a set never gain members."""
+    from packaging.ranges import VersionRange
+
+    return VersionRange._build(tuple(bounds), admit=source._admit, reject=source._reject,
+                               prereleases_configured=True)  # fmt: skip
 
 
 def _in_range(rng: Any, text: str) -> bool:
@@ -669,19 +708,13 @@ class VersionSet:
         group: list[Any] = []
         for interval in intervals:
             trial = group + [interval]
-            from packaging.ranges import VersionRange
-
-            rng = VersionRange._build(tuple(trial), prereleases_configured=True)
-            if not group or spec_form(rng) is not None:
+            if not group or spec_form(_sub_range(trial, self.rng)) is not None:
                 group = trial
                 continue
-            out.append(self.like(VersionRange._build(tuple(group), prereleases_configured=True)))
+            out.append(self.like(_sub_range(group, self.rng)))
             group = [interval]
         if group:
-            from packaging.ranges import VersionRange
-
-            rng = VersionRange._build(tuple(group), prereleases_configured=True)
-            out.append(self.like(rng))
+            out.append(self.like(_sub_range(group, self.rng)))
         if self.minus:  # spellings removed from the ranges: keep them with their range
             out = [VersionSet(p.rng, (), self.minus, p.nv, p.unset) for p in out]
         nv_points = self.nv.points if self.nv is not None and not self.nv.co else frozenset()
@@ -706,11 +739,9 @@ class VersionSet:
             return out + [self]
         touching = [iv for iv in _intervals(bigger.rng) if not _interval_range(iv).is_disjoint(self.rng)]
         if touching:
-            from packaging.ranges import VersionRange
-
-            out.append(self.like(VersionRange._build(tuple(touching), prereleases_configured=True)))
+            out.append(self.like(_sub_range(touching, bigger.rng)))
             for iv in touching:  # each touching component on its own
-                out.append(self.like(_interval_range(iv)))
+                out.append(self.like(_sub_range((iv,), bigger.rng)))
         out.append(self)
         return out
 

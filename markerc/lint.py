@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from markerc.diagnostics import Diagnostic, Span, mask_credentials
+from markerc.diagnostics import Diagnostic, MarkercError, Span, mask_credentials
 from markerc.engines import EngineTable
 from markerc.hub import SourceString
-from markerc.nodes import TRUE, And, Compare, Entry, Marker, Not, Or, Placeholder, Requirement, SystemPin
+from markerc.nodes import TRUE, Compare, Entry, Marker, Placeholder, Requirement, SystemPin
 from markerc.targets import canonical_name
 
 __all__ = [
@@ -167,27 +167,16 @@ def engine_members(leaf: Compare) -> Iterator[tuple[str, Span]]:
         yield leaf.value, Span(base, base + len(leaf.value))
 
 
-def _canon_marker(marker: Marker, ctx: Context) -> Marker:
-    """The marker with engine literals in canonical form (for comparing conditions)."""
-    if isinstance(marker, Compare) and is_engine(marker):
-        if marker.op in ("in", "not in"):
-            value = ", ".join(sorted({ctx.canon(m) for m in _MEMBER.findall(marker.value)}))
-        else:
-            value = ctx.canon(marker.value)
-        return Compare(marker.var, marker.op, value, marker.reversed)
-    if isinstance(marker, Not):
-        return Not(_canon_marker(marker.operand, ctx))
-    if isinstance(marker, (And, Or)):
-        return type(marker)(tuple(_canon_marker(m, ctx) for m in marker.items))
-    return marker
+def condition(entry: Entry, ctx: Context) -> object | None:
+    """The canonical value (:mod:`markerc.algebra`, the compiler's own) of an entry's marker over
+    this run's engine table: equal meaning gives the same object.  None when the algebra refuses
+    the marker (MK521, too complex to decide): such entries take no part in comparisons."""
+    from markerc import algebra
 
-
-def condition_key(entry: Entry, ctx: Context) -> str:
-    from markerc.markers import canonical_text
-
-    if entry.marker is None:
-        return ""
-    return canonical_text(_canon_marker(entry.marker, ctx))
+    try:
+        return algebra.value(entry.marker, algebra.space(ctx.engines))
+    except MarkercError:
+        return None
 
 
 def head_key(entry: Entry) -> object:

@@ -51,6 +51,7 @@ from markerc.uvtool import (
     child_env,
     is_url,
     read_text,
+    python_version,
     trim_output,
 )
 
@@ -376,7 +377,7 @@ def _environment_marker(bound: Mapping[str, str]) -> str | None:
 
 def _requires_python(bound: Mapping[str, str]) -> str:
     if "python_full_version" in bound:
-        return f"=={bound['python_full_version']}"
+        return f"=={python_version(bound)}"
     if "python_version" in bound:
         return f"=={bound['python_version']}.*"
     return f">={DEFAULT_PYTHON}"

@@ -196,8 +196,11 @@ def python_platform(bound: Mapping[str, str]) -> str | None:
 
 
 def python_version(bound: Mapping[str, str]) -> str | None:
-    """``python_full_version`` if bound, else ``python_version``, else None."""
-    return bound.get("python_full_version") or bound.get("python_version")
+    """``python_full_version`` if bound, else ``python_version``, else None; without a local label
+    (an untagged build reports ``3.11.1+``, which packaging reads as ``3.11.1+local``: uv takes
+    only the release, and ``==3.11.1`` matches every local build of it)."""
+    value = bound.get("python_full_version") or bound.get("python_version")
+    return value.split("+", 1)[0] if value else value
 
 
 #: When a Linux target does not say its glibc: uv's own default for ``*-unknown-linux-gnu``.

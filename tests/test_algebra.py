@@ -297,3 +297,31 @@ def test_uv_disjointness_cases(case):
         env = _complete(A.witness(both), BASE)
         assert _ref(a, env) and _ref(b, env)
         assert _packaging(case["a"], env) and _packaging(case["b"], env)
+
+
+def test_rendering_does_not_depend_on_which_equal_spelling_came_first() -> None:
+    """Values are interned: without one spelling per version, ``< "3.14.0rc2"`` seen first would
+    make every later equal range (``< "3.14rc2"``) render with its spelling, so an output
+    would depend on unrelated entries compiled before it."""
+    from markerc.language import check_marker
+    from markerc.markers import negate, render
+
+    first = render(negate(check_marker('python_version < "3.14.0rc2"')))
+    second = render(negate(check_marker('python_version < "3.14rc2"')))
+    assert first == second == 'python_version >= "3.14rc2"'
+    assert render(negate(check_marker('python_full_version >= "3.12.0.0"'))) == (
+        'python_full_version <= "3.12" and python_full_version != "3.12"'
+    )
+
+
+def test_pieces_of_a_version_set_keep_its_arbitrary_equality_holes() -> None:
+    """``not (cuda_version > "1" or cuda_version === "1.0")`` holds for "1" but not for "1.0":
+    splitting the set into conjunctive pieces must keep that hole (found by check's brute-force
+    property once check used the algebra)."""
+    from markerc import algebra
+    from markerc.language import check_marker
+
+    node = algebra.value(check_marker('not (cuda_version > "1" or cuda_version === "1.0")'))
+    algebra.describe(node)  # raised "marker rendering lost exactness" before
+    assert algebra.restrict(node, {"cuda_version": "1"}) is algebra.TRUE
+    assert algebra.restrict(node, {"cuda_version": "1.0"}) is algebra.FALSE

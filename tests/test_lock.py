@@ -252,6 +252,15 @@ def test_uv_pyproject_indexes(wheelhouse: str) -> None:
     doc = tomllib.loads(lock.uv_pyproject("m", [bound]))
     assert doc["project"]["requires-python"] == "==3.12.*"
     assert doc["tool"]["uv"]["environments"] == ["sys_platform == 'linux'"]
+    # an untagged build's python_full_version (``3.11.1+``, packaging's ``3.11.1+local``): uv gets
+    # the release only, and ``==3.11.1`` admits every local build of it
+    untagged = CompiledSet("h.json", "m", "vllm", (), IndexOptions(), target="t",
+                           bound_markers=(("python_full_version", "3.11.1+"), ("sys_platform", "linux")))  # fmt: skip
+    doc = tomllib.loads(lock.uv_pyproject("m", [untagged]))
+    assert doc["project"]["requires-python"] == "==3.11.1"
+    from markerc.uvtool import python_version
+
+    assert python_version({"python_full_version": "3.11.1+", "python_version": "3.11"}) == "3.11.1"
 
 
 def test_check_detects_change_and_relock_picks_it_up(wheelhouse: str, tmp_path) -> None:
