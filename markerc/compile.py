@@ -170,7 +170,7 @@ def compile_record(
         options_out,
         engine=engine,
         engines=engines,
-        target=finalize(options.target),
+        system=ctx.system,
         bindings=bindings,
         launch=options.launch,
         user=options.sources,

@@ -94,6 +94,18 @@ class Engine:
         return ()
 
 
+@cache
+def _cuda_matches(spec: str, cuda_version: str) -> bool:
+    """``cuda_version`` satisfies the PEP 440 specifier ``spec`` (pre-releases allowed)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return SpecifierSet(spec, prereleases=True).contains(Version(cuda_version), prereleases=True)
+    except (InvalidSpecifier, InvalidVersion):  # specifiers are checked when the table is read
+        return False
+
+
 @dataclass(frozen=True)
 class CudaIndex:
     """An engine's own index of CUDA builds (``[engines.NAME.cuda_index]``, Xinference launch
@@ -109,19 +121,9 @@ class CudaIndex:
     def backend_for(self, cuda_version: object) -> str | None:
         if not self.url or not isinstance(cuda_version, str):
             return None
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
-        from packaging.version import InvalidVersion, Version
-
-        try:
-            version = Version(cuda_version)
-        except InvalidVersion:
-            return None
         for backend, spec in self.backends:
-            try:
-                if SpecifierSet(spec, prereleases=True).contains(version, prereleases=True):
-                    return backend
-            except InvalidSpecifier:  # checked when the table is read
-                continue
+            if _cuda_matches(spec, cuda_version):
+                return backend
         return None
 
     def url_for(self, backend: str) -> str:

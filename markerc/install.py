@@ -116,6 +116,7 @@ def install_commands(
         if lock_file is not None and is_pylock(lock_file):
             install += ["--preview-features", "pylock"]
         install += [] if allow_build else ["--no-build"]
+        install += _reinstall_flags(cs)
         commands.append(tuple(install + flags))
     else:
         if not os.path.exists(vpy):
@@ -330,12 +331,19 @@ def _resolve_argv(cs: CompiledSet | None, venv: str, src: str, out: str, allow_b
     return tuple(argv + flags)
 
 
+def _reinstall_flags(cs: CompiledSet | None) -> list[str]:
+    """Launch step 14's packages (xllamacpp): a venv's copy of the same version may be the CPU
+    build, so uv installs them again (Xinference uninstalls them first)."""
+    return [a for name in (cs.reinstall if cs is not None else ()) for a in ("--reinstall-package", name)]
+
+
 def _set_install_argv(cs: CompiledSet | None, venv: str, src: str, allow_build: bool) -> tuple[str, ...]:
     from markerc.uvtool import uv_bin
 
     flags = _index_flags(cs.options, "uv") if cs is not None else []
     argv = [uv_bin(), "pip", "install", "--python", venv_python(venv), "-r", src]
     argv += [] if allow_build else ["--no-build"]
+    argv += _reinstall_flags(cs)
     return tuple(argv + flags)
 
 

@@ -23,12 +23,13 @@ step   what Xinference does                                pass (switch)
 =====  ==================================================  ========================================
 
 The passes are pure functions over immutable records (:class:`markerc.result.Line`,
-:class:`markerc.result.IndexOptions`, :class:`markerc.targets.Target`): no file, no process, no
+:class:`markerc.result.IndexOptions`, the target's values and installed versions): no file, no process, no
 network.  Decisions where Xinference is silent or wrong are in docs/semantics.md ("Launch steps").
 """
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
@@ -42,7 +43,6 @@ from markerc.targets import canonical_name
 if TYPE_CHECKING:
     from markerc.engines import Engine, EngineTable
     from markerc.indexes import UserSources
-    from markerc.targets import Target
 
 __all__ = [
     "LaunchOptions",
@@ -114,16 +114,24 @@ def line_name(line: Line) -> str | None:
     return canonical_name(m.group(1)) if m else None
 
 
-def _system_pin_name(origin: Origin) -> str | None:
+@functools.lru_cache(maxsize=4096)
+def _system_pin_name(text: str) -> str | None:
     """The distribution of a ``#system_X#`` entry (canonical), else None."""
+    if "system" not in text.lower():  # the common case, without parsing
+        return None
     from markerc.language import check_entry
     from markerc.nodes import SystemPin
 
     try:
-        head = check_entry(origin.text).head
+        head = check_entry(text).head
     except MarkercError:
         return None
     return canonical_name(head.name) if isinstance(head, SystemPin) else None
+
+
+@functools.lru_cache(maxsize=64)
+def _canonical_set(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(canonical_name(n) for n in names)
 
 
 def _local_tag(version: str) -> str | None:
@@ -158,10 +166,10 @@ def torch_local_index(
     index = engines.torch_index
     if not index.url or not index.launch_tags or block_extra:
         return options
-    wanted = {canonical_name(p) for p in index.launch_packages}
+    wanted = _canonical_set(index.launch_packages)
     for line in lines:
         for origin in line.origins:
-            name = _system_pin_name(origin)
+            name = _system_pin_name(origin.text)
             if name is None or name not in wanted:
                 continue
             tag = _local_tag(system.get(name, ""))
@@ -360,15 +368,15 @@ def apply(
     *,
     engine: Engine,
     engines: EngineTable,
-    target: Target,
+    system: Mapping[str, str],
     bindings: Mapping[str, object],
     launch: LaunchOptions,
     user: UserSources,
     block_extra: bool,
     keep_local_version: bool,
 ) -> Launched:
-    """Every launch step in Xinference's order (12, 13, 14, 17, 19) over one compiled set."""
-    system = target.system_map()
+    """Every launch step in Xinference's order (12, 13, 14, 17, 19) over one compiled set;
+    ``system`` is the target's installed versions (canonical names), ``bindings`` its values."""
     warnings: list[Diagnostic] = []
     reinstall: tuple[str, ...] = ()
     why_offline = offline_reason(launch, user)

@@ -273,3 +273,15 @@ def test_fixture_hub_is_checked_clean() -> None:
     r = run_markerc("check", HUB)
     assert r.returncode == 0, r.stdout + r.stderr
     assert (ROOT / HUB).is_file()
+
+
+def test_step14_install_takes_the_cuda_build_again(tmp_path) -> None:
+    """A venv may hold the CPU build of the same version (a launch before the GPU was usable):
+    uv reinstalls the engine's cuda_index packages, as Xinference uninstalls them first."""
+    r = run_markerc("install", HUB, "--model", "llama-demo", "--engine", "llama.cpp", "--target", "linux-cuda128",
+                    "--venv", str(tmp_path / "v"), "--dry-run")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert f"--reinstall-package xllamacpp --index-url {XLLAMA}cu128" in r.stdout
+    r = run_markerc("install", HUB, "--model", "llama-demo", "--engine", "llama.cpp", "--target", "linux-cpu",
+                    "--venv", str(tmp_path / "v"), "--dry-run")  # fmt: skip
+    assert r.returncode == 0 and "--reinstall-package" not in r.stdout

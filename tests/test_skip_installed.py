@@ -61,8 +61,9 @@ if action == "create":
     manager.create_env(python_path=Path(sys.executable))
 elif action == "install":
     kwargs = json.loads(sys.argv[4])
+    kwargs.setdefault("skip_installed", True)
     try:
-        manager.install_packages(json.loads(sys.argv[3]), skip_installed=True, **kwargs)
+        manager.install_packages(json.loads(sys.argv[3]), **kwargs)
         out["error"] = None
     except subprocess.CalledProcessError as exc:
         out["error"] = str(exc)
@@ -159,6 +160,11 @@ def test_skip_installed_installs_only_what_the_base_lacks_and_xoscar_finds_nothi
     assert installs(out) == [], out["calls"]
     assert snapshot(venv) == before
     assert out["lib"] == str(lib)  # xoscar's purelib of the venv is where markerc wrote the .pth
+    # with its skip-installed off, xoscar's plain install puts gamma into the venv again (uv audits
+    # only the venv's own site-packages): docs/semantics.md, "Skip-installed"
+    out = xoscar(base, env, "install", venv, json.dumps(["gamma", "beta"]),
+                 json.dumps({"skip_installed": False, "find_links": wheels}))
+    assert out["error"] is None and installs(out) and own(venv) == {"beta", "gamma"}
 
 
 def test_without_skip_installed_everything_is_installed(tmp_path, wheels, env) -> None:
