@@ -462,6 +462,9 @@ def _cuda_index(raw: object, source: str, where: str) -> CudaIndex | None:
             raise MarkercError("MK505", f"{source}: {here!r}: {text!r} is not a version specifier") from None
         backends.append((backend, text))
     packages = _strings(raw.get("packages", []), source, f"{where}.packages")
+    for name in packages:
+        if not _NAME.fullmatch(name):
+            raise MarkercError("MK505", f"{source}: {where}.packages: invalid distribution name {name!r}")
     if not url or not backends:
         return None
     return CudaIndex(url, tuple(backends), packages)

@@ -173,6 +173,10 @@ def test_step14_engine_table_errors(tmp_path) -> None:
                                  'backends = { cu128 = "twelve" }\n')  # fmt: skip
     r = run_markerc("compile", HUB, "--model", "llama-demo", "--engine", "llama.cpp", "--engines", bad)
     assert r.returncode == 2 and "MK505" in r.stderr and "not a version specifier" in r.stderr
+    bad = engines_file(tmp_path, '[engines."llama.cpp".cuda_index]\nurl = "https://m.example/{backend}"\n'
+                                 'backends = { cu128 = ">=12" }\npackages = ["--index-url=https://evil"]\n')  # fmt: skip
+    r = run_markerc("compile", HUB, "--model", "llama-demo", "--engine", "llama.cpp", "--engines", bad)
+    assert r.returncode == 2 and "MK505" in r.stderr and "invalid distribution name" in r.stderr
 
 
 # ------------------------------------------------------------------ step 17: offline mode
