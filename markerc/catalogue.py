@@ -99,6 +99,9 @@ _XI = "Xinference at launch"
 _COMPILE = "Compile, lock and the command line"
 _LOCK = "Lock matrix"
 _REVIEW = "Review (diff, report)"
+_LAUNCH = "Xinference launch and venvs"
+#: A target profile for the skip-installed examples: a Linux base that has gamma 1.0 installed.
+_BASE_TARGET = 'name = "base"\nsys_platform = "linux"\npython_version = "3.11"\n[system]\ngamma = "1.0"\n'
 _CC = ("check", "compile")
 
 NOINDEX = ("--no-index", "--find-links", "{wheels}")
@@ -857,6 +860,138 @@ RULES: tuple[Rule, ...] = (
                          "--format", "requirements", *NOINDEX),),
                 wheels=("alpha==1.0",)),
         stages=("lock",),
+    ),
+    # ------------------------------------------------------------------ Xinference launch, venvs
+    Rule(
+        "MK550", "offline-without-index", "error", "offline mode without an index", _LAUNCH,
+        "`--offline` (Xinference's launch step 17) rewrites wheel URLs to `NAME==VERSION`, so some "
+        "index must serve them: an `--index-url` (a mirror), `--no-index --find-links DIR` (a wheel "
+        "folder), or the block's `index_url`. Xinference refuses the same (`requires a private "
+        "index_url`).",
+        Example(("alpha",), args=("compile", "{hub}", "--engine", "vllm", "--offline")),
+        Example(("alpha",), args=("compile", "{hub}", "--engine", "vllm", "--offline",
+                                  "--index-url", "https://mirror.example/simple")),
+        stages=("compile", "lock"),
+    ),
+    Rule(
+        "MK551", "direct-reference-offline", "error", "direct reference in offline mode", _LAUNCH,
+        "In offline mode (`--offline`, and whenever `--index-url`, `--extra-index-url`, "
+        "`--find-links` or `--no-index` name your own package sources) every requirement must come "
+        "from those sources: a wheel URL becomes `NAME==VERSION` (local version and marker kept), "
+        "but a `git+` URL, an sdist or archive URL, or a wheel whose file is another distribution "
+        "cannot, and would fetch from the public internet. Each one is listed with its hub location; "
+        "replace it with `-p NAME==VERSION` or serve it as a wheel.",
+        Example(("git+https://github.com/huggingface/diffusers",),
+                args=("compile", "{hub}", "--engine", "vllm", "--no-index", "--find-links", "{wheels}")),
+        Example(("https://example.org/whl/diffusers-0.32.0-py3-none-any.whl",),
+                args=("compile", "{hub}", "--engine", "vllm", "--no-index", "--find-links", "{wheels}"),
+                note="rewritten to diffusers==0.32.0"),
+        stages=("compile", "lock"),
+    ),
+    Rule(
+        "MK552", "venv-name-unsafe", "error", "name cannot be a folder of the venv layout", _LAUNCH,
+        "`install --xinference-home` puts a venv at `virtualenv/v4/MODEL/ENGINE/PYTHON`. A model name "
+        "from the hub that is not one plain path component (`..`, a `/` or `\\`, NUL or another "
+        "control character, an absolute path or drive, more than 255 bytes), or a record without a "
+        "`model_name`, is refused: markerc never renames it, since Xinference would look under the "
+        "name as written.",
+        Example(args=("install", "{hub}", "--engine", "vllm", "--model", "../escape", "--xinference-home", "home",
+                      "--python", "python3", "--dry-run"),
+                document='[{"model_name": "../escape", "virtualenv": {"packages": ["alpha"]}}]\n'),
+        Example(args=("install", "{hub}", "--engine", "vllm", "--model", "escape", "--xinference-home", "home",
+                      "--python", "python3", "--dry-run"),
+                document='[{"model_name": "escape", "virtualenv": {"packages": ["alpha"]}}]\n'),
+        stages=("cli",),
+    ),
+    Rule(
+        "MK553", "not-a-venv", "error", "install target is not a venv markerc recognises", _LAUNCH,
+        "The folder `install` would put the venv in exists but is not a virtual environment "
+        "(no `pyvenv.cfg` or no interpreter), is a file, or is reached through a symbolic link. "
+        "markerc never overwrites or deletes it; an existing venv is installed into.",
+        Example(("alpha",), args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--venv", "data",
+                                  "--dry-run"),
+                files=(("data/notes.txt", "keep me\n"),)),
+        Example(("alpha",), args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--venv", "fresh",
+                                  "--dry-run"),
+                files=(("data/notes.txt", "keep me\n"),)),
+        stages=("cli",),
+    ),
+    Rule(
+        "MK554", "base-needed", "error", "skip-installed without a base environment", _LAUNCH,
+        "A venv over a base environment (`--skip-installed`, `--xinference-home`, a lock made over "
+        "a base) needs the base interpreter, `--python PATH` (Xinference uses the worker's). `lock "
+        "--skip-installed` needs targets whose `[system]` table lists the base's distributions "
+        "(`markerc env` writes it).",
+        Example(("alpha",), args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--venv", "v",
+                                  "--skip-installed", "--dry-run")),
+        Example(("alpha",), args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--venv", "v",
+                                  "--skip-installed", "--python", "python3", "--dry-run")),
+        stages=("lock", "cli"),
+    ),
+    Rule(
+        "MK555", "base-changed", "error", "the base no longer provides what the lock records", _LAUNCH,
+        "A lock made with `lock --skip-installed` lists the distributions the base provides; "
+        "`install --lock` checks that the new venv sees each of them at exactly that version before "
+        "installing the rest with `--no-deps`, and stops (removing the venv it created) when one is "
+        "missing or another version.",
+        Example(("alpha", "gamma"),
+                args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--target", "t.toml", "--venv",
+                      "v", "--python", "python3", "--lock", "locks/demo/base/pylock.vllm.toml", *NOINDEX),
+                before=(("lock", "{hub}", "--engine", "vllm", "--target", "t.toml", "--out", "locks",
+                         "--skip-installed", *NOINDEX),),
+                files=(("t.toml", _BASE_TARGET),),
+                wheels=("alpha==1.0", "gamma==1.0"), note="python3 has no gamma"),
+        Example(("alpha", "gamma"),
+                args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--target", "t.toml", "--venv",
+                      "v", "--python", "base/bin/python", "--lock", "locks/demo/base/pylock.vllm.toml", *NOINDEX),
+                before=(("install", "{hub}", "--engine", "vllm", "--model", "demo", "--venv", "base", *NOINDEX),
+                        ("lock", "{hub}", "--engine", "vllm", "--target", "t.toml", "--out", "locks",
+                         "--skip-installed", *NOINDEX)),
+                files=(("t.toml", _BASE_TARGET),),
+                wheels=("alpha==1.0", "gamma==1.0"), note="the base venv has gamma 1.0"),
+        stages=("cli",),
+    ),
+    Rule(
+        "MK556", "lock-base-mismatch", "error", "skip-installed with a lock that cannot do it", _LAUNCH,
+        "`install --skip-installed --lock FILE` where the lock was made without a base (it lists "
+        "everything: install it as it is, or lock with `--skip-installed`), or `lock "
+        "--skip-installed` with `--format uv` or the pip-compile resolver (a uv.lock cannot record "
+        "what a base provides).",
+        Example(("alpha",), args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--target", "t.toml",
+                                  "--venv", "v", "--python", "python3", "--skip-installed",
+                                  "--lock", "locks/demo/base/pylock.vllm.toml", *NOINDEX),
+                before=(("lock", "{hub}", "--engine", "vllm", "--target", "t.toml", "--out", "locks", *NOINDEX),),
+                files=(("t.toml", _BASE_TARGET),), wheels=("alpha==1.0",)),
+        Example(("alpha",), args=("install", "{hub}", "--engine", "vllm", "--model", "demo", "--target", "t.toml",
+                                  "--venv", "v", "--lock", "locks/demo/base/pylock.vllm.toml", *NOINDEX),
+                before=(("lock", "{hub}", "--engine", "vllm", "--target", "t.toml", "--out", "locks", *NOINDEX),),
+                files=(("t.toml", _BASE_TARGET),), wheels=("alpha==1.0",)),
+        stages=("lock", "cli"),
+    ),
+    Rule(
+        "MK557", "no-such-venv", "error", "no venv to remove", _LAUNCH,
+        "`venvs remove MODEL [--engine E] [--python V]` found no venv of that model (and engine, and "
+        "Python version) under `XINFERENCE_HOME/virtualenv/v4`. Folders there that are not venvs are "
+        "never removed.",
+        Example(("alpha",), args=("venvs", "remove", "demo", "--xinference-home", "home")),
+        Example(("alpha",), args=("venvs", "remove", "demo", "--xinference-home", "home"),
+                before=(("install", "{hub}", "--engine", "vllm", "--model", "demo", "--xinference-home", "home",
+                         "--python", "python3", *NOINDEX),),
+                wheels=("alpha==1.0",)),
+        stages=("cli",),
+    ),
+    Rule(
+        "MK558", "cuda-index-offline", "warning", "engine CUDA index not used in offline mode", _LAUNCH,
+        "On a target with a usable CUDA device, an engine with a `cuda_index` (llama.cpp: xllamacpp's "
+        "CUDA builds, Xinference's launch step 14) is switched to that index, unless offline mode "
+        "(or your own package sources) forbids public URLs: then your index must serve the CUDA "
+        "build, or the CPU build from it is what gets installed.",
+        Example(('#llama_cpp_dependencies# ; #engine# == "llama.cpp"',),
+                args=("compile", "{hub}", "--engine", "llama.cpp", "--target", "linux-cuda128",
+                      "--no-index", "--find-links", "{wheels}")),
+        Example(('#llama_cpp_dependencies# ; #engine# == "llama.cpp"',),
+                args=("compile", "{hub}", "--engine", "llama.cpp", "--target", "linux-cuda128")),
+        stages=("compile", "lock"),
     ),
     # ------------------------------------------------------------------ review: diff, report
     Rule(

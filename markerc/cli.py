@@ -45,10 +45,22 @@ def _compile_options(p: argparse.ArgumentParser, *, many_targets: bool = False, 
     g.add_argument("--keep-local-version", action="store_true", help="keep +local labels of system versions")
     g.add_argument("--no-torch-companion", action="store_true", help="do not add #system_torch# next to torchvision/torchaudio/torchcodec pins")
     g.add_argument("--model-format", metavar="FORMAT", help="model format (selects the engine's format extras)")
-    g.add_argument("-p", "--package", dest="packages", action="append", default=[], metavar="SPEC",
-                   help="user requirement (highest precedence; repeatable, any entry kind)")
+    g.add_argument("-p", "--package", "--virtual-env-package", dest="packages", action="append", default=[],
+                   metavar="SPEC", help="user requirement (highest precedence; repeatable, any entry kind; "
+                                        "--virtual-env-package is Xinference's name for it)")
     g.add_argument("--engines", dest="engine_files", action="append", default=[], metavar="FILE",
                    help="engine table (TOML) extending or replacing the built-in one")
+    la = p.add_argument_group("Xinference launch steps (docs/semantics.md, 'Launch steps')")
+    la.add_argument("--no-numpy-abi-pins", action="store_true",
+                    help="step 19: do not pin an engine's abi_pins (sentence_transformers: numpy, scipy, "
+                         "scikit-learn, pandas) to the target's installed versions")
+    la.add_argument("--no-torch-local-index", action="store_true",
+                    help="step 12: do not add the PyTorch index of a system-pinned torch's local tag (+cu128)")
+    la.add_argument("--no-llama-cpp-cuda-index", action="store_true",
+                    help="step 14: do not switch an engine with a cuda_index (llama.cpp) to its CUDA build index")
+    la.add_argument("--offline", action="store_true",
+                    help="step 17: rewrite wheel URLs to NAME==VERSION and refuse other direct references "
+                         "(needs an index; implied by --index-url, --extra-index-url, --find-links, --no-index)")
     s = p.add_argument_group("package sources (replace the hub's and the engine's)")
     s.add_argument("--index-url", metavar="URL")
     s.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
@@ -125,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     lk.add_argument("--report", metavar="FILE", help="write every case and the summary as JSON")
     lk.add_argument("--allow-build", action="store_true",
                     help="let the resolver build sdists (runs their build backends); default: wheels only")
+    lk.add_argument("--skip-installed", action="store_true",
+                    help="lock over each target's base environment (its [system] table): what the base provides "
+                         "is recorded, not locked, and install --lock checks the base still provides it")
     lk.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
                     help="off a terminal, one progress line at most this often (default 10)")
 
@@ -148,14 +163,34 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("install", help="install a compiled (or locked) set into a virtual environment")
     i.add_argument("hubs", nargs=1, metavar="HUB")
     _compile_options(i)
-    i.add_argument("--venv", required=True, metavar="DIR")
+    where = i.add_argument_group("where (one of --venv and --xinference-home; XINFERENCE_HOME when neither)")
+    where.add_argument("--venv", metavar="DIR", help="the virtual environment (created when absent)")
+    where.add_argument("--xinference-home", metavar="DIR",
+                       help="build DIR/virtualenv/v4/MODEL/ENGINE/PYTHON_VERSION as Xinference v2 does "
+                            "(a venv over --python with _xinference_parent.pth; skip-installed by default)")
     i.add_argument("--installer", choices=["uv", "pip"], default="uv")
     i.add_argument("--lock", metavar="FILE", help="install this lock file instead of the compiled set")
     i.add_argument("--system-site-packages", action="store_true")
-    i.add_argument("--python", metavar="PATH", help="interpreter for a new venv")
+    i.add_argument("--python", metavar="PATH",
+                   help="interpreter for a new venv; with --skip-installed or --xinference-home the base environment")
+    i.add_argument("--skip-installed", action=argparse.BooleanOptionalAction, default=None,
+                   help="a venv over the --python base (system site packages and _xinference_parent.pth) that "
+                        "installs only what the base does not satisfy (default: on with --xinference-home)")
     i.add_argument("--dry-run", action="store_true", help="print the commands, change nothing")
     i.add_argument("--allow-build", action="store_true",
                    help="let the installer build sdists (runs their build backends); default: wheels only")
+
+    vs = sub.add_parser("venvs", help="list or remove the venvs of Xinference's layout (XINFERENCE_HOME/virtualenv/v4)")
+    vsub = vs.add_subparsers(dest="venvs_command", metavar="ACTION", parser_class=_Parser)
+    vl = vsub.add_parser("list", help="every MODEL/ENGINE/PYTHON folder of the layout")
+    vl.add_argument("--xinference-home", metavar="DIR", help="default: XINFERENCE_HOME")
+    vl.add_argument("--format", choices=["text", "json"], default="text")
+    vr = vsub.add_parser("remove", help="remove a model's venvs (only folders that are venvs)")
+    vr.add_argument("model", metavar="MODEL")
+    vr.add_argument("--engine", metavar="ENGINE", help="only this engine's venvs")
+    vr.add_argument("--python", metavar="VERSION", help="only this Python version's venvs (X.Y.Z)")
+    vr.add_argument("--xinference-home", metavar="DIR", help="default: XINFERENCE_HOME")
+    vr.add_argument("--dry-run", action="store_true", help="print what would be removed, remove nothing")
 
     v = sub.add_parser("env", help="print this machine's (or an interpreter's) target profile as TOML")
     v.add_argument("--python", metavar="PATH", help="interpreter to describe (default: this one)")
@@ -203,6 +238,7 @@ def _target(args: argparse.Namespace, spec: str | None) -> Any:
 def _options(args: argparse.Namespace, target: Any) -> Any:
     from markerc.compile import Options
     from markerc.indexes import UserSources
+    from markerc.launch import LaunchOptions
 
     return Options(
         target=target,
@@ -216,6 +252,12 @@ def _options(args: argparse.Namespace, target: Any) -> Any:
             extra_index_url=tuple(args.extra_index_url),
             find_links=tuple(args.find_links),
             no_index=args.no_index,
+        ),
+        launch=LaunchOptions(
+            numpy_abi_pins=not args.no_numpy_abi_pins,
+            torch_local_index=not args.no_torch_local_index,
+            engine_cuda_index=not args.no_llama_cpp_cuda_index,
+            offline=args.offline,
         ),
     )
 
@@ -374,9 +416,11 @@ class _Progress:
     """On a terminal, a one-line progress bar; off a terminal (CI logs), plain lines at a steady
     rate: a start line, then at most one line every ``every`` seconds."""
 
-    def __init__(self, every: float = 10.0, clock: Any = None, stream: Any = None) -> None:
+    def __init__(self, every: float = 10.0, clock: Any = None, stream: Any = None,
+                 command: str = "lock", done_word: str = "resolved") -> None:  # fmt: skip
         import time
 
+        self.command, self.done_word = command, done_word
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.every = every
@@ -388,10 +432,11 @@ class _Progress:
             now = self.clock()
             if done == 0:
                 self.start = self.last = now
-                self.stream.write(f"markerc lock: {total} resolution(s) to run\n")
+                self.stream.write(f"markerc {self.command}: {total} {'resolution(s)' if self.command == 'lock' else 'step(s)'} to run\n")
             elif now - self.last >= self.every or done == total:
                 self.last = now
-                self.stream.write(f"markerc lock: {done}/{total} resolved, {failed} failed, {now - self.start:.0f} s\n")
+                failures = f", {failed} failed" if self.command == "lock" else ""
+                self.stream.write(f"markerc {self.command}: {done}/{total} {self.done_word}{failures}, {now - self.start:.0f} s\n")
             self.stream.flush()
             return
         if total <= 1:
@@ -447,6 +492,7 @@ def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
     grid = matrix.build_matrix(
         hubs, engines=engines, engine_spec=_engine_spec(args), model=_model(args),
         targets=_lock_targets(args), options=_options(args, Target()), exclusions=exclusions, fmt=args.format,
+        skip_installed=args.skip_installed,
     )  # fmt: skip
     _print_warnings([d for hub in hubs for d in hub.diagnostics if d.severity == "warning"] + list(grid.warnings))
     shard = lock.parse_shard(args.shard) if args.shard else None
@@ -620,26 +666,53 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     from markerc.diagnostics import MarkercError
     from markerc.install import run_install
+    from markerc.venvs import home_from
 
     if _model(args) is None or len(_engine_spec(args)) != 1 or _engine_spec(args) == ["all"]:
         raise MarkercError("MK507", "install needs one --model NAME and one --engine ENGINE")
+    if args.venv and args.xinference_home:
+        raise MarkercError("MK507", "give either --venv DIR or --xinference-home DIR, not both")
+    home = None if args.venv else home_from(args.xinference_home)
+    if not args.venv and home is None:
+        raise MarkercError("MK507", "install needs --venv DIR or --xinference-home DIR (or XINFERENCE_HOME)")
+    skip = args.skip_installed if args.skip_installed is not None else (home is not None and not args.lock)
+    if (skip or home is not None) and not args.python:
+        raise MarkercError("MK554", "a venv over a base environment needs the base interpreter: --python PATH",
+                           notes=("Xinference creates each model venv over the worker's interpreter; name it "
+                                  "with --python (its version also names the venv folder)",))  # fmt: skip
+    if args.lock and not os.path.isfile(args.lock):  # before any venv is created
+        raise MarkercError("MK205", f"cannot read lock file {args.lock}: no such file (--lock)")
     compiled = _compile(args, [args.target])
     if len(compiled) != 1:
         raise MarkercError(
             "MK204", f"expected one record for model {args.model!r} and engine {args.engine}, found {len(compiled)}"
         )
+    cs = compiled[0].compiled
     if args.lock:
-        _verify_lock(args, compiled[0].compiled)
+        _verify_lock(args, cs)
+    venv, root = args.venv, None
+    if home is not None:
+        from markerc import base
+        from markerc.venvs import check_component, venv_path
+
+        if cs.model is None:
+            raise MarkercError("MK552", f"{cs.file}: the record has no model_name, so it has no folder in Xinference's layout")
+        check_component(cs.model, "model name")  # before running anything
+        version = base.probe(args.python).version
+        venv, root = venv_path(home, cs.model, cs.engine, version), home
     report = run_install(
-        compiled[0].compiled,
-        venv=args.venv,
+        cs,
+        venv=venv,
         installer=args.installer,
         lock_file=args.lock,
         system_site_packages=args.system_site_packages,
         python=args.python,
         dry_run=args.dry_run,
         allow_build=args.allow_build,
-        progress=_Progress(),
+        progress=_Progress(command="install", done_word="steps done"),
+        skip_installed=bool(skip),
+        parent_pth=home is not None,
+        root=root,
     )
     if args.dry_run:
         for command in report.commands:
@@ -648,8 +721,38 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
             sys.stdout.write("# compiled requirements:\n")
             sys.stdout.write("".join(f"#   {r}\n" for r in report.requirements))
     else:
-        what = args.lock or f"{len(report.requirements)} requirement(s)"
+        if skip or report.provided:
+            what = f"{len(report.installed)} distribution(s), {len(report.provided)} provided by the base"
+        else:
+            what = args.lock or f"{len(report.requirements)} requirement(s)"
         _err(f"installed {what} into {report.venv} with {report.installer}")
+    return 0
+
+
+def cmd_venvs(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import json
+
+    from markerc.diagnostics import MarkercError
+    from markerc.escaping import printable
+    from markerc.venvs import home_from, list_venvs, remove_venvs
+
+    if not args.venvs_command:
+        raise MarkercError("MK507", "markerc venvs needs an action: list or remove")
+    home = home_from(args.xinference_home)
+    if home is None:
+        raise MarkercError("MK507", "give --xinference-home DIR (or set XINFERENCE_HOME)")
+    if args.venvs_command == "list":
+        entries = list_venvs(home)
+        if args.format == "json":
+            sys.stdout.write(json.dumps([e.as_json() for e in entries], indent=2) + "\n")
+            return 0
+        for e in entries:
+            flag = "" if e.venv else "  (not a venv)"
+            sys.stdout.write(printable(f"{e.model}  {e.engine}  {e.python}  {e.path}{flag}") + "\n")
+        return 0
+    gone = remove_venvs(home, args.model, engine=args.engine, python=args.python, dry_run=args.dry_run)
+    for e in gone:
+        _err(printable(("would remove " if args.dry_run else "removed ") + e.path))
     return 0
 
 
@@ -658,10 +761,14 @@ def _verify_lock(args: argparse.Namespace, cs: Any) -> None:
     from markerc import lock, matrix
     from markerc.install import is_pylock
 
+    from markerc.base import read_provided
+    from markerc.uvtool import read_text
+
+    fmt = "pylock" if is_pylock(args.lock) else "requirements"
+    over_base = read_provided(read_text(args.lock) or "", fmt) is not None
     sources = _options(args, None).sources
     lt = matrix.lock_target(_target(args, args.target), _engines(args), user_sources=sources.given,
-                            no_index=sources.no_index)  # fmt: skip
-    fmt = "pylock" if is_pylock(args.lock) else "requirements"
+                            no_index=sources.no_index, skip_installed=over_base)  # fmt: skip
     settings = lock.Settings("(not compared)", (), args.allow_build)
     job = lock.plan([cs], fmt=fmt, targets={cs.target: lt}, settings=settings).jobs[0]
     lock.verify_lock(args.lock, job)
@@ -689,6 +796,7 @@ COMMANDS = {
     "diff": cmd_diff,
     "report": cmd_report,
     "install": cmd_install,
+    "venvs": cmd_venvs,
     "env": cmd_env,
     "schema": cmd_schema,
 }

@@ -23,6 +23,7 @@ from markerc.expand import (
 from markerc.hub import HubFile, ModelRecord, load_hub, select_records
 from markerc.indexes import UserSources, resolve_options
 from markerc.language import legacy_placeholder
+from markerc.launch import LaunchOptions
 from markerc.markers import leaves
 from markerc.merge import merge
 from markerc.nodes import Compare, Placeholder
@@ -44,6 +45,7 @@ class Options:
     #: False: a condition PEP 508 cannot write is given in the markerc language instead of
     #: MK503 (for tests and diagnostics, never for output files)
     pep508: bool = True
+    launch: LaunchOptions = field(default_factory=LaunchOptions)
 
 
 @dataclass(frozen=True)
@@ -163,14 +165,31 @@ def compile_record(
         bindings=bindings,
         user=options.sources,
     )
+    # Xinference's target-dependent launch steps (12, 14, 17, 19): markerc.launch
+    from markerc import launch
+
+    launched = launch.apply(
+        merged.lines,
+        options_out,
+        engine=engine,
+        engines=engines,
+        system=ctx.system,
+        bindings=bindings,
+        launch=options.launch,
+        user=options.sources,
+        block_extra=bool(block and block.extra_index_url),
+        keep_local_version=options.keep_local_version,
+    )
+    warnings.extend(w.at(record.location) if w.location is None else w for w in launched.warnings)
     compiled = CompiledSet(
         file=hub.path,
         model=record.name,
         engine=engine.name,
-        lines=merged.lines,
-        options=options_out,
+        lines=launched.lines,
+        options=launched.options,
         target=options.target.name,
         bound_markers=ctx.bound_markers,
+        reinstall=launched.reinstall,
     )
     return Compiled(compiled, final_verdicts, tuple(warnings))
 

@@ -29,6 +29,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 __all__ = [
     "BUILTIN_SOURCE",
+    "CudaIndex",
     "Engine",
     "EngineTable",
     "INDEX_STRATEGIES",
@@ -47,8 +48,11 @@ _ENGINE_KEYS = (
     "index_strategy",
     "model_format",
     "platforms",
+    "abi_pins",
+    "cuda_index",
 )
-_TORCH_KEYS = ("url", "backends", "packages")
+_TORCH_KEYS = ("url", "backends", "packages", "launch_tags", "launch_packages")
+_CUDA_INDEX_KEYS = ("url", "backends", "packages")
 _PLATFORM = re.compile(r"[a-z][a-z0-9_]*")
 _BACKEND = re.compile(r"cpu|cu[0-9]{2,3}")
 # Engine names appear in `#engine# in "vllm, sglang"` lists and in `#NAME_dependencies#`.
@@ -70,6 +74,10 @@ class Engine:
     extra_index_url: tuple[str, ...] = ()
     index_strategy: str | None = None
     platforms: tuple[str, ...] = ()  # sys_platform values it runs on; () = everywhere
+    #: launch step 19: distributions pinned to the target's installed versions (NumPy ABI pins)
+    abi_pins: tuple[str, ...] = ()
+    #: launch step 14: the index of the engine's CUDA builds (llama.cpp's xllamacpp)
+    cuda_index: CudaIndex | None = None
     source: str = BUILTIN_SOURCE  # the file it came from (the last one that changed it)
 
     def runs_on(self, sys_platform: str) -> bool:
@@ -86,6 +94,42 @@ class Engine:
         return ()
 
 
+@cache
+def _cuda_matches(spec: str, cuda_version: str) -> bool:
+    """``cuda_version`` satisfies the PEP 440 specifier ``spec`` (pre-releases allowed)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return SpecifierSet(spec, prereleases=True).contains(Version(cuda_version), prereleases=True)
+    except (InvalidSpecifier, InvalidVersion):  # specifiers are checked when the table is read
+        return False
+
+
+@dataclass(frozen=True)
+class CudaIndex:
+    """An engine's own index of CUDA builds (``[engines.NAME.cuda_index]``, Xinference launch
+    step 14): on a target with a usable CUDA device, the first ``backends`` entry whose CUDA
+    specifier holds for the target's ``cuda_version`` makes ``url`` (``{backend}`` replaced) the
+    only index; ``packages`` are never taken from a base environment (skip-installed), since the
+    CPU build found there has the same version as the CUDA build."""
+
+    url: str = ""
+    backends: tuple[tuple[str, str], ...] = ()  # (backend, PEP 440 specifier on cuda_version)
+    packages: tuple[str, ...] = ()
+
+    def backend_for(self, cuda_version: object) -> str | None:
+        if not self.url or not isinstance(cuda_version, str):
+            return None
+        for backend, spec in self.backends:
+            if _cuda_matches(spec, cuda_version):
+                return backend
+        return None
+
+    def url_for(self, backend: str) -> str:
+        return self.url.replace("{backend}", backend)
+
+
 @dataclass(frozen=True)
 class TorchIndex:
     """Where the PyTorch family's builds for one accelerator come from (``[torch_index]``).
@@ -98,6 +142,11 @@ class TorchIndex:
     url: str = ""
     backends: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()
+    #: launch step 12: local tags of a system-pinned PyTorch-family version (``2.8.0+cu128``)
+    #: for which the compile adds ``url`` (``{backend}`` = the tag) as the first extra index
+    launch_tags: tuple[str, ...] = ()
+    #: the distributions whose ``#system_X#`` pins step 12 looks at, in output order
+    launch_packages: tuple[str, ...] = ()
     source: str = BUILTIN_SOURCE
 
     def backend_for(self, *, sys_platform: str | None, has_cuda: object, cuda_version: object) -> str | None:
@@ -306,7 +355,7 @@ def _torch_index(base: TorchIndex, raw: object, source: str, where: str) -> Torc
             fields["url"] = url
         else:
             items = _strings(value, source, here)
-            pattern = _BACKEND if key == "backends" else _NAME
+            pattern = _BACKEND if key in ("backends", "launch_tags") else _NAME
             for item in items:
                 if not pattern.fullmatch(item):
                     raise MarkercError("MK505", f"{source}: {here!r}: invalid entry {item!r}")
@@ -362,6 +411,13 @@ def _engine_fields(table: Mapping[str, Any], source: str, where: str) -> dict[st
             )
         elif key == "extra_index_url" and isinstance(value, str):
             fields[key] = (value,)
+        elif key == "abi_pins":
+            fields[key] = _strings(value, source, here)
+            for name in fields[key]:
+                if not _NAME.fullmatch(name):
+                    raise MarkercError("MK505", f"{source}: {here!r}: invalid distribution name {name!r}")
+        elif key == "cuda_index":
+            fields[key] = _cuda_index(value, source, here)
         elif key == "platforms":
             fields[key] = _strings(value, source, here)
             for plat in fields[key]:
@@ -375,6 +431,43 @@ def _engine_fields(table: Mapping[str, Any], source: str, where: str) -> dict[st
         if not _NAME.fullmatch(alias):
             raise MarkercError("MK505", f"{source}: {where}.aliases: invalid engine name {alias!r}")
     return fields
+
+
+def _cuda_index(raw: object, source: str, where: str) -> CudaIndex | None:
+    """``[engines.NAME.cuda_index]``: ``url`` with ``{backend}``, ``backends`` a table of
+    backend = CUDA specifier (first match wins), ``packages``; an empty table or ``url = ""``
+    switches the step off."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if not isinstance(raw, dict):
+        raise MarkercError("MK505", f"{source}: {where!r} must be a table")
+    for key in raw:
+        if key not in _CUDA_INDEX_KEYS:
+            raise MarkercError("MK505", f"{source}: unknown key {where}.{key!r} (known: {', '.join(_CUDA_INDEX_KEYS)})")
+    url = _string(raw.get("url", ""), source, f"{where}.url")
+    if url and "{backend}" not in url:
+        raise MarkercError("MK505", f"{source}: {where}.url must contain {{backend}} (e.g. .../whl/{{backend}})")
+    backends_raw = raw.get("backends", {})
+    if not isinstance(backends_raw, dict):
+        raise MarkercError("MK505", f"{source}: {where}.backends must be a table of BACKEND = \"CUDA specifier\"")
+    backends: list[tuple[str, str]] = []
+    for backend, spec in backends_raw.items():
+        here = f"{where}.backends.{backend}"
+        if not _BACKEND.fullmatch(backend) or backend == "cpu":
+            raise MarkercError("MK505", f"{source}: {here!r}: {backend!r} is not a CUDA backend (cuNNN)")
+        text = _string(spec, source, here)
+        try:
+            SpecifierSet(text)
+        except InvalidSpecifier:
+            raise MarkercError("MK505", f"{source}: {here!r}: {text!r} is not a version specifier") from None
+        backends.append((backend, text))
+    packages = _strings(raw.get("packages", []), source, f"{where}.packages")
+    for name in packages:
+        if not _NAME.fullmatch(name):
+            raise MarkercError("MK505", f"{source}: {where}.packages: invalid distribution name {name!r}")
+    if not url or not backends:
+        return None
+    return CudaIndex(url, tuple(backends), packages)
 
 
 def _string(value: object, source: str, where: str) -> str:

@@ -61,6 +61,7 @@ CACHE_DIRNAME = ".markerc-cache"
 _KEY_SCHEMA = 2
 _STRATEGY_ORDER = ("first-index", "unsafe-first-match", "unsafe-best-match")
 _PIN_PROJECT = "markerc-torch-index"
+_RESOLUTION = "resolution.txt"  # round 1 of a lock over a base
 _MAX_PIN_ROUNDS = 3
 #: The flag that lets a resolution build sdists (run their build backends).
 ALLOW_BUILD_FLAG = "--allow-build"
@@ -92,6 +93,13 @@ class Request:
     pin: TorchPin | None = None
     pinned: tuple[str, ...] = ()
     cuda: str | None = None
+    #: skip-installed (docs/lock.md, "Locks over a base"): the base environment, the compiled
+    #: lines, the index option lines, the first round's arguments, the names never provided
+    base: tuple[tuple[str, str], ...] | None = None
+    lines: tuple[Line, ...] = field(default=(), compare=False, repr=False)
+    option_lines: tuple[str, ...] = ()
+    resolve_args: tuple[str, ...] = ()
+    reinstall: tuple[str, ...] = ()
 
     def key(self) -> str:
         return self.fingerprint.key
@@ -236,12 +244,13 @@ class Settings:
 
 
 def _fingerprint(*, requirements: object, sources: object, lt: LockTarget, resolver: str,
-                 settings: Settings, request: object) -> lockfile.Fingerprint:  # fmt: skip
+                 settings: Settings, request: object, reinstall: Sequence[str] = ()) -> lockfile.Fingerprint:  # fmt: skip
     p = lt.platform
     parts = {
         "requirements": requirements,
         "sources": [sources, [lt.torch.url, lt.torch.backend, list(lt.torch.packages)] if lt.torch else None],
-        "platform": [p.python_platform, p.python_version, list(p.env), list(p.facts), lt.cuda_version],
+        "platform": [p.python_platform, p.python_version, list(p.env), list(p.facts), lt.cuda_version]
+                    + ([["base", [list(b) for b in lt.base], list(reinstall)]] if lt.base is not None else []),
         "resolver": [resolver, settings.resolver_version, settings.allow_build, _KEY_SCHEMA],
         "environment": [list(e) for e in settings.environment],
         "request": request,
@@ -284,16 +293,27 @@ def _uv_compile_request(cs: CompiledSet, fmt: str, lt: LockTarget, settings: Set
     pinned = _direct_pins([cs], lt.torch)
     files = (("requirements.in", text),)
     env = plat.env
+    resolve_args: list[str] = []
+    if lt.base is not None:  # round 1 resolves what the base lacks; the lock is round 2, --no-deps
+        resolve_args = ["pip", "compile", "requirements.in", "-o", _RESOLUTION, "--color", "never", "--no-header",
+                        "--no-config", "--no-annotate", *args[args.index("--no-config") + 1:args.index("--python-version") + 2],
+                        "--format", "requirements.txt", *source_args]  # fmt: skip
+        resolve_args += [] if settings.allow_build else ["--no-build"]
+        args.append("--no-deps")
     fp = _fingerprint(
         requirements=list(cs.requirements),
         sources=[opts.pip_lines(), source_args],
         lt=lt, resolver="uv", settings=settings,
-        request=[fmt, [list(f) for f in files], args, [list(e) for e in env], list(pinned)],
+        request=[fmt, [list(f) for f in files], args, [list(e) for e in env], list(pinned), resolve_args],
+        reinstall=cs.reinstall,
     )  # fmt: skip
-    return Request(fmt, "uv", files, tuple(args), (out,), fp, env, lt.torch, pinned, lt.cuda_version)
+    return Request(fmt, "uv", files, tuple(args), (out,), fp, env, lt.torch, pinned, lt.cuda_version,
+                   lt.base, cs.lines, tuple(opts.pip_lines()), tuple(resolve_args), cs.reinstall)  # fmt: skip
 
 
 def _pip_compile_request(cs: CompiledSet, lt: LockTarget, settings: Settings) -> Request:
+    if lt.base is not None:
+        raise MarkercError("MK556", "lock --skip-installed needs the uv resolver (pip-compile cannot lock over a base)")
     _check_pip_compile_target(cs)
     opts = _options(cs.options)
     args = ["--no-header", "--strip-extras", "--newline", "LF", "--quiet", "--no-emit-find-links",
@@ -456,6 +476,9 @@ def _unique(items: object) -> list[str]:
 
 
 def _uv_lock_request(project: str, sets: Sequence[CompiledSet], lt: LockTarget, settings: Settings) -> Request:
+    if lt.base is not None:
+        raise MarkercError("MK556", "lock --skip-installed writes pylock or requirements locks: a uv.lock cannot "
+                                    "record what a base environment provides")  # fmt: skip
     body = uv_pyproject(project, sets, lt.torch)
     args = ["lock", "--color", "never"] + ([] if settings.allow_build else ["--no-build"])
     files = (("pyproject.toml", body),)
@@ -730,45 +753,101 @@ def resolve_job(
     from markerc.uvtool import run_process
 
     req = job.request
-    base = list(program if program is not None else _program(req.resolver)) + list(req.args)
-    if req.resolver == "uv" and req.args[:2] == ("pip", "compile"):
-        base += ["--python", sys.executable]  # builds (--allow-build only) use our interpreter
-    pinned = tuple(req.pinned)
+    prog = list(program if program is not None else _program(req.resolver))
+    extra = ["--python", sys.executable] if req.resolver == "uv" and req.args[:2] == ("pip", "compile") else []
+    # (builds, --allow-build only, use our interpreter)
+    run = runner or run_process
     with tempfile.TemporaryDirectory(prefix="markerc-lock-") as tmp:
         env = _child_env(req, tmp)
-        for _round in range(_MAX_PIN_ROUNDS):
-            files = dict(req.files)
-            argv = list(base)
-            if req.pin is not None and pinned and req.fmt != "uv":
-                files["pyproject.toml"] = pins_pyproject(req.pin, pinned)
-                argv.insert(argv.index("requirements.in") + 1, "pyproject.toml")
-            for name, text in files.items():
-                with open(os.path.join(tmp, name), "w", encoding="utf-8", newline="") as fh:
-                    fh.write(text)
-            started = time.perf_counter()
-            result: ProcResult = (runner or run_process)(argv, cwd=tmp, env=env)
-            if timer is not None:
-                timer.append(time.perf_counter() - started)
-            if result.returncode != 0:
-                raise resolver_error(job, result.stderr or result.stdout, result.returncode)
-            for name in req.reads:
-                text = read_text(os.path.join(tmp, name))
-                if text is None:
-                    raise resolver_error(job, f"{req.resolver} wrote no {name}\n{result.stderr}", 0)
-                files[name] = text
-            resolved = lockfile.check_output(_kind(req), files[req.reads[0]])
-            if req.pin is None or req.fmt == "uv":
-                break
-            more = tuple(sorted((resolved.names() & set(req.pin.packages)) - set(pinned)))
-            if not more:
-                break
-            pinned = tuple(sorted({*pinned, *more}))
+        if req.base is not None:
+            files, resolved = _resolve_over_base(job, prog, extra, tmp, env, run, timer)
+        else:
+            files, resolved = _rounds(job, [*prog, *req.args, *extra], dict(req.files), req.reads, _kind(req),
+                                      tuple(req.pinned), tmp, env, run, timer)  # fmt: skip
         lockfile.check_cuda(resolved, req.cuda)
         leaked = [n for n, t in files.items() if _mentions(t, tmp)]
     if leaked:
         raise MarkercError("MK539", f"{req.resolver} output {', '.join(leaked)} names its temp "
                                     "directory; refusing to write a machine-specific lock")  # fmt: skip
     return {n: files[n] for n in _names(job)}
+
+
+def _rounds(job: LockJob, base: Sequence[str], given: Mapping[str, str], reads: Sequence[str], kind: str,
+            pinned: tuple[str, ...], tmp: str, env: Mapping[str, str], run: Runner,
+            timer: list[float] | None) -> tuple[dict[str, str], object]:  # fmt: skip
+    """Run the resolver in ``tmp`` on ``given`` files; on a target with a torch index, pin the
+    PyTorch-family packages found and run again (at most three rounds).  The files read back
+    (``reads``) with ``given``, and the checked output of ``reads[0]``."""
+    req = job.request
+    for _round in range(_MAX_PIN_ROUNDS):
+        files = dict(given)
+        argv = list(base)
+        if req.pin is not None and pinned and req.fmt != "uv":
+            files["pyproject.toml"] = pins_pyproject(req.pin, pinned)
+            argv.insert(argv.index("requirements.in") + 1, "pyproject.toml")
+        for name, text in files.items():
+            with open(os.path.join(tmp, name), "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        started = time.perf_counter()
+        result: ProcResult = run(argv, cwd=tmp, env=env)
+        if timer is not None:
+            timer.append(time.perf_counter() - started)
+        if result.returncode != 0:
+            raise resolver_error(job, result.stderr or result.stdout, result.returncode)
+        for name in reads:
+            text = read_text(os.path.join(tmp, name))
+            if text is None:
+                raise resolver_error(job, f"{req.resolver} wrote no {name}\n{result.stderr}", 0)
+            files[name] = text
+        resolved = lockfile.check_output(kind, files[reads[0]])
+        if req.pin is None or req.fmt == "uv":
+            break
+        more = tuple(sorted((resolved.names() & set(req.pin.packages)) - set(pinned)))
+        if not more:
+            break
+        pinned = tuple(sorted({*pinned, *more}))
+    return files, resolved
+
+
+def _resolve_over_base(job: LockJob, prog: Sequence[str], extra: Sequence[str], tmp: str, env: Mapping[str, str],
+                       run: Runner, timer: list[float] | None) -> tuple[dict[str, str], object]:  # fmt: skip
+    """A lock over a base (:mod:`markerc.base`): round 1 resolves the lines the base does not
+    satisfy, preferring the base's versions; round 2 locks exactly what the base lacks
+    (``--no-deps``); the lock ends with what the base provides."""
+    from markerc import base as base_mod
+
+    req = job.request
+    installed = dict(req.base or ())
+    parts = base_mod.split(req.lines, installed, None, req.reinstall)
+    provided = dict(parts.provided)
+    todo: list[base_mod.Pin] = []
+    if parts.to_resolve:
+        given = {"requirements.in": "".join(f"{ln}\n" for ln in (*parts.to_resolve, *req.option_lines)),
+                 _RESOLUTION: base_mod.preferences(installed)}  # fmt: skip
+        pinned = tuple(sorted(n for n in _names_in(parts.to_resolve) if req.pin is not None and n in req.pin.packages))
+        files, _ = _rounds(job, [*prog, *req.resolve_args, *extra], given, (_RESOLUTION,), "requirements",
+                           pinned, tmp, env, run, timer)  # fmt: skip
+        pins = base_mod.parse_resolution(files[_RESOLUTION])
+        todo, also = base_mod.install_set(pins, installed, req.reinstall)
+        provided.update(also)
+    text = "".join(f"{p.text}\n" for p in todo) + "".join(f"{ln}\n" for ln in req.option_lines)
+    names = tuple(sorted(p.name for p in todo if req.pin is not None and p.name in req.pin.packages))
+    for name in os.listdir(tmp):  # a fresh round: no preference file, no earlier output
+        if not os.path.isdir(os.path.join(tmp, name)):
+            os.remove(os.path.join(tmp, name))
+    files, resolved = _rounds(job, [*prog, *req.args, *extra], {"requirements.in": text}, req.reads, _kind(req),
+                              names, tmp, env, run, timer)  # fmt: skip
+    files[req.reads[0]] += base_mod.render_provided(req.fmt, sorted(provided.items()))
+    return files, resolved
+
+
+def _names_in(lines: Sequence[str]) -> set[str]:
+    out = set()
+    for text in lines:
+        m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+        if m and "://" not in text.split(";")[0].split("@")[0]:
+            out.add(canonical_name(m.group(1)))
+    return out
 
 
 def _kind(req: Request) -> str:

@@ -47,7 +47,7 @@ COMPONENTS = ("requirements", "sources", "platform", "resolver", "environment", 
 CHANGED = {
     "requirements": "the compiled requirements changed",
     "sources": "the package sources changed (indexes, find-links, index strategy, torch index)",
-    "platform": "the target platform changed (platform, Python, glibc or macOS version)",
+    "platform": "the target platform changed (platform, Python, glibc or macOS version, or the base environment of --skip-installed)",
     "resolver": "the resolver, its version or its options changed",
     "environment": "the UV_* settings in the environment changed",
     "request": "the resolution input changed (written by another markerc version)",

@@ -51,21 +51,35 @@ class LockTarget:
     cuda_version: str | None = None  # the target's CUDA (has_cuda and cuda_version bound)
     torch: TorchPin | None = None
     notes: tuple[str, ...] = ()  # e.g. why no torch index applies
+    #: skip-installed: the target's base environment ((canonical name, version) from its
+    #: ``[system]`` table); None: a lock of everything (docs/lock.md, "Locks over a base")
+    base: tuple[tuple[str, str], ...] | None = None
 
     def describe(self) -> str:
         """The ``# resolved by ... for`` part of a lock header."""
         text = self.platform.describe()
         if self.torch is not None:
             text += f"; {self.torch.backend} builds of the PyTorch family from {redact(self.torch.url)}"
+        if self.base is not None:
+            text += f"; over the target's base environment ({len(self.base)} distributions, skip-installed)"
         return text + "".join(f"; {n}" for n in self.notes)
 
 
 def lock_target(target: Target | None, engines: EngineTable, *, user_sources: bool = False,
-                no_index: bool = False) -> LockTarget:  # fmt: skip
-    """The resolver's view of ``target`` (None: a universal resolution)."""
+                no_index: bool = False, skip_installed: bool = False) -> LockTarget:  # fmt: skip
+    """The resolver's view of ``target`` (None: a universal resolution).  ``skip_installed``:
+    the lock is made over the target's ``[system]`` table as its base environment (MK554 for a
+    target without one)."""
     if target is None:
+        if skip_installed:
+            raise MarkercError("MK554", "lock --skip-installed needs a --target whose [system] table lists the base "
+                                        "environment (markerc env writes one)")  # fmt: skip
         return LockTarget(None, ResolverPlatform(None, DEFAULT_PYTHON))
     target = finalize(target)
+    if skip_installed and not target.system:
+        raise MarkercError("MK554", f"target {target.name or '(command line)'} has no [system] table: lock "
+                                    "--skip-installed needs the base environment's distributions (markerc env "
+                                    "writes them)")  # fmt: skip
     values = target.bindings()
     bound = {k: v for k, v in values.items() if isinstance(v, str)}
     platform = resolver_platform(bound, target.fact_map(), default_python=DEFAULT_PYTHON)
@@ -86,7 +100,8 @@ def lock_target(target: Target | None, engines: EngineTable, *, user_sources: bo
         pin = TorchPin(backend, index.url_for(backend), tuple(canonical_name(p) for p in index.packages))
     elif cuda_version is not None and index.url:
         notes.append(f"no torch index build for CUDA {cuda_version}")
-    return LockTarget(target.name, platform, sys_platform, cuda_version, pin, tuple(notes))
+    base = target.system if skip_installed else None
+    return LockTarget(target.name, platform, sys_platform, cuda_version, pin, tuple(notes), base)
 
 
 def default_lock_target(cs: CompiledSet) -> LockTarget:
@@ -226,6 +241,7 @@ def build_matrix(
     options: object,
     exclusions: Iterable[Exclusion] = (),
     fmt: str = "pylock",
+    skip_installed: bool = False,
 ) -> Matrix:
     """Compile every applicable (record, engine, target); record an outcome for every other pair.
 
@@ -247,7 +263,8 @@ def build_matrix(
         name = target.name if target is not None else None
         if name in lock_targets:
             raise MarkercError("MK507", f"two --target profiles are named {name or UNIVERSAL!r}; give each its own name")
-        lt = lock_target(target, engines, user_sources=sources.given, no_index=sources.no_index)
+        lt = lock_target(target, engines, user_sources=sources.given, no_index=sources.no_index,
+                         skip_installed=skip_installed)  # fmt: skip
         lock_targets[name] = lt
         names.append(name)
         opts = replace(options, target=target) if target is not None else replace(options, target=Target())  # type: ignore[type-var]

@@ -141,6 +141,8 @@ class CompiledSet:
     options: IndexOptions
     target: str | None = None  # target profile name, if any
     bound_markers: tuple[tuple[str, str], ...] = field(default=())  # standard marker values bound
+    #: distributions skip-installed never takes from a base environment (launch step 14)
+    reinstall: tuple[str, ...] = field(default=())
 
     @property
     def requirements(self) -> tuple[str, ...]:

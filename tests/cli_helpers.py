@@ -10,8 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_markerc(*args: str, cwd: str | os.PathLike[str] | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+def run_markerc(*args: str, cwd: str | os.PathLike[str] | None = None, input: str | None = None,
+                env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, **(env_extra or {}))
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
         [sys.executable, "-m", "markerc", *args],

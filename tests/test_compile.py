@@ -61,8 +61,12 @@ def test_compile_fixture_fully_bound_has_no_markers():
     r = run_markerc("compile", "fixtures/models.json", "--engine", "vllm", "--model", "demo-chat", "--target", CUDA128,
                     "--annotate", "location")
     assert "vllm>=0.11.2  # fixtures/models.json:7:10 via #vllm_dependencies#" in r.stdout
-    # the cu130 indexes of the vllm engine do not match CUDA 12.8: dropped
-    assert "--extra-index-url" not in r.stdout
+    # the cu130 indexes of the vllm engine do not match CUDA 12.8: dropped; the PyTorch index of
+    # the system torch's local tag (2.8.0+cu128) is added (launch step 12, tests/test_launch.py)
+    assert "cu130" not in r.stdout
+    assert [ln for ln in r.stdout.splitlines() if ln.startswith("--")] == [
+        "--extra-index-url https://download.pytorch.org/whl/cu128"
+    ]
     assert r.stderr == ""
 
 
