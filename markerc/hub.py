@@ -93,9 +93,11 @@ class HubText:
         return tuple(accumulate(lengths, initial=0))
 
     @cached_property
-    def _cursor(self) -> list[tuple[int, int]]:
-        """``[(offset, line_index)]`` of the last forward query (one tuple: thread-safe swaps)."""
-        return [(0, 0)]
+    def _cursor(self) -> list[tuple[int, int, int]]:
+        """``[(offset, line_index, line_start)]`` of the last forward query (one tuple: thread-safe
+        swaps).  Keeping the line's start makes a forward query cost the distance moved, not the
+        distance to the previous newline (quadratic on a one-line file)."""
+        return [(0, 0, 0)]
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in characters) of ``offset``."""
@@ -105,11 +107,14 @@ class HubText:
             # Queries come mostly in file order: count newlines forward from the last one
             # (C speed, no index); build the full index on the first backward query.
             cursor = self._cursor
-            last, line = cursor[0]
+            last, line, line_start = cursor[0]
             if offset >= last:
-                line += text.count("\n", last, offset)
-                cursor[0] = (offset, line)
-                return line + 1, offset - text.rfind("\n", 0, offset)
+                newlines = text.count("\n", last, offset)
+                if newlines:
+                    line += newlines
+                    line_start = text.rfind("\n", last, offset) + 1
+                cursor[0] = (offset, line, line_start)
+                return line + 1, offset - line_start + 1
         starts = self._line_starts
         line = bisect_right(starts, offset) - 1
         return line + 1, offset - starts[line] + 1
