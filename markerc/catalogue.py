@@ -100,6 +100,7 @@ _COMPILE = "Compile, lock and the command line"
 _LOCK = "Lock matrix"
 _REVIEW = "Review (diff, report)"
 _LAUNCH = "Xinference launch and venvs"
+_READING = "Strict reading, files and signals"
 #: A target profile for the skip-installed examples: a Linux base that has gamma 1.0 installed.
 _BASE_TARGET = 'name = "base"\nsys_platform = "linux"\npython_version = "3.11"\n[system]\ngamma = "1.0"\n'
 _CC = ("check", "compile")
@@ -1025,6 +1026,38 @@ RULES: tuple[Rule, ...] = (
                 note="a hub file is not a lock report"),
         Example(("foo",), args=("report", "{hub}")),
         stages=("cli",),
+    ),
+
+    # ------------------------------------------------------------------ strict reading, files (MK620+)
+    Rule(
+        "MK620", "duplicate-key", "error", "duplicate key in a JSON object", _READING,
+        "The standard JSON parsers keep one of two equal keys silently (Python the last, others the "
+        "first), so a reviewer could read one `packages` list and the tools use the other. markerc "
+        "refuses any object of a hub file (a model, a `virtualenv` block or any other value) that "
+        "names a key twice, at the second one; keys are compared after decoding escapes.",
+        Example(document='[{"model_name": "demo", "virtualenv": {"packages": ["a"], "packages": ["b"]}}]\n'),
+        Example(document='[{"model_name": "demo", "virtualenv": {"packages": ["a", "b"]}}]\n'),
+        stages=_CC,
+    ),
+    Rule(
+        "MK621", "input-over-limit", "error", "input over a documented limit", _READING,
+        "A number literal longer than 100 characters, a string markerc reads (a key, model name, "
+        "engine, entry or URL) longer than 65 536 characters, arrays and objects nested more than "
+        "100 levels, or a file larger than its limit (256 MiB for a hub, 64 MiB for TOML, locks and "
+        "reports). The limits are in docs/security-reading.md; each error names where it was hit.",
+        Example(document='[{"model_name": "demo", "size": ' + "9" * 120
+                + ', "virtualenv": {"packages": ["a"]}}]\n'),
+        Example(document='[{"model_name": "demo", "size": 9, "virtualenv": {"packages": ["a"]}}]\n'),
+        stages=_CC,
+    ),
+    Rule(
+        "MK622", "invalid-string-escape", "error", "string escape decodes to a lone surrogate or NUL", _READING,
+        "`\\ud800` to `\\udfff` outside a surrogate pair decode to no character (nothing can "
+        "encode them to UTF-8), and `\\u0000` ends a C string: both are refused at the escape, "
+        "in any string of the file.",
+        Example(document='[{"model_name": "demo\\ud800", "virtualenv": {"packages": ["a"]}}]\n'),
+        Example(document='[{"model_name": "demo\\ud83d\\ude00", "virtualenv": {"packages": ["a"]}}]\n'),
+        stages=_CC,
     ),
 )
 

@@ -29,6 +29,17 @@ from itertools import accumulate
 from typing import Any, NoReturn
 
 from markerc.diagnostics import Diagnostic, Location, MarkercError
+from markerc.reading import MAX_HUB_BYTES, read_bytes
+from markerc.strictjson import (
+    MAX_STRING_CHARS,
+    SCAN_ONCE,
+    BadConstant,
+    Problem,
+    StrictError,
+    bad_escape,
+    locate,
+    too_deep,
+)
 
 __all__ = [
     "BLOCK_KEYS",
@@ -64,15 +75,6 @@ _WS_MATCH = _WS.match
 _CONSTANT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)', re.DOTALL)
 
 
-class _BadConstant(ValueError):
-    """Raised from the scanner's ``parse_constant`` hook: NaN/Infinity are not JSON."""
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise _BadConstant(name)
-
-
-_SCAN_ONCE = json.JSONDecoder(parse_constant=_reject_constant).scan_once
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,14 +257,10 @@ class HubFile:
 
 
 def load_hub(path: str) -> HubFile:
-    """Read and parse a hub file.  MK205: unreadable; MK201: not UTF-8 or not JSON."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise MarkercError("MK205", f"cannot read {path}: {reason}") from None
-    return parse_hub(decode_utf8(data, path), path)
+    """Read and parse a hub file.  MK205: unreadable or not a regular file; MK621: larger than
+    :data:`~markerc.reading.MAX_HUB_BYTES`; MK201: not UTF-8 or not JSON; MK620-MK622: JSON that
+    breaks a strict rule or a limit (:mod:`markerc.strictjson`)."""
+    return parse_hub(decode_utf8(read_bytes(path, MAX_HUB_BYTES), path), path)
 
 
 def decode_utf8(data: bytes, path: str) -> str:
@@ -289,6 +287,9 @@ def parse_hub(text: str, path: str) -> HubFile:
         text = text[1:]
     hub = HubText(path, text)
     parser = _Parser(hub)
+    for problem in (bad_escape(text), too_deep(text)):
+        if problem is not None:
+            parser.problem(problem)
     records = parser.document()
     diagnostics = sorted(parser.diagnostics, key=_diagnostic_order)
     return HubFile(path, hub, tuple(records), tuple(diagnostics))
@@ -504,21 +505,33 @@ class _Parser:
             "MK201", f"invalid JSON: {message}", location=self.hub.location(pos, pos + 1)
         )
 
+    def problem(self, found: Problem) -> NoReturn:
+        code, message, start, end = found
+        raise MarkercError(code, message, location=self.hub.location(start, end))
+
     def ws(self, i: int) -> int:
         return _WS.match(self.text, i).end()  # type: ignore[union-attr]
 
     def scan(self, i: int) -> tuple[Any, int]:
         """Decode the value at ``i`` with the C scanner: ``(value, end)``; MK201 if invalid."""
         try:
-            return _SCAN_ONCE(self.text, i)
+            value, end = SCAN_ONCE(self.text, i)
         except StopIteration as exc:
             self.fail("Expecting value", exc.value)
         except json.JSONDecodeError as exc:
             self.fail(exc.msg, exc.pos)
-        except _BadConstant as exc:
+        except BadConstant as exc:
             self.fail(f"{exc.args[0]} is not valid JSON", self._constant_pos(i))
+        except StrictError as exc:
+            found = locate(self.text, i)
+            if found is None:  # cannot happen: the hook and locate apply the same rules
+                self.fail(str(exc), i)
+            self.problem(found)
         except RecursionError:
             self.fail("value nested too deeply", i)
+        if type(value) is str and len(value) > MAX_STRING_CHARS:
+            self.problem(("MK621", f"string of {len(value)} characters (at most {MAX_STRING_CHARS})", i, end))
+        return value, end
 
     def skip(self, i: int) -> int:
         return self.scan(i)[1]
@@ -542,11 +555,16 @@ class _Parser:
         i = ws(text, i + 1).end()
         if text.startswith("}", i):
             return i + 1
+        seen: dict[str, int] = {}
         while True:
             if not text.startswith('"', i):
                 self.fail("Expecting property name enclosed in double quotes", i)
             key, end = scan(i)
             start = i
+            if key in seen:
+                line, col = self.hub.line_col(seen[key])
+                self.problem(("MK620", f"duplicate key {key!r} (first at {line}:{col})", i, end))
+            seen[key] = i
             i = ws(text, end).end()
             if not text.startswith(":", i):
                 self.fail("Expecting ':' delimiter", i)

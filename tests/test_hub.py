@@ -57,10 +57,18 @@ def test_positions_without_escapes_and_literal_astral_character() -> None:
     assert entry.location(index, index + len("sys_platfrom")) == Location("p.json", 1, 22, 34)
 
 
-def test_lone_surrogate_escape_counts_as_one_character() -> None:
-    text = '{"packages": ["\\ud800x"]}'
+def test_lone_surrogate_escape_is_refused_at_the_escape() -> None:
+    text = '{"packages": ["ok", "\\ud800x"]}'
+    with pytest.raises(MarkercError) as err:
+        parse_hub(text, "s.json")
+    assert err.value.code == "MK622" and "lone surrogate" in err.value.message
+    assert (err.value.location.line, err.value.location.column) == (1, text.index("\\ud800") + 1)
+
+
+def test_surrogate_pair_escape_counts_as_one_character() -> None:
+    text = '{"packages": ["\\ud83d\\ude00x"]}'
     (entry,) = parse_hub(text, "s.json").records[0].block.packages
-    assert entry.value == "\ud800x"
+    assert entry.value == "\U0001f600x"
     assert entry.raw_offset(1) == text.index("x")
 
 
@@ -223,13 +231,32 @@ def test_invalid_json_is_mk201_at_the_offending_character(
     assert words in err.message
 
 
-def test_deep_nesting_is_mk201_not_recursion_error() -> None:
+def test_deep_nesting_is_mk621_at_the_bracket_past_the_limit() -> None:
+    from markerc.strictjson import MAX_DEPTH
+
     deep = "[" * 200_000 + "]" * 200_000
     for text in (f'[{{"model_name": "a", "x": {deep}}}]', f'{{"packages": [{deep}]}}'):
         with pytest.raises(MarkercError) as info:
             parse_hub(text, "deep.json")
-        assert info.value.code == "MK201"
-        assert info.value.location.line == 1
+        assert info.value.code == "MK621" and f"more than {MAX_DEPTH} levels" in info.value.message
+        # the bracket that opens level MAX_DEPTH + 1 (the document's own brackets count)
+        opened = 0
+        for pos, ch in enumerate(text):
+            opened += ch in "[{"
+            if opened == MAX_DEPTH + 1:
+                break
+        assert (info.value.location.line, info.value.location.column) == (1, pos + 1)
+
+
+def test_nesting_at_the_limit_and_brackets_in_strings_are_fine() -> None:
+    from markerc.strictjson import MAX_DEPTH
+
+    inner = "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2)  # the list and the model: 2 levels
+    text = f'[{{"model_name": "a", "s": "[[[[\\"[[[", "x": {inner}, "virtualenv": {{"packages": []}}}}]'
+    assert parse_hub(text, "n.json").records[0].name == "a"
+    with pytest.raises(MarkercError) as info:
+        parse_hub(text.replace(inner, "[" + inner + "]"), "n.json")
+    assert info.value.code == "MK621"
 
 
 def test_moderate_nesting_in_skipped_values_is_fine() -> None:
