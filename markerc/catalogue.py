@@ -53,6 +53,8 @@ class Example(NamedTuple):
     pythonpath: str = ""
     #: the exit status of the command (default: 2 for a bad example of an error, else 0)
     exit: int | None = None
+    #: ``(path, target)`` symlinks made after ``files`` (``target`` as ``os.symlink`` takes it)
+    links: tuple[tuple[str, str], ...] = ()
 
 
 class Rule(NamedTuple):
@@ -1043,7 +1045,7 @@ RULES: tuple[Rule, ...] = (
         "MK621", "input-over-limit", "error", "input over a documented limit", _READING,
         "A number literal longer than 100 characters, a string markerc reads (a key, model name, "
         "engine, entry or URL) longer than 65 536 characters, arrays and objects nested more than "
-        "100 levels, or a file larger than its limit (256 MiB for a hub, 64 MiB for TOML, locks and "
+        "100 levels, or a file larger than its limit (1 GiB for a hub, 64 MiB for TOML, locks and "
         "reports). The limits are in docs/security-reading.md; each error names where it was hit.",
         Example(document='[{"model_name": "demo", "size": ' + "9" * 120
                 + ', "virtualenv": {"packages": ["a"]}}]\n'),
@@ -1058,6 +1060,31 @@ RULES: tuple[Rule, ...] = (
         Example(document='[{"model_name": "demo\\ud800", "virtualenv": {"packages": ["a"]}}]\n'),
         Example(document='[{"model_name": "demo\\ud83d\\ude00", "virtualenv": {"packages": ["a"]}}]\n'),
         stages=_CC,
+    ),
+    Rule(
+        "MK623", "write-through-symlink", "error", "output path leads out of the output folder", _READING,
+        "`compile -o DIR/` and `lock --out DIR` write only inside DIR: a folder or file under it "
+        "that is a symlink to somewhere outside (a model folder linked to `/etc`, say) is refused "
+        "before any file is written. DIR itself may be a link (it is the command line's choice), "
+        "and so may anything that stays inside DIR.",
+        Example(("alpha",), args=("compile", "{hub}", "--engine", "vllm", "-o", "out/"),
+                files=(("elsewhere/keep.txt", "not markerc's\n"), ("out/.keep", "")),
+                links=(("out/demo", "../elsewhere"),)),
+        Example(("alpha",), args=("compile", "{hub}", "--engine", "vllm", "-o", "out/"),
+                files=(("elsewhere/keep.txt", "not markerc's\n"), ("out/.keep", ""))),
+        stages=("compile", "lock"),
+    ),
+    Rule(
+        "MK624", "fix-through-symlink", "error", "check --fix on a symlinked hub file", _READING,
+        "`check --fix` rewrites files in place; a hub file that is a symlink would have it rewrite "
+        "the file the link points to, which may be outside the repository. It is refused (before "
+        "any file is written) unless `--fix-symlinks` says so; `check` without `--fix` reads "
+        "symlinked files as usual.",
+        Example(args=("check", "--fix", "linked.json"), document='{"packages": ["foo"]}\n',
+                links=(("linked.json", "hub.json"),)),
+        Example(args=("check", "--fix", "--fix-symlinks", "linked.json"), document='{"packages": ["foo"]}\n',
+                links=(("linked.json", "hub.json"),)),
+        stages=("cli",),
     ),
 )
 
@@ -1115,6 +1142,8 @@ def example_text(example: Example) -> str:
             text += f"\n       {name}: " + body.rstrip("\n").replace("\n", "\n       " + " " * (len(name) + 2))
         if example.wheels:
             text += f"\n       wheels/: {', '.join(example.wheels)}"
+        for name, target in example.links:
+            text += f"\n       {name} -> {target} (a symlink)"
     if example.note:
         text += f"      ({example.note})"
     return text

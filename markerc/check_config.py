@@ -150,10 +150,11 @@ def _table_of(path: str) -> dict[str, object] | None:
 
 
 def _has_table(path: str) -> bool:
+    from markerc.reading import read_text
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-    except OSError:
+        text = read_text(path, errors="replace")
+    except MarkercError:
         return False
     if "check" not in text:  # cheap: most pyproject.toml files say nothing about markerc
         return False
@@ -176,10 +177,11 @@ def find_config(path: str) -> str | None:
 
 def _position(path: str, value: str) -> Location:
     """Best effort: where ``value`` stands in the file (a quoted string), else line 1."""
+    from markerc.reading import read_text
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError:
+        text = read_text(path)
+    except MarkercError:
         return Location(path, 1, 1)
     header = re.search(r"^\s*\[\s*(tool\s*\.\s*markerc\s*\.\s*)?check\s*\]", text, re.M)
     start = header.end() if header else 0

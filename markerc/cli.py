@@ -2,7 +2,8 @@
 
 Exit codes (SPEC 11): 0 success; 1 errors found by ``check`` (or stale locks with
 ``lock --check``); 2 usage errors, unreadable files and any input error in compile, explain,
-lock, install and env.  Errors print ``path:line:col: CODE message``, never a traceback.
+lock, install and env; 3 an internal error (a bug: one line with the version, never a
+traceback); 130 interrupted, 143 terminated.  Errors print ``path:line:col: CODE message``.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--isolated", action="store_true", help="read no configuration file")
     k.add_argument("--strict", action="store_true", help="warnings fail too")
     k.add_argument("--fix", action="store_true", help="rewrite what the selected rules flag and have one right spelling for, then check")
+    k.add_argument("--fix-symlinks", action="store_true",
+                   help="with --fix, rewrite the file a symlinked hub file points to (refused by default: MK624)")
     k.add_argument("--engines", dest="engine_files", action="append", default=[], metavar="FILE")
 
     sub.add_parser("schema", help="print the JSON Schema of the model-hub format")
@@ -388,7 +391,7 @@ def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.fix:
         from markerc.fix import fix_paths
 
-        fixed = fix_paths(args.files, engines=engines, rules=rules)
+        fixed = fix_paths(args.files, engines=engines, rules=rules, follow_symlinks=args.fix_symlinks)
         for line in fixed.changes:
             _err(line)
     result = check_paths(args.files, engines=engines, strict=args.strict, rules=rules)
@@ -802,7 +805,53 @@ COMMANDS = {
 }
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that staged temp files are removed (``finally`` and
+    ``except BaseException`` run) instead of the process vanishing mid-write."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """The one line an unexpected exception becomes (exit 3): the version, the type, the message."""
+    from markerc.escaping import printable
+
+    message = printable(str(exc))
+    if len(message) > 500:
+        message = message[:500] + "..."
+    return (f"markerc {__version__}: internal error: {type(exc).__name__}: {message} "
+            "(this is a bug in markerc: please report it with the command line and the input)")  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line.  The top-level guard: no input ever gives a traceback; an exception
+    that no layer turned into a diagnostic prints :func:`internal_error_line` and exits 3.  SIGTERM
+    exits 143 after removing staged files (each output stays old or new)."""
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        return _main(argv)
+    except _Terminated:
+        _err("markerc: terminated")
+        return 143
+    except Exception as exc:  # noqa: BLE001 - the guard itself
+        try:
+            _err(internal_error_line(exc))
+        except Exception:  # noqa: BLE001 - stderr itself failed: nothing left to tell
+            pass
+        return 3
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
@@ -825,5 +874,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err("markerc: interrupted")
         return 130
     except OSError as err:
-        _err(f"markerc: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "))
+        from markerc.escaping import printable
+
+        _err(printable(f"markerc: error: {err.strerror or err}: {err.filename or ''}".rstrip(": ")))
         return 2

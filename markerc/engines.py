@@ -227,14 +227,11 @@ class EngineTable:
 
 
 def read_toml(path: str) -> dict[str, Any]:
-    """Parse a TOML file: MK205 when unreadable, MK505 when it is not valid TOML."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise MarkercError("MK205", f"cannot read {path}: {reason}") from None
-    return parse_toml(data, path)
+    """Parse a TOML file: MK205 when unreadable or not a regular file, MK621 above
+    :data:`~markerc.reading.MAX_TEXT_BYTES`, MK505 when it is not valid TOML."""
+    from markerc.reading import read_bytes
+
+    return parse_toml(read_bytes(path), path)
 
 
 def parse_toml(data: bytes, path: str) -> dict[str, Any]:

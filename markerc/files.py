@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Mapping
 
@@ -22,24 +23,38 @@ def case_stem(model: str | None, file: str) -> str:
     return safe_name(model or os.path.splitext(os.path.basename(file))[0])
 
 
-def _stage(path: str, data: str | bytes, keep_mode: bool) -> str:
+def _new_file_mode() -> int:
+    """The mode ``open(path, "w")`` would give a new file: 0666 less the umask."""
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _stage(path: str, data: str | bytes, new_mode: int, keep_mode: bool = True) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
+            try:  # mkstemp makes 0600: give the file the old file's mode, or a new file's
+                os.fchmod(fh.fileno(), _mode_for(path, new_mode) if keep_mode else new_mode)
+            except OSError:
+                pass
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
-        if keep_mode:
-            try:
-                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-            except OSError:
-                pass
     except BaseException:
         _discard(tmp)
         raise
     return tmp
+
+
+def _mode_for(path: str, new_mode: int) -> int:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return new_mode
+    return info.st_mode & 0o7777 if stat.S_ISREG(info.st_mode) else new_mode
 
 
 def _discard(tmp: str) -> None:
@@ -49,24 +64,74 @@ def _discard(tmp: str) -> None:
         pass
 
 
-def atomic_write(path: str, data: str | bytes, *, keep_mode: bool = False) -> None:
+def _sync_folders(paths: list[str]) -> None:
+    """fsync each folder that received a rename, so the new names survive a crash."""
+    for folder in dict.fromkeys(os.path.dirname(os.path.abspath(p)) for p in paths):
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: str, data: str | bytes, *, keep_mode: bool = True) -> None:
     """Replace ``path`` with ``data`` (text is written as UTF-8, newlines untouched); on any
-    failure the old file is left as it was.  ``keep_mode`` keeps the old file's permissions."""
-    tmp = _stage(path, data, keep_mode)
+    failure the old file is left as it was.  An existing file keeps its permissions (``keep_mode``
+    False: the mode a new file gets under the umask); a new file gets 0666 less the umask."""
+    tmp = _stage(path, data, _new_file_mode(), keep_mode)
     try:
         os.replace(tmp, path)
     except BaseException:
         _discard(tmp)
         raise
+    _sync_folders([path])
+
+
+def check_inside(base: str, rel: str) -> None:
+    """Refuse (MK623) an output path under ``base`` that goes through a symlink leading out of
+    ``base``: a folder or file link inside the output folder must not make markerc write
+    elsewhere.  ``base`` itself may be a link (the user named it on the command line)."""
+    from markerc.diagnostics import Location, MarkercError
+
+    root = os.path.realpath(base or ".")
+    here = base or "."
+    for part in [p for p in re.split(r"[\\/]+", rel) if p]:
+        here = os.path.join(here, part)
+        if not os.path.islink(here):
+            if not os.path.exists(here):
+                return  # nothing further exists: os.makedirs and the rename create real entries
+            continue
+        resolved = os.path.realpath(here)
+        if resolved != root and not resolved.startswith(root.rstrip(os.sep) + os.sep):
+            from markerc.escaping import printable
+
+            raise MarkercError(
+                "MK623",
+                f"refusing to write {printable(os.path.join(base, rel))}: {printable(here)} is a "
+                f"symlink to {printable(resolved)}, outside the output folder {printable(base or '.')}",
+                location=Location(here, 1, 1),
+            )
 
 
 def write_all(files: Mapping[str, str], base: str = "") -> None:
-    """Write every file or none: all are staged as temp files first, then renamed."""
+    """Write every file or none: all are staged as temp files first (each fsynced), then
+    renamed; a kill between two renames leaves each file either old or new, and the next run
+    writes the rest.  With ``base`` (an output folder), a path through a symlink that leads out
+    of it is refused (MK623) before anything is written."""
+    if base:
+        for rel in files:
+            check_inside(base, rel)
+    new_mode = _new_file_mode()
     staged: list[tuple[str, str]] = []
     try:
         for rel, text in files.items():
             path = os.path.join(base, rel) if base else rel
-            staged.append((_stage(path, text, False), path))
+            staged.append((_stage(path, text, new_mode), path))
     except BaseException:
         for tmp, _ in staged:
             _discard(tmp)
@@ -78,3 +143,4 @@ def write_all(files: Mapping[str, str], base: str = "") -> None:
             for rest, _ in staged[done:]:
                 _discard(rest)
             raise
+    _sync_folders([path for _, path in staged])

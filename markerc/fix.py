@@ -15,11 +15,13 @@ order, escapes, line endings, a byte-order mark) stays byte-identical.  Writes a
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from markerc.diagnostics import MarkercError
+from markerc.diagnostics import Location, MarkercError
 from markerc.engines import EngineTable
+from markerc.escaping import printable
 from markerc.files import atomic_write
 from markerc.lint import Context, RuleSet
 
@@ -40,13 +42,26 @@ def fix_paths(
     *,
     engines: EngineTable,
     rules: RuleSet | Callable[[str], RuleSet] | None = None,
+    follow_symlinks: bool = False,
 ) -> FixResult:
     """Fix each readable, valid file in place; the rest is left to the check that follows.
 
-    ``rules``: the rule set (or each path's) whose findings may be fixed; None: the defaults."""
+    ``rules``: the rule set (or each path's) whose findings may be fixed; None: the defaults.
+    A path that is a symlink is refused (MK624, before any file is written) unless
+    ``follow_symlinks``: then the file it points to is rewritten, and the link stays a link."""
     from markerc.check import rules_function, make_context
     from markerc.hub import load_hub
+    from markerc.reading import MAX_HUB_BYTES, read_bytes
 
+    if not follow_symlinks:
+        for path in paths:
+            if os.path.islink(path):
+                raise MarkercError(
+                    "MK624",
+                    f"--fix does not rewrite {path}: it is a symlink (to {printable(os.readlink(path))}); "
+                    "--fix-symlinks rewrites the file it points to",
+                    location=Location(path, 1, 1),
+                )
     rules_for = rules_function(rules)
     hubs = []
     for path in paths:
@@ -59,9 +74,8 @@ def fix_paths(
     changed = 0
     for path in paths:
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError:
+            data = read_bytes(path, MAX_HUB_BYTES)
+        except MarkercError:
             continue
         bom = data.startswith(_BOM)
         try:
@@ -75,7 +89,8 @@ def fix_paths(
         new_text, lines = fix_text(text, path, ctx, rules_for(path))
         if not lines:
             continue
-        atomic_write(path, (_BOM if bom else b"") + new_text.encode("utf-8"), keep_mode=True)
+        target = os.path.realpath(path) if follow_symlinks else path
+        atomic_write(target, (_BOM if bom else b"") + new_text.encode("utf-8"), keep_mode=True)
         changes.extend(lines)
         changed += 1
     return FixResult(tuple(changes), changed)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from markerc import lockfile
 from markerc.diagnostics import Location, MarkercError
 from markerc.files import atomic_write, safe_name
+from markerc.reading import first_line
 from markerc.matrix import (
     DEFAULT_PYTHON,
     LockTarget,
@@ -667,10 +668,11 @@ def _cache_path(cache_dir: str, key: str) -> str:
 
 
 def _cache_load(cache_dir: str, job: LockJob) -> dict[str, str] | None:
+    from markerc.reading import read_text as read_bounded
+
     try:
-        with open(_cache_path(cache_dir, job.key), encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except (OSError, ValueError):
+        doc = json.loads(read_bounded(_cache_path(cache_dir, job.key)))
+    except (MarkercError, ValueError):
         return None
     files = doc.get("files") if isinstance(doc, dict) and doc.get("key") == job.key else None
     if not isinstance(files, dict) or not all(isinstance(files.get(n), str) for n in _names(job)):
@@ -998,12 +1000,7 @@ def orphans(out_dir: str, plan: LockPlan, scope: PruneScope) -> list[str]:
             if rel in plan.known or not scope.covers(rel) or os.path.islink(path):
                 continue
             probe = path if not rel.endswith("uv.lock") else os.path.join(root, "pyproject.toml")
-            try:
-                with open(probe, encoding="utf-8", errors="replace") as fh:
-                    first = fh.readline().rstrip("\n")
-            except OSError:
-                continue
-            if first == lockfile.HEADER_FIRST:
+            if first_line(probe) == lockfile.HEADER_FIRST:
                 found.append(rel)
     return found
 

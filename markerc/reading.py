@@ -16,9 +16,9 @@ import stat
 
 from markerc.diagnostics import Location, MarkercError
 
-__all__ = ["MAX_HUB_BYTES", "MAX_TEXT_BYTES", "describe_mode", "read_bytes", "read_text"]
+__all__ = ["MAX_HUB_BYTES", "MAX_TEXT_BYTES", "describe_mode", "first_line", "read_bytes", "read_text"]
 
-MAX_HUB_BYTES = 256 * 1024 * 1024  # a hub file (the real Xinference hub is 1.6 MB)
+MAX_HUB_BYTES = 1024 * 1024 * 1024  # a hub file (the real Xinference hub is 1.6 MB)
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # TOML tables, pyproject.toml, locks, reports
 
 _KINDS = (
@@ -87,3 +87,22 @@ def read_text(path: str, limit: int = MAX_TEXT_BYTES, errors: str = "strict") ->
         return data.decode("utf-8", errors)
     except UnicodeDecodeError as exc:
         raise _refuse(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
+def first_line(path: str, limit: int = 4096) -> str | None:
+    """The first line of the regular file ``path`` (at most ``limit`` bytes, undecodable bytes
+    replaced), or None when it cannot be read or is no regular file: for probing a folder's files
+    without ever blocking on a FIFO or reading a device."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        head = os.read(fd, limit)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return head.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")

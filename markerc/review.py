@@ -286,12 +286,9 @@ def read_lock_report(path: str) -> tuple[str | None, dict[tuple[str, str | None,
     model, engine, target).  MK572 for a file that is not such a report."""
     import json
 
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise MarkercError("MK205", f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
-    text = decode_utf8(data, path)
+    from markerc.reading import read_bytes
+
+    text = decode_utf8(read_bytes(path), path)
     try:
         doc = json.loads(text)
     except ValueError as exc:

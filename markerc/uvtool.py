@@ -337,11 +337,11 @@ def venv_python(venv: str, *, windows: bool | None = None) -> str:
 
 
 def read_text(path: str) -> str | None:
-    """A file's text, or None when it does not exist; other errors are MK205."""
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            return fh.read()
-    except FileNotFoundError:
+    """A file's text, or None when nothing is at ``path``; MK205 for a file that cannot be read,
+    is not UTF-8 or is not a regular file (a FIFO, ``/dev/zero``), MK621 for one that is too large
+    (:mod:`markerc.reading`)."""
+    from markerc.reading import read_text as read_bounded
+
+    if not os.path.lexists(path):
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MarkercError("MK205", f"cannot read {path}: {exc}") from None
+    return read_bounded(path)

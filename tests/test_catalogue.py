@@ -81,6 +81,9 @@ def _write(folder: Path, example: Example) -> Path:
     for name, text in example.files:  # names may hold folders ("sub/notes.txt")
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
+    for name, target in example.links:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).symlink_to(target)
     return hub
 
 
