@@ -801,7 +801,12 @@ def _rounds(job: LockJob, base: Sequence[str], given: Mapping[str, str], reads: 
             if text is None:
                 raise resolver_error(job, f"{req.resolver} wrote no {name}\n{result.stderr}", 0)
             files[name] = text
-        resolved = lockfile.check_output(kind, files[reads[0]])
+        try:
+            resolved = lockfile.check_output(kind, files[reads[0]])
+        except MarkercError as err:  # say what the resolver said: its exit status and stderr
+            said = trim_output(result.stderr, max_lines=5) or "(nothing)"
+            note = f"{req.resolver} exited {result.returncode}; its stderr: {said}"
+            raise MarkercError(err.code, err.message, location=err.location, notes=(*err.notes, note)) from None
         if req.pin is None or req.fmt == "uv":
             break
         more = tuple(sorted((resolved.names() & set(req.pin.packages)) - set(pinned)))
@@ -895,7 +900,7 @@ def resolver_error(job: LockJob, stderr: str, returncode: int) -> MarkercError:
     cause, code = classify(text)
     deciding = _deciding_line(text)
     what = job.outputs[0] + (f" (and {len(job.outputs) - 1} more)" if len(job.outputs) > 1 else "")
-    lines = [f"{job.request.resolver} could not resolve {what}:"]
+    lines = [f"{job.request.resolver} could not resolve {what} (exit status {returncode}):"]
     lines += [f"  | {ln}" for ln in text.splitlines()]
     notes: list[str] = []
     if cause == "sdist-refused":

@@ -283,7 +283,8 @@ def load_target(spec: str, *, cwd: str = ".") -> Target:
     profiles shipped with markerc (:func:`shipped_targets`): a project's own profile of that name
     wins over the shipped one."""
     path = spec if os.path.isabs(spec) else os.path.join(cwd, spec)
-    if os.path.isfile(path):
+    pathlike = os.sep in spec or "/" in spec or spec.endswith(".toml")
+    if os.path.isfile(path) or (pathlike and os.path.exists(path)):  # read_toml refuses a FIFO, a device
         data = read_toml(path)
         stem = os.path.splitext(os.path.basename(path))[0]
         return _profile(data, path, "", default_name=stem)
