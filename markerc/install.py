@@ -281,7 +281,7 @@ def _run_step(run: Runner, argv: Sequence[str], child: Mapping[str, str], progre
     if result.returncode != 0:
         text = trim_output(result.stderr or result.stdout) or f"exit status {result.returncode}"
         message = f"{installer} failed {what} {venv}:\n" + "\n".join(f"  | {ln}" for ln in text.splitlines())
-        if not allow_build and re.search(r"building from source is disabled|--no-build", text, re.I):
+        if not allow_build and re.search(r"building from source is disabled|--no-build|building source distributions (for `[^`]*` )?is disabled", text, re.I):
             raise MarkercError("MK538", message, notes=(
                 "markerc installs wheels only, so that no sdist build backend runs; "
                 "--allow-build lets the installer build sdists (it runs their code)",))  # fmt: skip

@@ -797,7 +797,7 @@ def _rounds(job: LockJob, base: Sequence[str], given: Mapping[str, str], reads: 
         if result.returncode != 0:
             raise resolver_error(job, result.stderr or result.stdout, result.returncode)
         for name in reads:
-            text = read_text(os.path.join(tmp, name))
+            text = _read_output(os.path.join(tmp, name))
             if text is None:
                 raise resolver_error(job, f"{req.resolver} wrote no {name}\n{result.stderr}", 0)
             files[name] = text
@@ -869,7 +869,8 @@ def _mentions(text: str, directory: str) -> bool:
 _NETWORK = re.compile(r"Failed to fetch|error sending request|dns error|Connection (refused|reset)|"
                       r"client error \(Connect\)|timed out|network was disabled|Could not connect", re.I)  # fmt: skip
 _NO_BUILD = re.compile(r"building from source is disabled|marked as `?--no-build|no usable wheels.*--no-build|"
-                       r"--only-binary", re.I | re.S)  # fmt: skip
+                       r"--only-binary|building source distributions (for `[^`]*` )?is disabled",
+                       re.I | re.S)  # fmt: skip
 _URL = re.compile(r"https?://[^\s/`'\"]+")
 
 
@@ -891,6 +892,16 @@ def _deciding_line(text: str) -> str:
             if ln.lower().startswith(prefix):
                 return ln[len(prefix) :].strip()[:300]
     return (lines[0] if lines else "failed")[:300]
+
+
+def _read_output(path: str) -> str | None:
+    """What the resolver wrote (None: nothing): undecodable bytes become U+FFFD, which
+    :func:`lockfile.check_output` refuses as MK539 with the resolver's exit status and stderr."""
+    from markerc.reading import read_text as read_bounded
+
+    if not os.path.lexists(path):
+        return None
+    return read_bounded(path, errors="replace")
 
 
 def resolver_error(job: LockJob, stderr: str, returncode: int) -> MarkercError:
