@@ -841,10 +841,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err("markerc: terminated")
         return 143
     except Exception as exc:  # noqa: BLE001 - the guard itself
-        try:
+        import contextlib
+
+        with contextlib.suppress(Exception):  # stderr itself failed: nothing left to tell
             _err(internal_error_line(exc))
-        except Exception:  # noqa: BLE001 - stderr itself failed: nothing left to tell
-            pass
         return 3
     finally:
         if previous is not None:

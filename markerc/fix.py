@@ -49,7 +49,7 @@ def fix_paths(
     ``rules``: the rule set (or each path's) whose findings may be fixed; None: the defaults.
     A path that is a symlink is refused (MK624, before any file is written) unless
     ``follow_symlinks``: then the file it points to is rewritten, and the link stays a link."""
-    from markerc.check import rules_function, make_context
+    from markerc.check import make_context, rules_function
     from markerc.hub import load_hub
     from markerc.reading import MAX_HUB_BYTES, read_bytes
 
@@ -84,8 +84,7 @@ def fix_paths(
             text = decode_utf8(data, path)
         except MarkercError:
             continue
-        if text.startswith("\ufeff"):
-            text = text[1:]
+        text = text.removeprefix("\ufeff")
         new_text, lines = fix_text(text, path, ctx, rules_for(path))
         if not lines:
             continue

@@ -189,7 +189,7 @@ class SourceString:
             end = len(self.value)
         first = self.raw_offset(start)
         last = self.raw_offset(max(start, end))
-        return self.hub.location(first, last if last > first else first)
+        return self.hub.location(first, max(first, last))
 
     @cached_property
     def entry_location(self) -> Location:
@@ -283,8 +283,7 @@ def decode_utf8(data: bytes, path: str) -> str:
 
 def parse_hub(text: str, path: str) -> HubFile:
     """Parse hub text (a leading BOM is dropped; offsets refer to the text without it)."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     hub = HubText(path, text)
     parser = _Parser(hub)
     for problem in (bad_escape(text), too_deep(text)):

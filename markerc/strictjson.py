@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import operator
 import re
+from collections.abc import Callable
 from itertools import accumulate
-from typing import NoReturn
+from typing import Any, NoReturn
 
 __all__ = [
     "MAX_DEPTH",
@@ -75,7 +76,7 @@ def _float(literal: str) -> float:
     return float(literal)
 
 
-SCAN_ONCE = json.JSONDecoder(
+SCAN_ONCE: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(  # type: ignore[attr-defined]
     parse_constant=_reject_constant, object_pairs_hook=_pairs, parse_int=_int, parse_float=_float
 ).scan_once
 

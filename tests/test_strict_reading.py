@@ -89,11 +89,12 @@ def test_over_long_number_as_a_block_value_is_located() -> None:
 @pytest.mark.parametrize("field", ["model_name", "engine", "entry", "index_url", "key"])
 def test_over_long_string_markerc_reads_is_mk621(field: str) -> None:
     long = "a" * (strictjson.MAX_STRING_CHARS + 1)
-    model = {"model_name": "m", "virtualenv": {"packages": ["torch"]}}
+    block: dict[str, object] = {"packages": ["torch"]}
+    model: dict[str, object] = {"model_name": "m", "virtualenv": block}
     if field == "entry":
-        model["virtualenv"]["packages"] = ["torch", long]
+        block["packages"] = ["torch", long]
     elif field == "index_url":
-        model["virtualenv"]["index_url"] = long
+        block["index_url"] = long
     elif field == "key":
         model[long] = 1
     else:
@@ -249,7 +250,7 @@ def test_toml_inputs_refuse_special_files(tmp_path: Path, option: str) -> None:
 def test_a_pyproject_that_is_a_fifo_does_not_stall_check(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pyproject.toml")
     (tmp_path / "hub.json").write_text('{"packages": ["a"]}')
-    r = subprocess.run([sys.executable, "-m", "markerc", "check", "hub.json"], cwd=tmp_path, capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "markerc", "check", "hub.json"], check=False, cwd=tmp_path, capture_output=True,
                        text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
 
