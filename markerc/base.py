@@ -310,7 +310,7 @@ def read_provided(text: str, fmt: str) -> tuple[tuple[str, str], ...] | None:
             import tomli as tomllib
         try:
             doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
+        except (ValueError, RecursionError):  # TOMLDecodeError, an over-long integer, deep nesting
             return None
         tool = doc.get("tool", {})
         entry = tool.get("markerc", {}) if isinstance(tool, dict) else {}

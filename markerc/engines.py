@@ -252,6 +252,28 @@ def parse_toml(data: bytes, path: str) -> dict[str, Any]:
         else:
             location = None
         raise MarkercError("MK505", f"{path}: invalid TOML: {message}", location=location) from None
+    except (ValueError, RecursionError) as exc:  # tomllib's int() limit, or nesting past the stack
+        raise _toml_limit(text, path, exc) from None
+
+
+def _toml_limit(text: str, path: str, exc: BaseException) -> MarkercError:
+    """MK621 for TOML that tomllib cannot take: an integer over Python's digit limit, or arrays
+    and inline tables nested deeper than the interpreter's stack."""
+    if isinstance(exc, RecursionError):
+        depth, pos = 0, 0
+        for pos, ch in enumerate(text):
+            depth += (ch in "[{") - (ch in "]}")
+            if depth > 100:
+                break
+        what = "arrays and inline tables nested too deeply for the TOML parser"
+    else:
+        digits = sys.get_int_max_str_digits()
+        m = re.search(r"[+-]?[0-9][0-9_]{%d,}" % (digits - 1), text)
+        pos = m.start() if m else 0
+        what = f"an integer of more than {digits} digits"
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return MarkercError("MK621", f"{path}: {what}", location=Location(path, line, column))
 
 
 def load_engines(files: Sequence[str] = (), *, pyproject: str | None = None) -> EngineTable:

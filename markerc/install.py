@@ -368,8 +368,9 @@ def _skip_plan(cs: CompiledSet, venv: str, tmp: str, run: Runner, child: Mapping
         fh.write(base_mod.preferences(installed))  # uv prefers the versions of an existing output file
     argv = _resolve_argv(cs, venv, src, out, allow_build)
     _run_step(run, argv, child, None, 0, 0, installer, venv, "resolving for", allow_build)
-    with open(out, encoding="utf-8") as fh:
-        pins = base_mod.parse_resolution(fh.read())
+    from markerc.reading import read_text as read_bounded
+
+    pins = base_mod.parse_resolution(read_bounded(out, errors="replace"))  # bad bytes: MK539
     todo, also = base_mod.install_set(pins, installed, cs.reinstall)
     provided += [f"{n}=={v}" for n, v in also]
     if not todo:

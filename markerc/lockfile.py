@@ -221,6 +221,8 @@ def check_output(kind: str, text: str) -> Resolved:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _invalid(kind, f"not TOML ({exc})", text) from None
+    except (ValueError, RecursionError) as exc:  # an integer over Python's digit limit, deep nesting
+        raise _invalid(kind, f"not TOML markerc can read ({type(exc).__name__})", text) from None
     if kind == "pylock":
         packages = doc.get("packages")
         if not isinstance(doc.get("lock-version"), str) or not isinstance(packages, list):

@@ -274,3 +274,23 @@ def test_cli_check_exits_1_and_compile_2_with_locations(tmp_path: Path) -> None:
     (tmp_path / "hub.json").write_text('{"packages": ["a"], "x": ' + "7" * 5000 + "}\n")
     r = run_markerc("check", "hub.json", cwd=tmp_path)
     assert r.returncode == 1 and "hub.json:1:26: MK621 number literal of 5000 characters" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("x = " + "9" * 5000, "an integer of more than"), ("x = " + "[" * 5000 + "]" * 5000, "nested too deeply")],
+    ids=["integer", "nesting"],
+)
+def test_toml_past_tomllib_limits_is_mk621_not_an_internal_error(tmp_path: Path, body: str, message: str) -> None:
+    (tmp_path / "t.toml").write_text(f'name = "t"\n{body}\n')
+    (tmp_path / "hub.json").write_text('{"packages": ["a"]}')
+    r = run_markerc("compile", "hub.json", "--engine", "vllm", "--target", "./t.toml", cwd=tmp_path)
+    assert r.returncode == 2 and "t.toml:2:" in r.stderr and "MK621" in r.stderr and message in r.stderr, r.stderr
+
+
+def test_resolver_output_past_tomllib_limits_is_mk539() -> None:
+    from markerc.lockfile import check_output
+
+    with pytest.raises(MarkercError) as err:
+        check_output("pylock", 'lock-version = "1.0"\nx = ' + "9" * 5000 + "\n")
+    assert err.value.code == "MK539"
