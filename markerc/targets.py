@@ -225,12 +225,23 @@ def parse_set(items: Sequence[str]) -> Target:
 _SYSTEM_ITEM = re.compile(r"\s*([^=\s]+)\s*==?\s*(\S+)\s*")
 
 
+def _is_version(text: str) -> bool:
+    """A PEP 440 version: what a ``[system]`` pin must be (it is written as ``NAME==VERSION``)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
 def parse_system(items: Sequence[str]) -> Target:
-    """``--system NAME=VERSION`` items (``NAME==VERSION`` also accepted)."""
+    """``--system NAME=VERSION`` items (``NAME==VERSION`` also accepted; VERSION is PEP 440)."""
     system: dict[str, str] = {}
     for item in items:
         m = _SYSTEM_ITEM.fullmatch(item)
-        if not m or not _DIST_NAME.fullmatch(m.group(1)):
+        if not m or not _DIST_NAME.fullmatch(m.group(1)) or not _is_version(m.group(2)):
             raise MarkercError("MK507", f"--system expects NAME=VERSION, got {item!r}")
         system[canonical_name(m.group(1))] = m.group(2)
     return Target.make(None, None, system)
@@ -349,7 +360,7 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
                 if (
                     not _DIST_NAME.fullmatch(dist)
                     or not isinstance(version, str)
-                    or not version.strip()
+                    or not _is_version(version.strip())
                 ):
                     raise MarkercError(
                         "MK505", f'{where}system.{dist}: expected NAME = "VERSION", got {version!r}'

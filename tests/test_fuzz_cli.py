@@ -193,3 +193,30 @@ def test_subprocess_runs_on_hostile_hubs_never_trace(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-m", "markerc", "compile", name, "--engine", "vllm"], check=False, cwd=tmp_path,
                               capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT)})  # fmt: skip
         assert proc.returncode == 2 and "MK" in proc.stderr and "Traceback" not in proc.stderr, name
+
+
+ODD_TOML = ("9" * 5000, "[" * 3000 + "]" * 3000, '"\\ud800"', '"\\u0000"', "nan", "inf", "1979-05-27T07:32:00Z",
+            '"a\\nb"', '"--index-url x"', "{a = 1, a = 2}", '"2.8.0,<1"', "'torch=2.8;os_name==\"nt\"'")  # fmt: skip
+
+
+@pytest.mark.parametrize("source", sorted(p.name for p in (FIXTURES / "targets").glob("*.toml")))
+def test_mutated_targets_never_reach_the_guard(source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (FIXTURES / "targets" / source).read_text(encoding="utf-8")
+    hub = FIXTURES / "hub" / "single_model.json"
+    rng = random.Random(f"markerc-fuzz-{source}")
+    target = tmp_path / "t.toml"
+    for case in range(20 * DEEP):
+        if rng.random() < 0.5:
+            mutated = mutate(text, rng)
+        else:  # an odd value in place of one value of the profile
+            lines = text.splitlines()
+            spots = [i for i, ln in enumerate(lines) if "=" in ln]
+            i = rng.choice(spots)
+            lines[i] = lines[i].split("=", 1)[0] + "= " + rng.choice(ODD_TOML)
+            mutated = "\n".join(lines) + "\n"
+        _write(target, mutated)
+        code, output = run_in_process("compile", str(hub), "--engine", "all", "--target", str(target))
+        where = f"case {case} of {source}; input kept in {target}"
+        assert code in (0, 1, 2), f"{where}\n{output[-2000:]}"
+        assert "Traceback" not in output and "internal error" not in output, where
