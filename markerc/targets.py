@@ -70,6 +70,7 @@ _BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _CUDA_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+_LONG_NUMBER = re.compile(r"[0-9]{101}")
 _CUDA_ARCH = re.compile(r"sm_[0-9]+[af]?")
 _FACT_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){0,2}")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -191,6 +192,8 @@ def convert_value(name: str, raw: object, *, code: str = "MK507", where: str = "
     value = raw.strip()
     if value == "":
         return None
+    if len(value) > 256 or _LONG_NUMBER.search(value):  # a comparison would parse it as a version
+        raise MarkercError(code, f"{where}{name}: value too long (at most 256 characters, numbers of at most 100 digits)")
     if name == "cuda_version" and not _CUDA_VERSION.fullmatch(value):
         raise MarkercError(code, f"{where}cuda_version must look like '12.8', not {raw!r}")
     if name == "cuda_arch" and not _CUDA_ARCH.fullmatch(value):
@@ -227,11 +230,11 @@ _SYSTEM_ITEM = re.compile(r"\s*([^=\s]+)\s*==?\s*(\S+)\s*")
 
 def _is_version(text: str) -> bool:
     """A PEP 440 version: what a ``[system]`` pin must be (it is written as ``NAME==VERSION``)."""
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     try:
         Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number over Python's digit limit
         return False
     return True
 

@@ -220,3 +220,27 @@ def test_mutated_targets_never_reach_the_guard(source: str, tmp_path: Path, monk
         where = f"case {case} of {source}; input kept in {target}"
         assert code in (0, 1, 2), f"{where}\n{output[-2000:]}"
         assert "Traceback" not in output and "internal error" not in output, where
+
+
+ODD_VALUES = ("", "\n", "a\nb", "\ud800", "\x00", "9" * 5000, "1" * 120 + ".0", "a" * 300, "[[[", "'", '"', "${X}",
+              "--x", "1.2.3.4.5", "12.8", "true", "none", "x==", "=", "\u2028", "abc;def", "1e999", "-1", "nan")  # fmt: skip
+VARIABLES = ("sys_platform", "cuda_version", "has_cuda", "python_version", "platform_machine", "extra", "bogus", "",
+             "python_full_version", "implementation_version", "cuda_arch", "platform_release")  # fmt: skip
+
+
+def test_odd_command_line_values_never_reach_the_guard() -> None:
+    hub = str(FIXTURES / "hub" / "single_model.json")
+    rng = random.Random("markerc-fuzz-argv")
+    for case in range(150 * DEEP):
+        argv = ["compile", hub, "--engine", rng.choice(["all", "vllm", "transformers", "", ",", "x\n"])]
+        for _ in range(rng.randint(0, 3)):
+            argv += ["--set", f"{rng.choice(VARIABLES)}={rng.choice(ODD_VALUES)}"]
+        if rng.random() < 0.4:
+            argv += ["--system", f"{rng.choice(['torch', 'numpy', '', 'x y'])}={rng.choice(ODD_VALUES)}"]
+        if rng.random() < 0.3:
+            argv += ["--index-url", rng.choice(ODD_VALUES)]
+        if rng.random() < 0.2:
+            argv += ["--model", rng.choice((*ODD_VALUES, "all"))]
+        code, output = run_in_process(*argv)
+        assert code in (0, 1, 2), f"case {case}: {[a[:60] for a in argv]}\n{output[-1000:]}"
+        assert "Traceback" not in output and "internal error" not in output
