@@ -29,11 +29,14 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "Problem",
+    "blank_strings",
     "comment",
+    "entry_problem",
     "host_problem",
     "line_problem",
     "mask_credentials",
     "printable",
+    "requirement_problem",
     "source_problem",
     "terminal",
     "version_problem",
@@ -132,11 +135,13 @@ _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 _COMMENT = re.compile(r"\s#")
 
 
-def line_problem(text: str, what: str, *, expansion: bool = False, hash_comment: bool = True) -> Problem | None:
+def line_problem(
+    text: str, what: str, *, expansion: bool = False, hash_comment: bool = True, tab: bool = False
+) -> Problem | None:
     """Why ``text`` (``what``: "index_url", "the entry" ...) cannot be part of one line of a
     requirements file or a uv input; None when it can.  ``expansion``: ``${...}`` is allowed
-    (the user wrote it on the command line)."""
-    i = _first_hidden(text)
+    (the user wrote it on the command line); ``tab``: a tab is allowed."""
+    i = _first_hidden(text.replace("\t", " ") if tab else text)
     if i >= 0:
         c = text[i]
         kind = "a line break" if c in _LINE_BREAKS else "a control character"
@@ -210,6 +215,7 @@ def source_problem(value: str, key: str, *, expansion: bool = False) -> Problem 
     """Why ``value`` cannot be written as ``--<key> VALUE`` (``index_url``,
     ``extra_index_url``: a URL; ``find_links``: a URL or a path)."""
     what = f"{key} {mask_credentials(value)!r}"
+    key = key.lstrip("-").replace("-", "_")  # --find-links on the command line
     problem = _token_problem(value, what, expansion)
     if problem is not None:
         return problem
@@ -271,4 +277,54 @@ def version_problem(name: str, value: str, where: str) -> Problem | None:
             0,
             max(1, len(value)),
         )
+    return None
+
+
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+def blank_strings(text: str) -> str:
+    """``text`` with the inside of every quoted string replaced by spaces (same length): what
+    counts brackets and operators must not count the ones inside a marker value."""
+    return _QUOTED.sub(lambda m: m.group()[0] + " " * (len(m.group()) - 2) + m.group()[-1], text)
+
+
+def entry_problem(text: str) -> Problem | None:
+    """Why an entry cannot become a line of a requirements file, beyond its syntax: a control
+    or format character (MK600), ``${`` (MK601), a trailing backslash (MK602), ``' #'`` inside
+    a quoted marker value (MK603; outside strings a ``#`` is a placeholder's)."""
+    problem = line_problem(text, "the entry", hash_comment=False, tab=True)  # MK520 refuses a tab in a value written back
+    if problem is not None:
+        return problem
+    for m in _QUOTED.finditer(text):
+        hit = _COMMENT.search(m.group())
+        if hit is not None:
+            return Problem(
+                "MK603",
+                "the entry holds ' #' inside a quoted value: pip and uv read the rest of the "
+                "line as a comment",
+                m.start() + hit.start(),
+                m.start() + hit.end(),
+            )
+        dash = m.group().find(" -")
+        if dash >= 0:
+            return Problem("MK604", f"the entry holds {_DASH}", m.start() + dash, m.start() + dash + 2)
+    return None
+
+
+_DASH = ("' -' inside a quoted value: pip splits a requirement line at spaces and reads "
+         "everything from a word starting with '-' as installer options")
+
+
+def requirement_problem(line: str) -> Problem | None:
+    """Why a rendered requirement line (no comment) would not reach pip and uv as one
+    requirement: :func:`line_problem`, a leading ``-`` or a ``' -'`` (pip's option split)."""
+    problem = line_problem(line, f"requirement {line!r}")
+    if problem is not None:
+        return problem
+    if line.lstrip().startswith("-"):
+        return Problem("MK604", f"requirement {line!r} starts with '-'", 0, 1)
+    dash = line.find(" -")
+    if dash >= 0:
+        return Problem("MK604", f"requirement {line!r} holds {_DASH}", dash, dash + 2)
     return None

@@ -27,6 +27,7 @@ from typing import Any
 
 from markerc.diagnostics import MarkercError
 from markerc.engines import read_toml
+from markerc.safety import line_problem, version_problem
 
 __all__ = [
     "CUSTOM_VARIABLES",
@@ -218,11 +219,20 @@ def parse_set(items: Sequence[str]) -> Target:
             facts[name.strip()] = convert_fact(name.strip(), raw, where="--set: ")
             continue
         var = check_variable(name, where="--set: ")
+        unsafe = line_problem(raw, f"--set {var}={raw!r}", expansion=True, hash_comment=False)
+        if unsafe is not None:
+            raise MarkercError(unsafe.code, unsafe.message)
         values[var] = convert_value(var, raw, where="--set: ")
     return Target.make(None, values, None, facts)
 
 
-_SYSTEM_ITEM = re.compile(r"\s*([^=\s]+)\s*==?\s*(\S+)\s*")
+_SYSTEM_ITEM = re.compile(r"\s*([^=\s]+)\s*==?\s*(.+?)\s*", re.DOTALL)
+
+
+def _check_version(name: str, version: str, where: str) -> None:
+    problem = version_problem(name, version, where)
+    if problem is not None:
+        raise MarkercError(problem.code, problem.message)
 
 
 def parse_system(items: Sequence[str]) -> Target:
@@ -232,6 +242,7 @@ def parse_system(items: Sequence[str]) -> Target:
         m = _SYSTEM_ITEM.fullmatch(item)
         if not m or not _DIST_NAME.fullmatch(m.group(1)):
             raise MarkercError("MK507", f"--system expects NAME=VERSION, got {item!r}")
+        _check_version(m.group(1), m.group(2), "--system")
         system[canonical_name(m.group(1))] = m.group(2)
     return Target.make(None, None, system)
 
@@ -353,6 +364,7 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
                     raise MarkercError(
                         "MK505", f'{where}system.{dist}: expected NAME = "VERSION", got {version!r}'
                     )
+                _check_version(dist, version, f"{where}system:")
                 system[canonical_name(dist)] = version.strip()
             continue
         var = check_variable(key, code="MK505", where=where)
