@@ -43,7 +43,7 @@ from markerc.matrix import (
     output_name,
 )
 from markerc.result import CompiledSet, IndexOptions, Line
-from markerc.safety import line_problem
+from markerc.safety import line_problem, toml_string
 from markerc.targets import canonical_name
 from markerc.uvtool import (
     ProcResult,
@@ -355,7 +355,7 @@ def _check_pip_compile_target(cs: CompiledSet) -> None:
 
 
 def _toml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return toml_string(value)
 
 
 def _toml_list(values: Sequence[str], indent: str = "") -> str:

@@ -39,6 +39,7 @@ __all__ = [
     "requirement_problem",
     "source_problem",
     "terminal",
+    "toml_string",
     "version_problem",
 ]
 
@@ -328,3 +329,22 @@ def requirement_problem(line: str) -> Problem | None:
     if dash >= 0:
         return Problem("MK604", f"requirement {line!r} holds {_DASH}", dash, dash + 2)
     return None
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string: quotes, backslashes and every control, format or
+    separator character escaped (``\\uXXXX`` / ``\\UXXXXXXXX``), so that no input ends the string
+    or the line, and the file is inert on a terminal."""
+    out = ['"']
+    for ch in value:
+        if ch in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F or (not ch.isprintable() and _hidden(ch)):
+            out.append(f"\\u{ord(ch):04X}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)

@@ -27,7 +27,7 @@ from typing import Any
 
 from markerc.diagnostics import MarkercError
 from markerc.engines import read_toml
-from markerc.safety import line_problem, version_problem
+from markerc.safety import line_problem, toml_string, version_problem
 
 __all__ = [
     "CUSTOM_VARIABLES",
@@ -372,25 +372,7 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
     return Target.make(name or None, values, system, facts)
 
 
-def _toml_string(value: str) -> str:
-    out = ['"']
-    for ch in value:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+_toml_string = toml_string  # one implementation: markerc.safety
 
 
 def _toml_key(key: str) -> str:
