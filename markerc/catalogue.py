@@ -1106,6 +1106,19 @@ RULES: tuple[Rule, ...] = (
         Example(("#system_torch#",), args=("compile", "{hub}", "--engine", "vllm", "--system", "torch=2.8.0")),
         stages=("compile", "cli"),
     ),
+    Rule(
+        "MK607", "shell-quote-in-option", "error", "quote or backslash in a package source",
+        _SAFETY,
+        "pip splits the option lines of a requirements file as a shell does (`shlex`), so a "
+        "`\"`, `'` or `\\` inside an `index_url`, `extra_index_url`, `find_links` or "
+        "`trusted_host` value changes the value pip uses (`https://a\"b` loses its quote, "
+        "`C:\\wheels` becomes `C:wheels`) or makes the whole file unreadable (`No closing "
+        "quotation`). Percent-encode the character in a URL (`%22`, `%27`, `%5C`); write a path "
+        "with forward slashes.",
+        Example(("foo",), block='"index_url": "https://mirror.example/it\'s/simple"'),
+        Example(("foo",), block='"index_url": "https://mirror.example/it%27s/simple"'),
+        stages=("check", "compile", "lock"),
+    ),
 )
 
 

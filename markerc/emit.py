@@ -11,12 +11,11 @@ import os
 from collections.abc import Sequence
 
 from markerc import __version__
-from markerc.safety import comment as comment_text
-from markerc.safety import printable
 from markerc.expand import Verdict
 from markerc.files import case_stem, safe_name
 from markerc.result import CompiledSet, Line
-
+from markerc.safety import comment as comment_text
+from markerc.safety import printable
 
 #: ``--annotate``: what the comment after each requirement line (and the JSON ``source``) says.
 #: ``source`` (the default) names the entry by its place and text, so an output changes only

@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from markerc.diagnostics import Location, MarkercError
 from markerc.hub import ModelRecord, SourceString
 from markerc.result import CompiledSet, IndexOptions
-from markerc.safety import Problem, host_problem, line_problem, requirement_problem, source_problem
+from markerc.safety import (
+    Problem,
+    host_problem,
+    line_problem,
+    requirement_problem,
+    source_problem,
+)
 
 __all__ = ["check_compiled", "check_options", "record_errors"]
 

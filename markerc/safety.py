@@ -206,6 +206,15 @@ def _token_problem(text: str, what: str, expansion: bool) -> Problem | None:
             lead + ws.start(),
             lead + ws.end(),
         )
+    quote = re.search(r"[\"'\\]", stripped)
+    if quote is not None:
+        return Problem(
+            "MK607",
+            f"{what} holds {quote.group()!r}: pip splits option lines as a shell does (shlex), "
+            "so a quote or a backslash changes the value (or makes the file unreadable)",
+            lead + quote.start(),
+            lead + quote.end(),
+        )
     return None
 
 

@@ -18,7 +18,12 @@ import tempfile
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pip._internal.req.req_file import ENV_VAR_RE, break_args_options, ignore_comments, join_lines
+from pip._internal.req.req_file import (
+    ENV_VAR_RE,
+    break_args_options,
+    ignore_comments,
+    join_lines,
+)
 
 from markerc.compile import Options, compile_hubs
 from markerc.diagnostics import MarkercError
@@ -92,3 +97,24 @@ def test_written_requirements_are_what_markerc_meant(hostile, text, safe):
         reqs, opts = pip_view(text)
         assert reqs == [line.render() for line in cs.lines]
         assert opts == [ln.split(" ", 1) for ln in cs.options.pip_lines()]
+
+
+#: password characters: anything but what ends a URL's authority (``/ ? #``, whitespace)
+PASSWORD = st.text(st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc"), blacklist_characters="/?#"),
+                   min_size=1, max_size=20)  # fmt: skip
+
+
+@settings(max_examples=200 * DEEP, deadline=None)
+@given(user=PASSWORD, password=PASSWORD, host=st.sampled_from(["mirror.example", "[::1]:8080", "10.0.0.1:3128"]),
+       quote=st.sampled_from(["", "'", '"']))  # fmt: skip
+def test_mask_credentials_hides_the_whole_user_information(user, password, host, quote):
+    """``@``, ``:``, quotes and percent escapes in the password; IPv6 hosts; inside a repr."""
+    from markerc.safety import mask_credentials
+
+    url = f"https://{user}:{password}@{host}/simple"
+    for text in (f"index {quote}{url}{quote} fails", f"index {url!r} fails"):
+        masked = mask_credentials(text)
+        start = masked.index("://") + 3
+        at = masked.index(f"@{host}/simple")
+        assert set(masked[start:at]) == {"*"}, masked
+        assert masked[at:].startswith(f"@{host}/simple")
