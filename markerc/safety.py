@@ -198,13 +198,14 @@ def _token_problem(text: str, what: str, expansion: bool) -> Problem | None:
             lead,
             lead + 1,
         )
-    ws = re.search(r"\s", stripped)
-    if ws is not None:
+    ws = re.search(r"\s", text)
+    if ws is not None:  # inside: more options; around: pip strips it, uv may not
         return Problem(
             "MK604",
-            f"{what} holds whitespace: pip and uv read what follows as more options",
-            lead + ws.start(),
-            lead + ws.end(),
+            f"{what} holds whitespace: pip and uv read what follows as more options (and strip "
+            "it around a value)",
+            ws.start(),
+            ws.end(),
         )
     quote = re.search(r"[\"'\\]", stripped)
     if quote is not None:
