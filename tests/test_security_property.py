@@ -69,7 +69,7 @@ SAFE = st.text(st.sampled_from("abcXYZ019._"), max_size=6)
     text=TEXT,
     safe=st.fixed_dictionaries({k: SAFE for k in BENIGN}),
 )
-def test_written_requirements_are_what_markerc_meant(hostile, text, safe):
+def test_written_requirements_are_what_markerc_meant(hostile: str, text: str, safe: dict[str, str]) -> None:
     """One field holds arbitrary text, the others benign text (so that most examples compile
     and their output is read)."""
     v = {k: (text if k == hostile else b + safe[k]) for k, b in BENIGN.items()}
@@ -107,7 +107,7 @@ PASSWORD = st.text(st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "
 @settings(max_examples=200 * DEEP, deadline=None)
 @given(user=PASSWORD, password=PASSWORD, host=st.sampled_from(["mirror.example", "[::1]:8080", "10.0.0.1:3128"]),
        quote=st.sampled_from(["", "'", '"']))  # fmt: skip
-def test_mask_credentials_hides_the_whole_user_information(user, password, host, quote):
+def test_mask_credentials_hides_the_whole_user_information(user: str, password: str, host: str, quote: str) -> None:
     """``@``, ``:``, quotes and percent escapes in the password; IPv6 hosts; inside a repr."""
     from markerc.safety import mask_credentials
 
