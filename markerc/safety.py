@@ -22,6 +22,7 @@ The checks (:func:`line_problem`, :func:`source_problem`, :func:`host_problem`,
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -222,6 +223,7 @@ def _token_problem(text: str, what: str, expansion: bool) -> Problem | None:
 _SCHEMES = ("http", "https", "file")
 
 
+@functools.lru_cache(maxsize=8192)  # pure; compile asks once per engine and set
 def source_problem(value: str, key: str, *, expansion: bool = False) -> Problem | None:
     """Why ``value`` cannot be written as ``--<key> VALUE`` (``index_url``,
     ``extra_index_url``: a URL; ``find_links``: a URL or a path)."""
@@ -255,6 +257,7 @@ def source_problem(value: str, key: str, *, expansion: bool = False) -> Problem 
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.?)+|\[[0-9A-Fa-f:.]+\]")
 
 
+@functools.lru_cache(maxsize=8192)  # pure; compile asks once per engine and set
 def host_problem(value: str, key: str = "trusted_host") -> Problem | None:
     """Why ``value`` is not a ``host`` or ``host:port`` for ``--trusted-host``."""
     what = f"{key} {value!r}"
@@ -327,6 +330,7 @@ _DASH = ("' -' inside a quoted value: pip splits a requirement line at spaces an
          "everything from a word starting with '-' as installer options")
 
 
+@functools.lru_cache(maxsize=8192)  # pure; compile asks once per engine and set
 def requirement_problem(line: str) -> Problem | None:
     """Why a rendered requirement line (no comment) would not reach pip and uv as one
     requirement: :func:`line_problem`, a leading ``-`` or a ``' -'`` (pip's option split)."""
