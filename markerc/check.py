@@ -113,11 +113,12 @@ def check_hub(hub: HubFile, engines: EngineTable, rules: RuleSet | None = None) 
 
 def findings(hub: HubFile, engines: EngineTable | Context) -> list[Finding]:
     """Every finding of one file, selected or not, with the fixes of the rules that have one."""
-    from markerc import check_rules, check_xinference
+    from markerc import check_rules, check_xinference, guard
 
     ctx = engines if isinstance(engines, Context) else make_context(engines, [hub])
     out = [Finding(d) for d in hub.diagnostics]
     for record in hub.records:
+        out.extend(Finding(err.to_diagnostic()) for err in guard.record_errors(record))
         items, found = check_rules.parse_record(record, ctx)
         out.extend(found)
         for item in items:

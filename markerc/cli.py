@@ -215,6 +215,10 @@ def _review_options(p: argparse.ArgumentParser) -> None:
 
 
 def _err(text: str) -> None:
+    """Everything markerc prints on stderr: printable (newlines kept), no credentials."""
+    from markerc.safety import mask_credentials, terminal
+
+    text = terminal(mask_credentials(text))
     sys.stderr.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -238,11 +242,27 @@ def _target(args: argparse.Namespace, spec: str | None) -> Any:
     return target
 
 
+def _check_sources(args: argparse.Namespace) -> None:
+    """--index-url, --extra-index-url, --find-links: one URL or path each (``${VAR}`` allowed:
+    the user asks for pip's and uv's expansion on the command line)."""
+    from markerc.diagnostics import MarkercError
+    from markerc.safety import source_problem
+
+    given = [("--index-url", args.index_url)] if args.index_url is not None else []
+    given += [("--extra-index-url", u) for u in args.extra_index_url]
+    given += [("--find-links", u) for u in args.find_links]
+    for flag, value in given:
+        problem = source_problem(value, flag, expansion=True)
+        if problem is not None:
+            raise MarkercError(problem.code, problem.message)
+
+
 def _options(args: argparse.Namespace, target: Any) -> Any:
     from markerc.compile import Options
     from markerc.indexes import UserSources
     from markerc.launch import LaunchOptions
 
+    _check_sources(args)
     return Options(
         target=target,
         user_packages=tuple(args.packages),
@@ -345,6 +365,7 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def cmd_explain(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from markerc.diagnostics import MarkercError
     from markerc.emit import explain_json, explain_table
+    from markerc.safety import printable
 
     if _model(args) is None or _engine_spec(args) in (["all"], []) or len(_engine_spec(args)) != 1:
         raise MarkercError("MK507", "explain needs one --model NAME and one --engine ENGINE")
@@ -356,7 +377,7 @@ def cmd_explain(args: argparse.Namespace, argv: Sequence[str]) -> int:
             sys.stdout.write(explain_json(c.compiled, c.verdicts))
         else:
             cs = c.compiled
-            sys.stdout.write(f"{cs.file}: model {cs.model}, engine {cs.engine}\n")
+            sys.stdout.write(printable(f"{cs.file}: model {cs.model}, engine {cs.engine}") + "\n")
             sys.stdout.write(explain_table(c.verdicts))
             sys.stdout.write("\nrequirements:\n")
             sys.stdout.write("".join(f"  {r}\n" for r in cs.requirements) or "  (none)\n")
@@ -718,11 +739,13 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
         root=root,
     )
     if args.dry_run:
-        for command in report.commands:
-            sys.stdout.write(shlex.join(command) + "\n")
+        from markerc.safety import comment, mask_credentials, printable
+
+        for command in report.commands:  # no password, no control character on the terminal
+            sys.stdout.write(printable(mask_credentials(shlex.join(command))) + "\n")
         if report.requirements:
             sys.stdout.write("# compiled requirements:\n")
-            sys.stdout.write("".join(f"#   {r}\n" for r in report.requirements))
+            sys.stdout.write("".join(f"#   {comment(mask_credentials(r))}\n" for r in report.requirements))
     else:
         if skip or report.provided:
             what = f"{len(report.installed)} distribution(s), {len(report.provided)} provided by the base"

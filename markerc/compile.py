@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from markerc import guard
 from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.engines import Engine, EngineTable
 from markerc.expand import (
@@ -120,6 +121,8 @@ def compile_record(
 ) -> Compiled:
     """Compile one record for one engine (``ctx``: a :func:`make_context` for this engine and
     these options, shared between records)."""
+    for err in guard.record_errors(record):  # a value that would reach an output unsafely
+        raise err
     ctx = ctx or make_context(engine, engines, options)
     bindings = ctx.bindings
     block = record.block
@@ -191,6 +194,7 @@ def compile_record(
         bound_markers=ctx.bound_markers,
         reinstall=launched.reinstall,
     )
+    guard.check_compiled(compiled, expansion=options.sources.given)  # docs/security.md
     return Compiled(compiled, final_verdicts, tuple(warnings))
 
 

@@ -9,10 +9,12 @@ through JSON escapes).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from markerc.catalogue import RULES, Severity
+from markerc.safety import mask_credentials, printable
+
+__all__ = ["CATALOGUE", "Diagnostic", "Location", "MarkercError", "Span", "caret_lines", "mask_credentials"]
 
 
 @dataclass(frozen=True)
@@ -129,17 +131,18 @@ class Diagnostic:
         }
 
 
-_CREDENTIALS = re.compile(r"(?<=://)([^/@\s'\"]+)(?=@)")
-
-
-def mask_credentials(text: str) -> str:
-    """``https://user:token@host`` -> ``https://**********@host`` (length kept)."""
-    return _CREDENTIALS.sub(lambda m: "*" * len(m.group(1)), text)
-
-
 def caret_lines(text: str, span: Span) -> list[str]:
-    """The entry, then a caret line under ``span`` (packaging/pip style)."""
-    shown = text.replace("\n", "\u23ce").replace("\0", "\u2400").replace("\t", " ")
-    start = max(0, min(span.start, len(shown)))
-    end = max(start + 1, min(span.end, len(shown) + 1))
-    return ["    " + shown, "    " + " " * start + "^" * (end - start)]
+    """The entry (made printable: an escape stands for each hidden character), then a caret
+    line under ``span`` (packaging/pip style)."""
+    shown: list[str] = []
+    starts: list[int] = []  # offset in the shown text of each character of ``text``
+    at = 0
+    for c in text.replace("\t", " "):
+        starts.append(at)
+        piece = printable(c)
+        shown.append(piece)
+        at += len(piece)
+    starts.append(at)
+    start = starts[max(0, min(span.start, len(text)))]
+    end = starts[max(0, min(span.end, len(text)))]
+    return ["    " + "".join(shown), "    " + " " * start + "^" * max(1, end - start)]

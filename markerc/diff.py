@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from markerc import __version__
 from markerc.diagnostics import Diagnostic
 from markerc.escaping import md_code, md_text, printable
+from markerc.safety import mask_credentials
 from markerc.result import CompiledSet, Line
 from markerc.review import (
     Cell,
@@ -151,12 +152,19 @@ _OPTION_FIELDS = ("index_url", "extra_index_url", "find_links", "trusted_host", 
                   "no_build_isolation", "no_index")  # fmt: skip
 
 
+def _masked(value: object) -> object:
+    """An option's value for a report: credentials in URLs masked (docs/security.md)."""
+    if isinstance(value, tuple):
+        return [_masked(v) for v in value]
+    return mask_credentials(value) if isinstance(value, str) else value
+
+
 def _option_changes(old: CompiledSet, new: CompiledSet) -> tuple[tuple[str, object, object], ...]:
     out = []
     for name in _OPTION_FIELDS:
         a, b = getattr(old.options, name), getattr(new.options, name)
         if a != b:
-            out.append((name, list(a) if isinstance(a, tuple) else a, list(b) if isinstance(b, tuple) else b))
+            out.append((name, _masked(a), _masked(b)))
     return tuple(out)
 
 

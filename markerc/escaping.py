@@ -3,7 +3,7 @@
 Hub JSON is hostile input.  Every value from it that reaches a terminal, a comment in a
 requirements file, an HTML page or a Markdown comment goes through one of these functions:
 
-* :func:`printable`: control, format (bidi overrides, zero-width), surrogate, private-use and
+* :func:`printable` (from :mod:`markerc.safety`): control, format (bidi overrides, zero-width), surrogate, private-use and
   line/paragraph separator characters become visible ``\\xNN`` / ``\\uXXXX`` escapes.  No
   terminal control sequence, no line break that pip's ``splitlines`` would honour, no lone
   surrogate that would make UTF-8 encoding fail.
@@ -20,26 +20,10 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 
-_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
+from markerc.safety import printable
 
-
-def _escape_char(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def printable(text: str) -> str:
-    """``text`` with every invisible or layout-changing character shown as an escape."""
-    if text.isascii() and text.isprintable():
-        return text
-    return "".join(_escape_char(c) if unicodedata.category(c) in _HIDDEN else c for c in text)
-
+__all__ = ["html_text", "md_code", "md_text", "printable"]
 
 def html_text(text: object) -> str:
     """Text for HTML element content or a double- or single-quoted attribute value."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from markerc.diagnostics import Diagnostic, Location, MarkercError
 from markerc.language import check_entry, legacy_placeholder
 from markerc.targets import canonical_name
+from markerc.versions import unsatisfiable
 from markerc import algebra
 from markerc.markers import STANDARD_VARIABLES, leaves, partial, render_markerc
 from markerc.nodes import (
@@ -165,9 +166,19 @@ def locate(err: MarkercError, source: Source) -> MarkercError:
 
 def _entry(source: Source):
     try:
-        return check_entry(source.text)
+        entry = check_entry(source.text)
     except MarkercError as err:
         raise locate(err, source) from None
+    head = entry.head
+    if isinstance(head, Requirement) and head.specifier and unsatisfiable(head.specifier):
+        # whatever the marker says for this engine and target: check reports it everywhere
+        span = head.spec_span if head.spec_span.end else entry.head_span
+        spec = ",".join(op + v for op, v in head.specifier)
+        raise locate(
+            MarkercError("MK502", f"no version of {head.name} satisfies {spec!r}", span=span, text=source.text),
+            source,
+        )
+    return entry
 
 
 # ------------------------------------------------------------------ explain helpers

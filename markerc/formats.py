@@ -9,10 +9,10 @@ markerc's own text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from markerc.diagnostics import Diagnostic, mask_credentials
+from markerc.diagnostics import Diagnostic
+from markerc.safety import mask_credentials, terminal
 
 __all__ = [
     "FORMATS",
@@ -29,20 +29,13 @@ OUTPUT_FORMATS = ("full", "concise", "json", "github")
 FORMAT_ALIASES = {"text": "full", "json": "json", "github": "github"}  # today's --format names
 FORMATS = tuple(FORMAT_ALIASES)
 
-_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 _RESET, _BOLD = "\x1b[0m", "\x1b[1m"
 _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[36m"}
 
 
 def printable(text: str) -> str:
-    """``text`` with every character that could steer a terminal replaced by a visible one
-    (C0 controls by their control pictures, the rest by U+FFFD); tabs and newlines are kept."""
-
-    def stand_in(m: re.Match[str]) -> str:
-        c = ord(m.group())
-        return chr(0x2400 + c) if c < 0x20 else ("\u2421" if c == 0x7F else "\ufffd")
-
-    return re.sub(_UNSAFE, stand_in, text)  # re caches the compiled pattern
+    """Diagnostic text for a terminal (tabs and newlines kept): :func:`markerc.safety.terminal`."""
+    return terminal(text)
 
 
 def render_diagnostics(

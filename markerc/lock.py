@@ -44,6 +44,7 @@ from markerc.matrix import (
     output_name,
 )
 from markerc.result import CompiledSet, IndexOptions, Line
+from markerc.safety import line_problem, toml_string
 from markerc.targets import canonical_name
 from markerc.uvtool import (
     ProcResult,
@@ -232,7 +233,12 @@ def _requirements_in(cs: CompiledSet, opts: IndexOptions, *, trusted_host_lines:
     option_lines = [
         ln for ln in opts.pip_lines() if trusted_host_lines or not ln.startswith("--trusted-host")
     ]
-    return "".join(f"{ln}\n" for ln in (*cs.requirements, *option_lines))
+    lines = (*cs.requirements, *option_lines)
+    for ln in lines:  # the compile checked the hub's values; this is the uv input's last guard
+        problem = line_problem(ln, f"uv input line {ln!r}", expansion=True, hash_comment=False)
+        if problem is not None:
+            raise MarkercError(problem.code, problem.message)
+    return "".join(f"{ln}\n" for ln in lines)
 
 
 @dataclass(frozen=True)
@@ -350,7 +356,7 @@ def _check_pip_compile_target(cs: CompiledSet) -> None:
 
 
 def _toml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return toml_string(value)
 
 
 def _toml_list(values: Sequence[str], indent: str = "") -> str:

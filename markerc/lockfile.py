@@ -28,7 +28,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from markerc.diagnostics import MarkercError
-from markerc.uvtool import printable, redact
+from markerc.safety import comment, mask_credentials
+from markerc.uvtool import printable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -89,7 +90,7 @@ class Fingerprint:
 def one_line(text: str) -> str:
     """Text from the hub or a profile, safe inside one comment line: printable, no line breaks,
     no credentials."""
-    return redact(printable(text)).replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
+    return comment(mask_credentials(text))
 
 
 def lock_command(file: str, model: str | None, engines: Sequence[str], target: str | None, fmt: str) -> str:

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from markerc.diagnostics import MarkercError, Span
+from markerc.safety import blank_strings, entry_problem
 from markerc.versions import valid_specifier
 from markerc.nodes import (
     And,
@@ -47,7 +48,7 @@ _TEMPLATE_ALIASES = {"model_engine": "engine"}
 _HASH_WORD = re.compile(r"#[ \t]*([A-Za-z0-9_.\-]+)[ \t]*#")
 _SYSTEM = re.compile(r"system_(.+)", re.IGNORECASE)
 _DEPS = re.compile(r"(.+)_dependencies", re.IGNORECASE)
-_BAD_LINE_CHARS = re.compile(r"[\n\r\0\x0b\x0c\x85\u2028\u2029]")
+_BAD_LINE_CHARS = re.compile(r"[\n\r\0\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -171,6 +172,9 @@ def _precheck(text: str, *, entry: bool) -> None:
             span=Span(bad.start(), bad.start() + 1),
             text=text,
         )
+    unsafe = entry_problem(text) if entry else None
+    if unsafe is not None:
+        raise MarkercError(unsafe.code, unsafe.message, span=Span(unsafe.start, unsafe.end), text=text)
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
     if not stripped:
@@ -196,7 +200,8 @@ def _precheck(text: str, *, entry: bool) -> None:
             text=text,
         )
     depth = deepest = 0
-    for i, ch in enumerate(text):
+    code = blank_strings(text)  # brackets and 'not' inside a quoted value are text
+    for i, ch in enumerate(code):
         if ch == "(":
             depth += 1
             if depth > deepest:
@@ -210,7 +215,7 @@ def _precheck(text: str, *, entry: bool) -> None:
                     )
         elif ch == ")":
             depth -= 1
-    nots = len(re.findall(r"\bnot\b", text))
+    nots = len(re.findall(r"\bnot\b", code))
     if nots > MAX_DEPTH:
         raise MarkercError(
             "MK005", f"more than {MAX_DEPTH} 'not' operators", span=Span(0, 1), text=text

@@ -27,6 +27,7 @@ from typing import Any
 
 from markerc.diagnostics import MarkercError
 from markerc.engines import read_toml
+from markerc.safety import line_problem, toml_string, version_problem
 
 __all__ = [
     "CUSTOM_VARIABLES",
@@ -221,11 +222,20 @@ def parse_set(items: Sequence[str]) -> Target:
             facts[name.strip()] = convert_fact(name.strip(), raw, where="--set: ")
             continue
         var = check_variable(name, where="--set: ")
+        unsafe = line_problem(raw, f"--set {var}={raw!r}", expansion=True, hash_comment=False)
+        if unsafe is not None:
+            raise MarkercError(unsafe.code, unsafe.message)
         values[var] = convert_value(var, raw, where="--set: ")
     return Target.make(None, values, None, facts)
 
 
-_SYSTEM_ITEM = re.compile(r"\s*([^=\s]+)\s*==?\s*(\S+)\s*")
+_SYSTEM_ITEM = re.compile(r"\s*([^=\s]+)\s*==?\s*(.+?)\s*", re.DOTALL)
+
+
+def _check_version(name: str, version: str, where: str) -> None:
+    problem = version_problem(name, version, where)
+    if problem is not None:
+        raise MarkercError(problem.code, problem.message)
 
 
 def _is_version(text: str) -> bool:
@@ -246,6 +256,7 @@ def parse_system(items: Sequence[str]) -> Target:
         m = _SYSTEM_ITEM.fullmatch(item)
         if not m or not _DIST_NAME.fullmatch(m.group(1)) or not _is_version(m.group(2)):
             raise MarkercError("MK507", f"--system expects NAME=VERSION, got {item!r}")
+        _check_version(m.group(1), m.group(2), "--system")
         system[canonical_name(m.group(1))] = m.group(2)
     return Target.make(None, None, system)
 
@@ -368,6 +379,7 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
                     raise MarkercError(
                         "MK505", f'{where}system.{dist}: expected NAME = "VERSION", got {version!r}'
                     )
+                _check_version(dist, version, f"{where}system:")
                 system[canonical_name(dist)] = version.strip()
             continue
         var = check_variable(key, code="MK505", where=where)
@@ -375,25 +387,7 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
     return Target.make(name or None, values, system, facts)
 
 
-def _toml_string(value: str) -> str:
-    out = ['"']
-    for ch in value:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+_toml_string = toml_string  # one implementation: markerc.safety
 
 
 def _toml_key(key: str) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from markerc.diagnostics import MarkercError
+from markerc.safety import mask_credentials, terminal
 
 
 @dataclass(frozen=True)
@@ -82,29 +83,11 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# Control characters a terminal would act on (ESC starts every escape sequence: OSC titles and
-# hyperlinks, cursor moves), C0 and C1 controls, and the bidirectional overrides that reorder text.
-_INERT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Resolver output made inert for a terminal or a CI log: colour codes removed, every other
-    escape sequence and control character (tabs and newlines kept) shown as ``\\xNN`` /
-    ``\\uNNNN``, so a resolver (or a package name in its message) cannot move the cursor,
-    rewrite earlier lines, set the window title or reorder text."""
-    return _INERT.sub(_escape, _ANSI.sub("", text))
-
-
-def _escape(m: re.Match[str]) -> str:
-    c = m.group(0)
-    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
-_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s:]+(?::[^/@\s]*)?@")
-
-
-def redact(text: str) -> str:
-    """Hide ``user:password@`` in URLs (SPEC section 10: credentials are never printed)."""
-    return _CREDENTIALS.sub(lambda m: m.group("scheme") + "***@", text)
+#: Resolver output for a terminal or a CI log (colour codes dropped, every other escape sequence
+#: and control character shown, tabs and newlines kept) and credentials hidden: the one
+#: implementation of each lives in :mod:`markerc.safety`.
+printable = terminal
+redact = mask_credentials
 
 
 _NOISE = (

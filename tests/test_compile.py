@@ -198,7 +198,7 @@ def _hub(tmp_path: Path, text: str) -> str:
         ('{"packages": ["a @ https://x/a-1.0-py3-none-any.whl", "a @ https://y/a-1.0-py3-none-any.whl"]}', [], "MK502", 1, 56),
         ('{"packages": ["a"]}', ["-p", "a==1 ; python_version > '3.9'"], "MK503", 1, 16),
         ('{"packages": ["a"]}', ["-p", "a==1 ; platform_release >= '5.4'"], "MK503", 1, 16),
-        ('{"packages": ["foo>2,<1"]}', [], "MK502", 1, 16),
+        ('{"packages": ["foo>2,<1"]}', [], "MK502", 1, 19),  # the specifier, as check says
         ('{"packages": ["-r other.txt"]}', [], "MK002", 1, 16),
         ('{"packages": ["a\\nb"]}', [], "MK003", 1, 17),
         ('{"packages": [""]}', [], "MK004", 1, 16),

@@ -168,18 +168,24 @@ def test_locks_stale_orphaned_missing(tmp_path):
 
 
 def test_hostile_model_names_are_escaped(tmp_path):
-    evil = "<img src=x onerror=alert(1)>|@org/team #1 `tick`\x1b[31m\u202e"
+    evil = "<img src=x onerror=alert(1)>|@org/team #1 `tick` x"
     old = [{"model_name": "m", "virtualenv": {"packages": ["a"]}}]
     new = [{"model_name": evil, "virtualenv": {"packages": ["a", "b"]}}]
     a, b = _write(tmp_path / "a.json", old), _write(tmp_path / "b.json", new)
     for fmt in ("text", "markdown", "json"):
         r = run_markerc("diff", a, b, "--engine", "vllm", "--set", "has_cuda=false", "--format", fmt)
         assert r.returncode == 0, r.stderr
-        assert "\x1b" not in r.stdout and "\u202e" not in r.stdout
     md = run_markerc("diff", a, b, "--engine", "vllm", "--set", "has_cuda=false", "--format", "markdown").stdout
     # the name only ever appears inside a code span (no HTML, mention or reference is rendered)
-    assert "| ``<img src=x onerror=alert(1)>\\|@org/team #1 `tick`\\x1b[31m\\u202e`` |" in md
+    assert "| ``<img src=x onerror=alert(1)>\\|@org/team #1 `tick` x`` |" in md
     assert md.count("<img") == md.count("``<img")
+    # a name with terminal controls is an input error (MK600): the cell fails, shown escaped
+    new[0]["model_name"] = evil + "\x1b[31m\u202e"
+    b = _write(tmp_path / "b.json", new)
+    for fmt in ("text", "markdown", "json"):
+        r = run_markerc("diff", a, b, "--engine", "vllm", "--set", "has_cuda=false", "--format", fmt)
+        assert r.returncode == 2 and "MK600" in r.stdout, r.stderr
+        assert "\x1b" not in r.stdout + r.stderr and "\u202e" not in r.stdout + r.stderr
 
 
 def test_input_errors_exit_two(tmp_path):

@@ -32,7 +32,7 @@ def test_trim_output_is_bounded() -> None:
     long = "\n".join(f"line {i} " + "x" * 1000 for i in range(100))
     out = uvtool.trim_output(long)
     assert len(out) <= 4003 and max(len(ln) for ln in out.splitlines()) <= 404
-    assert uvtool.trim_output("https://user:secret@host/simple fails") == "https://***@host/simple fails"
+    assert uvtool.trim_output("https://user:secret@host/simple fails") == "https://***********@host/simple fails"
 
 
 # --------------------------------------------------------------------------- platforms

@@ -112,18 +112,24 @@ def test_inserting_a_model_keeps_compile_outputs_identical_real_hub(tmp_path):
 
 def test_hub_text_in_comments_and_headers_cannot_break_lines(tmp_path):
     """pip splits requirements files with str.splitlines: a form feed or U+2028 in an entry or
-    a model name would start a new requirement line.  They are shown escaped."""
-    hub = tmp_path / "hub.json"
+    a model name would start a new requirement line.  markerc refuses them (MK600, located, the
+    message made printable); a hub file name, which it cannot refuse, is shown escaped."""
     evil = "x\u2028--index-url https://evil.example\x0c\x1b[2J\u202e"
-    hub.write_text(json.dumps([{"model_name": evil, "virtualenv": {"packages": [
-        "a ; sys_platform == '\x1b[2J\u202e'", "b ; sys_platform != '\x1b[2J\u202e'"]}}]), encoding="utf-8")  # fmt: skip
-    r = run_markerc("compile", "hub.json", "--engine", "vllm", "--set", "sys_platform=linux", cwd=tmp_path)
+    for model, entry in ((evil, "a"), ("m", "b ; sys_platform != '\x1b[2J\u202e'")):
+        hub = tmp_path / "hub.json"
+        hub.write_text(json.dumps([{"model_name": model, "virtualenv": {"packages": [entry]}}]), encoding="utf-8")
+        r = run_markerc("compile", "hub.json", "--engine", "vllm", "--set", "sys_platform=linux", cwd=tmp_path)
+        assert r.returncode == 2 and r.stderr.startswith("hub.json:1:") and " MK600 " in r.stderr, r.stderr
+        assert r.stdout == "" and "\x1b" not in r.stderr and "\u202e" not in r.stderr and "\u2028" not in r.stderr
+    name = "h\u2028--index-url https:\x0cevil\x1b[2J\u202e.json"
+    (tmp_path / name).write_text(json.dumps([{"model_name": "m", "virtualenv": {"packages": ["a"]}}]), encoding="utf-8")
+    r = run_markerc("compile", name, "--engine", "vllm", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert len(r.stdout.splitlines()) == len(r.stdout.split("\n")) - 1  # no extra line breaks
     assert "\x1b" not in r.stdout and "\u202e" not in r.stdout
-    assert printable(evil) in r.stdout
+    assert printable(name) in r.stdout
     lines = [ln for ln in r.stdout.splitlines() if ln and not ln.startswith(("#", "--"))]
-    assert lines == ["b  # model: b ; sys_platform != '\\x1b[2J\\u202e'"]
+    assert lines == ["a  # model: a"]
 
 
 # ------------------------------------------------------------------ lock outputs
