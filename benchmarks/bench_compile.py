@@ -67,12 +67,12 @@ ENGINE_VIRTUALENV_PACKAGES: dict[str, list[str]] = {
         "pybase64", "zmq", "partial_json_parser", "sentencepiece", "dill", "ninja",
         "numpy<2.3", "pandas<3", "sglang>=0.5.6",
         'nvidia-cusparselt-cu13==0.8.0 ; cuda_version == "13.0" and sys_platform == "linux"',
-        "https://github.com/sgl-project/whl/releases/download/v0.3.21/"
-        "sgl_kernel-0.3.21+cu130-cp310-abi3-manylinux2014_x86_64.whl"
-        ' ; cuda_version == "13.0" and platform_machine == "x86_64"',
-        "https://github.com/sgl-project/whl/releases/download/v0.3.21/"
-        "sgl_kernel-0.3.21+cu130-cp310-abi3-manylinux2014_aarch64.whl"
-        ' ; cuda_version == "13.0" and platform_machine == "aarch64"',
+        ("https://github.com/sgl-project/whl/releases/download/v0.3.21/"
+         "sgl_kernel-0.3.21+cu130-cp310-abi3-manylinux2014_x86_64.whl"
+         ' ; cuda_version == "13.0" and platform_machine == "x86_64"'),
+        ("https://github.com/sgl-project/whl/releases/download/v0.3.21/"
+         "sgl_kernel-0.3.21+cu130-cp310-abi3-manylinux2014_aarch64.whl"
+         ' ; cuda_version == "13.0" and platform_machine == "aarch64"'),
         'sgl_kernel ; cuda_version < "13.0"',
     ],
     "vllm": ["vllm>=0.11.2"],
@@ -243,7 +243,7 @@ def run_peer(peer_python: str, cases: list[dict], target_path: str, repeats: int
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
         proc = subprocess.run(
             [peer_python, driver, cases_path, system_dir, str(repeats)],
-            capture_output=True, text=True, cwd=tmp, env=env,
+            capture_output=True, text=True, cwd=tmp, env=env, check=False,
         )  # fmt: skip
     if proc.returncode != 0:
         raise SystemExit(f"peer driver failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -268,7 +268,7 @@ def markerc_process(paths: Sequence[str], tmp: str) -> tuple[float, int]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(PYTHONPATH=ROOT, PYTHONPYCACHEPREFIX=os.path.join(tmp, "pycache"))
     t0 = time.perf_counter()
-    proc = subprocess.run(compile_argv(paths, out), cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(compile_argv(paths, out), cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"markerc compile failed (exit {proc.returncode}):\n{proc.stderr}")
@@ -298,7 +298,7 @@ def markerc_in_process(paths: Sequence[str]) -> float:
     excluded; grammar load, hub loading and every cache filling included)."""
     proc = subprocess.run(
         [sys.executable, "-c", IN_PROCESS, ROOT, json.dumps(list(paths)), TARGET, ENGINES],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
         raise SystemExit(f"in-process compile failed:\n{proc.stderr}")

@@ -76,18 +76,24 @@ def _copy(model: dict, k: int, mode: str, serial: int) -> dict:
     return out
 
 
-def make_hubs(folder: str, corpus: str, copies_of: dict[str, int], mode: str, layout: str) -> list[str]:
-    """Write the scaled hub files; ``copies_of`` maps a real file's name to its copy count."""
+def make_hubs(
+    folder: str, corpus: str, copies_of: dict[str, int], mode: str, layout: str, limit: int | None = None
+) -> list[str]:
+    """Write the scaled hub files; ``copies_of`` maps a real file's name to its copy count;
+    ``limit``: the copies of each file are cut so that the files hold that many models in all
+    (each file its share, by its size)."""
     paths, serial = [], 0
     for src in sorted(glob.glob(os.path.join(corpus, "*.json"))):
         with open(src, encoding="utf-8") as fh:
             models = json.load(fh)
         n = copies_of[os.path.basename(src)]
+        keep = len(models) * n if limit is None else round(limit * len(models) / limit_total(corpus))
         doc = []
         for k in range(n):
             for m in models:
-                doc.append(_copy(m, k, mode, serial))
-                serial += 1
+                if len(doc) < keep:
+                    doc.append(_copy(m, k, mode, serial))
+                    serial += 1
         dest = os.path.join(folder, os.path.basename(src))
         with open(dest, "w", encoding="utf-8") as fh:
             if layout == "one":
@@ -97,6 +103,14 @@ def make_hubs(folder: str, corpus: str, copies_of: dict[str, int], mode: str, la
                 fh.write("\n")
         paths.append(dest)
     return paths
+
+
+def limit_total(corpus: str) -> int:
+    total = 0
+    for src in glob.glob(os.path.join(corpus, "*.json")):
+        with open(src, encoding="utf-8") as fh:
+            total += len(json.load(fh))
+    return total
 
 
 def argv_for(command: str, paths: Sequence[str], tmp: str) -> list[str]:
@@ -112,7 +126,7 @@ def argv_for(command: str, paths: Sequence[str], tmp: str) -> list[str]:
 def measure(argv: Sequence[str], repeats: int, env: dict[str, str]) -> tuple[list[float], int]:
     times, peak = [], 0
     for _ in range(repeats):
-        proc = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, env=env, cwd=ROOT)
+        proc = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, env=env, cwd=ROOT, check=False)
         r = json.loads(proc.stdout)
         if r["rc"] not in (0, 1):
             raise SystemExit(f"{' '.join(argv[:4])} ... failed (exit {r['rc']}):\n{r['stderr']}")
@@ -150,9 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sizes[os.path.basename(p)] = len(json.load(fh))
     total = sum(sizes.values())
     if args.models:
-        scales = [(f"{int(n):,} models", -(-int(n) // total)) for n in args.models.split(",")]
+        scales = [(f"{int(n):,} models", -(-int(n) // total), int(n)) for n in args.models.split(",")]
     else:
-        scales = [(f"{int(f)}x", int(f)) for f in args.factors.split(",")]
+        scales = [(f"{int(f)}x", int(f), None) for f in args.factors.split(",")]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
     env["PYTHONPATH"] = ROOT
 
@@ -164,10 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         first: dict[tuple[str, str, str], float] = {}
         for mode in args.modes.split(","):
             for layout in args.layouts.split(","):
-                for label, n in scales:
+                for label, n, limit in scales:
                     folder = os.path.join(tmp, f"{mode}-{layout}-{n}")
                     os.makedirs(folder)
-                    paths = make_hubs(folder, args.corpus, dict.fromkeys(sizes, n), mode, layout)
+                    paths = make_hubs(folder, args.corpus, dict.fromkeys(sizes, n), mode, layout, limit)
+                    models = total * n if limit is None else limit
                     cases = count_cases(paths)
                     for command in args.commands.split(","):
                         argv = argv_for(command, paths, tmp)
@@ -176,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         med = statistics.median(times)
                         per = med / cases * 1e6
                         ref = first.setdefault((mode, layout, command), per)
-                        print(f"{label:<14} {mode:<9} {layout:<6} {command:<8} {total * n:>7} {cases:>7} "
+                        print(f"{label:<14} {mode:<9} {layout:<6} {command:<8} {models:>7} {cases:>7} "
                               f"{med:>9.2f} {min(times):>6.2f}-{max(times):<6.2f} {per:>8.1f} "
                               f"{per / ref:>6.2f} {peak / 1024:>9.0f}", flush=True)  # fmt: skip
                     for p in paths:

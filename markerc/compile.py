@@ -147,7 +147,8 @@ def compile_record(
     ctx = ctx or make_context(engine, engines, options)
     block = record.block
     fmt = record.model_format or options.model_format  # SPEC 2: the record's own format wins
-    key = block_key(block, fmt)
+    # the format matters only where this engine has packages for it
+    key = block_key(block, fmt if engine.format_packages(fmt) else None)
     hit = ctx.sets.get(key)
     if isinstance(hit, Compiled):  # the same block compiled for an earlier record: rebind it
         compiled = rebind_set(hit.compiled, file=hub.path, model=record.name, block=block)
