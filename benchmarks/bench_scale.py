@@ -10,8 +10,9 @@ A hub at ``Nx`` repeats every model of each real hub file N times, copy ``k`` re
 
 and two layouts: ``multi`` (``json.dump(indent=2)``, as the real files) and ``one`` (the whole
 JSON on one line).  Each measurement is one fresh ``python -m markerc ...`` process, run under a
-small wrapper process that reports the wall time and the peak RSS of its child
-(``resource.getrusage(RUSAGE_CHILDREN)``, fresh per run).  Commands (hubs = the six files):
+small wrapper process that reports the wall time, the CPU time (user + system) and the peak RSS
+of its child (``resource.getrusage(RUSAGE_CHILDREN)``, fresh per run).  On a shared machine the
+CPU time per case is the steadier figure: the wall time also counts waiting for a core.  Commands (hubs = the six files):
 
 * compile: ``compile <hubs> --engine <the 7 engines of bench_compile.py> --target linux-cuda128 --system-missing unpinned
   --format json -o <tmp>``
@@ -49,8 +50,9 @@ import json, resource, subprocess, sys, time
 t0 = time.perf_counter()
 proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 seconds = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-json.dump({"seconds": seconds, "peak_kib": peak, "rc": proc.returncode,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = usage.ru_maxrss  # KiB on Linux
+json.dump({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_kib": peak, "rc": proc.returncode,
            "stderr": proc.stderr.decode("utf-8", "replace")[-2000:]}, sys.stdout)
 """
 
@@ -123,16 +125,18 @@ def argv_for(command: str, paths: Sequence[str], tmp: str) -> list[str]:
     return [*base, "lock", *paths, *common, "--out", os.path.join(tmp, "locks"), "--plan"]
 
 
-def measure(argv: Sequence[str], repeats: int, env: dict[str, str]) -> tuple[list[float], int]:
-    times, peak = [], 0
+def measure(argv: Sequence[str], repeats: int, env: dict[str, str]) -> tuple[list[float], list[float], int]:
+    """Wall times, CPU times (user + system) and the largest peak RSS (KiB) of ``repeats`` runs."""
+    times, cpu, peak = [], [], 0
     for _ in range(repeats):
         proc = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, env=env, cwd=ROOT, check=False)
         r = json.loads(proc.stdout)
         if r["rc"] not in (0, 1):
             raise SystemExit(f"{' '.join(argv[:4])} ... failed (exit {r['rc']}):\n{r['stderr']}")
         times.append(r["seconds"])
+        cpu.append(r["cpu"])
         peak = max(peak, r["peak_kib"])
-    return times, peak
+    return times, cpu, peak
 
 
 def count_cases(paths: Sequence[str]) -> int:
@@ -172,10 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; real hub: {total} models")
     print(f"{'hub':<14} {'strings':<9} {'layout':<6} {'command':<8} {'models':>7} {'cases':>7} "
-          f"{'median s':>9} {'min-max s':>13} {'us/case':>8} {'x 1st':>6} {'peak MiB':>9}")  # fmt: skip
+          f"{'median s':>9} {'min-max s':>13} {'us/case':>8} {'x 1st':>6} {'cpu us/c':>8} {'x 1st':>6} "
+          f"{'peak MiB':>9}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="markerc-scale-") as tmp:
         env["PYTHONPYCACHEPREFIX"] = os.path.join(tmp, "pycache")
-        first: dict[tuple[str, str, str], float] = {}
+        first: dict[tuple[str, str, str], tuple[float, float]] = {}
         for mode in args.modes.split(","):
             for layout in args.layouts.split(","):
                 for label, n, limit in scales:
@@ -187,13 +192,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for command in args.commands.split(","):
                         argv = argv_for(command, paths, tmp)
                         measure(argv, 1, env) if not first else None  # warm-up: byte code
-                        times, peak = measure(argv, args.repeats, env)
+                        times, cpu, peak = measure(argv, args.repeats, env)
                         med = statistics.median(times)
                         per = med / cases * 1e6
-                        ref = first.setdefault((mode, layout, command), per)
+                        per_cpu = statistics.median(cpu) / cases * 1e6
+                        ref, ref_cpu = first.setdefault((mode, layout, command), (per, per_cpu))
                         print(f"{label:<14} {mode:<9} {layout:<6} {command:<8} {models:>7} {cases:>7} "
                               f"{med:>9.2f} {min(times):>6.2f}-{max(times):<6.2f} {per:>8.1f} "
-                              f"{per / ref:>6.2f} {peak / 1024:>9.0f}", flush=True)  # fmt: skip
+                              f"{per / ref:>6.2f} {per_cpu:>8.1f} {per_cpu / ref_cpu:>6.2f} "
+                              f"{peak / 1024:>9.0f}", flush=True)  # fmt: skip
                     for p in paths:
                         os.remove(p)
     return 0
