@@ -443,7 +443,7 @@ def atom(leaf: Compare | Bare, sp: Space) -> Node:
     return _single(*_atom(leaf, sp))
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def _atom(leaf: Compare | Bare, sp: Space) -> tuple[Variable, Set]:
     if isinstance(leaf, Bare):
         return _variable(leaf.var.name, False), D.Finite((True,), _BOOLS)
@@ -713,7 +713,7 @@ class NoForm(Exception):
 Cube = tuple[tuple[Variable, Set], ...]
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def _terms(var: Variable, s: Set, mode: str) -> tuple[str, ...] | None:
     found = _terms_uncached(var, s, mode)
     return None if found is None else tuple(found)

@@ -7,6 +7,7 @@ This module only orchestrates the stages; each stage is a module of its own.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -21,13 +22,23 @@ from markerc.expand import (
     expand,
     torch_companions,
 )
-from markerc.hub import HubFile, ModelRecord, load_hub, select_records
+from markerc.hub import (
+    Block,
+    HubFile,
+    ModelRecord,
+    load_hub,
+    prefer_engine,
+    record_group,
+    records_by_group,
+    select_records,
+)
 from markerc.indexes import UserSources, resolve_options
 from markerc.language import legacy_placeholder
 from markerc.launch import LaunchOptions
 from markerc.markers import leaves
 from markerc.merge import merge
 from markerc.nodes import Compare, Placeholder
+from markerc.rebind import block_key, rebind_set, rebind_verdicts
 from markerc.result import CompiledSet
 from markerc.targets import Target, finalize
 
@@ -51,9 +62,21 @@ class Options:
 
 @dataclass(frozen=True)
 class Compiled:
+    """One compiled (record, engine): the set, the verdict of every input entry, warnings."""
+
     compiled: CompiledSet
-    verdicts: tuple[Verdict, ...]
+    #: the verdicts as compiled for ``shared_with`` (or this record, when that is None)
+    compiled_verdicts: tuple[Verdict, ...]
     warnings: tuple[Diagnostic, ...] = ()
+    #: the block of this record when its set was compiled for an earlier record with an equal
+    #: block (:mod:`markerc.rebind`); the verdicts are rebound to it when asked for
+    rebound_to: Block | None = field(default=None, compare=False, repr=False)
+
+    @functools.cached_property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        if self.rebound_to is None:
+            return self.compiled_verdicts
+        return rebind_verdicts(self.compiled_verdicts, self.rebound_to)
 
 
 def engines_named(record: ModelRecord, engines: EngineTable) -> tuple[str, ...]:
@@ -91,7 +114,8 @@ def _source_for_companion(item: Item) -> Source:
         text="#system_torch#",
         layer="engine",
         order=(*item.source.order, 1_000_000),
-        fixed_location=item.source.location,
+        fixed_location=item.source.fixed_location,
+        anchor=item.source.positioned_by,
         where="torch companion rule",
         via=f"torch companion of {item.source.text!r}",
     )
@@ -124,10 +148,34 @@ def compile_record(
     for err in guard.record_errors(record):  # a value that would reach an output unsafely
         raise err
     ctx = ctx or make_context(engine, engines, options)
+    block = record.block
+    fmt = record.model_format or options.model_format  # SPEC 2: the record's own format wins
+    # the format matters only where this engine has packages for it
+    key = block_key(block, fmt if engine.format_packages(fmt) else None)
+    hit = ctx.sets.get(key)
+    if isinstance(hit, Compiled):  # the same block compiled for an earlier record: rebind it
+        compiled = rebind_set(hit.compiled, file=hub.path, model=record.name, block=block)
+        return Compiled(compiled, hit.compiled_verdicts, rebound_to=block)
+    result, shareable = _compile_record(hub, record, engine, engines, options, ctx, fmt)
+    if shareable:
+        ctx.sets[key] = result
+    return result
+
+
+def _compile_record(
+    hub: HubFile,
+    record: ModelRecord,
+    engine: Engine,
+    engines: EngineTable,
+    options: Options,
+    ctx: Context,
+    fmt: str | None,
+) -> tuple[Compiled, bool]:
+    """The compile of one record, and whether it may be rebound to another record (nothing in
+    it holds a file position as text)."""
     bindings = ctx.bindings
     block = record.block
     sources: list[Source] = []
-    fmt = record.model_format or options.model_format  # SPEC 2: the record's own format wins
     for i, text in enumerate(engine.format_packages(fmt)):
         sources.append(
             Source(text, "engine", (0, i), where=f"engine table {engine.name} ({engine.source})",
@@ -195,7 +243,7 @@ def compile_record(
         reinstall=launched.reinstall,
     )
     guard.check_compiled(compiled, expansion=options.sources.given)  # docs/security.md
-    return Compiled(compiled, final_verdicts, tuple(warnings))
+    return Compiled(compiled, final_verdicts, tuple(warnings)), not warnings and not merged.verdicts
 
 
 @dataclass(frozen=True)
@@ -228,13 +276,20 @@ def plan_jobs(
     for hub in hubs:
         if want_all:
             records = select_records(hub, model, None, engines.canonical)
+            groups = records_by_group(records)  # one pass: no scan of the file per record
+            picks: dict[tuple[object, str], tuple[ModelRecord, ...]] = {}
             for record in records:
                 named = engines_named(record, engines)
                 if not named and engine_less is not None and record.engine is None:
                     yield Job(hub, record, engine_less)
+                group = record_group(record)
                 for name in named:
-                    picked = select_records(hub, record.name, name, engines.canonical) if record.name else (record,)
-                    if record in picked:
+                    picked = picks.get((group, name))
+                    if picked is None:
+                        picked = picks[(group, name)] = (
+                            prefer_engine(groups[group], name, engines.canonical) if record.name else (record,)
+                        )
+                    if any(p is record for p in picked):
                         yield Job(hub, record, engines.get(name))
             continue
         for engine in wanted:

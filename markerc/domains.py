@@ -240,7 +240,7 @@ def canonical_literal(op: str, literal: str) -> str:
     return out
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def spec_range(text: str) -> Any:
     """The VersionRange of a valid specifier (or specifier set) ``text``; None if invalid."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -251,7 +251,7 @@ def spec_range(text: str) -> Any:
         return None
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def valid_spec(op: str, version: str) -> bool:
     from packaging.specifiers import InvalidSpecifier, Specifier
 
@@ -348,7 +348,7 @@ def _clauses(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(specs, key=lambda c: (_OP_ORDER[c[0]], c[1])))
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def _spec_form_cached(rng: Any) -> tuple[tuple[str, str], ...] | None:
     if rng.is_empty:
         return None

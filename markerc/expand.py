@@ -57,13 +57,23 @@ class Source:
     guard: Marker | None = field(default=None, repr=False)  # marker of the enclosing placeholder
     depth: int = 0
     lineage: tuple[str, ...] = ()  # texts of the enclosing placeholders (the guard's identity)
+    #: the hub string whose position an entry derived from it (a placeholder's expansion, a
+    #: companion pin) reports; kept as the string, not its position, so that positions are
+    #: computed only when asked for and a compiled set can be rebound to another record
+    anchor: SourceString | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def location(self) -> Location | None:
         """File position of the entry (computed on first use: most entries never need it)."""
-        if self.fixed_location is None and self.string is not None:
-            return self.string.entry_location
-        return self.fixed_location
+        if self.fixed_location is not None:
+            return self.fixed_location
+        string = self.positioned_by
+        return string.entry_location if string is not None else None
+
+    @property
+    def positioned_by(self) -> SourceString | None:
+        """The hub string this entry's position comes from (its own, or its anchor)."""
+        return self.string if self.string is not None else self.anchor
 
     def describe(self) -> str:
         place = str(self.location) if self.location else self.where
@@ -126,6 +136,9 @@ class Context:
     memo: dict[tuple[tuple[str, ...], str], tuple[algebra.Node, str]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: compiled sets by :func:`markerc.rebind.block_key`, shared by the records with that key
+    #: (held by :func:`markerc.compile.compile_record`; values are its ``Compiled``)
+    sets: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
     def canon(self, name: str) -> str:
         return self.engines.canonical(name) or name.strip().lower()
@@ -404,7 +417,8 @@ def _expand_placeholder(
             text=text,
             layer="engine",
             order=(*source.order, j),
-            fixed_location=source.location,
+            fixed_location=source.fixed_location,
+            anchor=source.positioned_by,
             where=f"engine table {target} ({ctx.engine.source})",
             via=head.spelling or head.render(),
             guard=guard,

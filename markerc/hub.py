@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
@@ -695,6 +695,15 @@ def select_records(
             raise MarkercError("MK204", _not_found_message(hub, model))
     if engine is None:
         return records
+    return prefer_engine(records, engine, canonical_engine)
+
+
+def prefer_engine(
+    records: Sequence[ModelRecord], engine: str, canonical_engine: Callable[[str], str | None]
+) -> tuple[ModelRecord, ...]:
+    """The part of :func:`select_records` after the model filter: of ``records`` (file order),
+    those to compile for ``engine``.  It decides per model name, so applying it to one model's
+    records (:func:`records_by_group`) gives that model's part of the whole answer."""
 
     def canon(name: str) -> str:
         return canonical_engine(name) or name.strip().lower()
@@ -703,19 +712,28 @@ def select_records(
     specific: set[object] = set()
     for r in records:
         if r.engine is not None and canon(r.engine.value) == wanted:
-            specific.add(_group(r))
+            specific.add(record_group(r))
     out = []
     for r in records:
         if r.engine is None:
-            if _group(r) not in specific:
+            if record_group(r) not in specific:
                 out.append(r)
         elif canon(r.engine.value) == wanted:
             out.append(r)
     return tuple(out)
 
 
-def _group(record: ModelRecord) -> object:
+def record_group(record: ModelRecord) -> object:
+    """The records :func:`select_records` decides together: one model name (or one record)."""
     return record.name if record.name is not None else ("#", record.index)
+
+
+def records_by_group(records: Sequence[ModelRecord]) -> dict[object, list[ModelRecord]]:
+    """Records indexed by :func:`record_group`, each list in file order (one pass)."""
+    out: dict[object, list[ModelRecord]] = {}
+    for r in records:
+        out.setdefault(record_group(r), []).append(r)
+    return out
 
 
 def _not_found_message(hub: HubFile, model: str) -> str:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from markerc.engines import EngineTable
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def check_entry(text: str) -> Entry:
     """Parse ``text`` and resolve its marker.  Raises :class:`MarkercError` with a span."""
     entry = parse_entry(text)

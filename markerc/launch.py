@@ -115,7 +115,7 @@ def line_name(line: Line) -> str | None:
     return canonical_name(m.group(1)) if m else None
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def _system_pin_name(text: str) -> str | None:
     """The distribution of a ``#system_X#`` entry (canonical), else None."""
     if "system" not in text.lower():  # the common case, without parsing

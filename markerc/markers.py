@@ -227,7 +227,7 @@ def _type_problem(c: Compare) -> str | None:
 # ====================================================================== PEP 440 helpers
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def _specifier(text: str) -> Any:
     from packaging.specifiers import InvalidSpecifier, Specifier
 
@@ -237,7 +237,7 @@ def _specifier(text: str) -> Any:
         return None
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def parse_version(text: str) -> Any:
     """``packaging.version.Version(text)`` or None."""
     from packaging.version import InvalidVersion, Version

@@ -50,7 +50,7 @@ class _Draft:
 
 
 def origin(source: Source) -> Origin:
-    return Origin(layer=source.layer, text=source.text, via=source.via, source=source)
+    return Origin(layer=source.layer, text=source.text, via=source.via, source=source, string=source.positioned_by)
 
 
 def merge(items: Sequence[Item], *, pep508: bool = True) -> Merged:
@@ -118,7 +118,7 @@ def _override(items: list[Item]) -> tuple[list[Item], list[Verdict]]:
     return kept, notes
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def _spec_text(specifier: tuple[tuple[str, str], ...]) -> str:
     """Canonical specifier text (packaging sorts and normalises the clauses)."""
     from packaging.specifiers import SpecifierSet

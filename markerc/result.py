@@ -7,9 +7,12 @@ These records are the interface between the compiler (expand/merge/emit) and its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markerc.diagnostics import Location
+
+if TYPE_CHECKING:
+    from markerc.hub import SourceString
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,19 @@ class Origin:
     fixed_location: Location | None = None  # file position of the entry, when it has one
     via: str | None = None  # e.g. "#vllm_dependencies#" for expanded entries
     source: Any = field(default=None, compare=False, repr=False)  # has .location (computed lazily)
+    #: the hub string the entry (or the placeholder it came from) was written as; the position
+    #: comes from it, so a set compiled once can be given each record's own strings
+    #: (:mod:`markerc.rebind`) while ``source`` stays shared
+    string: SourceString | None = field(default=None, compare=False, repr=False)
 
     @property
     def location(self) -> Location | None:
         """The entry's file position (looked up only when someone asks: JSON output never does)."""
-        if self.fixed_location is None and self.source is not None:
-            return self.source.location
-        return self.fixed_location
+        if self.fixed_location is not None:
+            return self.fixed_location
+        if self.string is not None:
+            return self.string.entry_location
+        return self.source.location if self.source is not None else None
 
     def describe(self) -> str:
         where = str(self.location) if self.location else self.layer

@@ -142,7 +142,7 @@ def standalone_source() -> str:
 # ---------------------------------------------------------------- public entry points
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def parse_entry(text: str) -> Entry:
     """Parse one ``packages`` string.  Raises :class:`MarkercError` with a span on bad input."""
     _precheck(text, entry=True)
@@ -150,7 +150,7 @@ def parse_entry(text: str) -> Entry:
     return _Builder(text).entry(tree)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def parse_marker(text: str) -> Marker:
     """Parse a marker expression on its own (the part after ``;``)."""
     _precheck(text, entry=False)

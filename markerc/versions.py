@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def _parse(text: str):  # type: ignore[no-untyped-def]
     from packaging.version import InvalidVersion, Version
 
@@ -23,7 +23,7 @@ def _parse(text: str):  # type: ignore[no-untyped-def]
         return None
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def valid_specifier(op: str, version: str) -> bool:
     """True when ``Specifier(op + version)`` is a valid PEP 440 specifier."""
     if op == "===":
@@ -48,7 +48,7 @@ def valid_specifier(op: str, version: str) -> bool:
     return op in ("<", "<=", ">", ">=")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
 def unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool:
     """True when no PEP 440 version (pre-releases included) satisfies every clause."""
     if not specifier or (len(specifier) == 1 and specifier[0][0] in (">=", ">", "!=", "~=", "==", "===")):

@@ -1,0 +1,144 @@
+"""Per-distinct compilation (markerc.rebind): records with identical blocks are compiled once per
+engine and target, and every record still gets its own file, model name and entry positions in
+JSON output, requirements annotations, explain and diagnostics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from markerc.compile import Options, compile_hubs
+from markerc.engines import load_engines
+from markerc.hub import load_hub
+from markerc.targets import load_target
+
+from .cli_helpers import ROOT, run_markerc
+
+CUDA128 = str(ROOT / "fixtures" / "targets" / "linux-cuda128.toml")
+
+PACKAGES = [
+    "#vllm_dependencies# ; #engine# == \"vllm\"",
+    "#system_numpy#",
+    "flash-attn>=2.8 ; has_cuda",
+    "einops",
+]
+
+
+def _write(path: Path, models: list[dict[str, object]]) -> str:
+    path.write_text(json.dumps(models, indent=2) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def _hub(tmp_path: Path, packages: list[str] = PACKAGES, names: tuple[str, ...] = ("a", "b")) -> str:
+    return _write(tmp_path / "hub.json", [{"model_name": n, "virtualenv": {"packages": list(packages)}} for n in names])
+
+
+def _line_of(path: str, model: str, text: str) -> int:
+    """1-based line of ``text``'s JSON string inside ``model``'s object."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    start = next(i for i, ln in enumerate(lines) if f'"model_name": "{model}"' in ln)
+    needle = json.dumps(text)
+    return next(i for i in range(start, len(lines)) if needle in lines[i]) + 1
+
+
+def _where(path: str, model: str, text: str) -> str:
+    """``path:line:col`` of the first character of ``text`` in ``model``'s object."""
+    line = _line_of(path, model, text)
+    col = Path(path).read_text(encoding="utf-8").splitlines()[line - 1].index(json.dumps(text)) + 2
+    return f"{path}:{line}:{col}"
+
+
+def _compile(path: str, engine: str = "vllm") -> list:  # type: ignore[type-arg]
+    options = Options(target=load_target(CUDA128))
+    return compile_hubs([path], engines=load_engines(), engine_spec=[engine], model=None, options=options)
+
+
+def test_identical_blocks_are_compiled_once_and_rebound(tmp_path):
+    path = _hub(tmp_path)
+    a, b = _compile(path)
+    assert a.rebound_to is None and b.rebound_to is not None  # b really took the shared path
+    assert (a.compiled.model, b.compiled.model) == ("a", "b")
+    assert a.compiled.file == b.compiled.file == path
+    assert a.compiled.requirements == b.compiled.requirements
+    for c, model in ((a, "a"), (b, "b")):
+        for line in c.compiled.lines:
+            for o in line.origins:
+                if o.layer == "model":
+                    assert o.location is not None and o.location.line == _line_of(path, model, o.text), (model, o)
+                elif o.via == "#vllm_dependencies#":  # expanded: the placeholder's position
+                    assert o.location is not None
+                    assert o.location.line == _line_of(path, model, PACKAGES[0])
+        for v in c.verdicts:
+            if v.source.layer == "model" or v.source.via == "#vllm_dependencies#":
+                text = v.source.text if v.source.via is None else PACKAGES[0]
+                assert v.source.location is not None
+                assert v.source.location.line == _line_of(path, model, text), (model, v)
+    # the records' strings, not the shared ones
+    hub = load_hub(path)
+    assert b.rebound_to is hub.records[1].block or b.rebound_to == hub.records[1].block
+
+
+def test_identical_blocks_across_files_keep_their_file(tmp_path):
+    one = _write(tmp_path / "one.json", [{"model_name": "m", "virtualenv": {"packages": PACKAGES}}])
+    two = _write(tmp_path / "two.json", [{"model_name": "n", "pad": [1, 2, 3], "virtualenv": {"packages": PACKAGES}}])
+    options = Options(target=load_target(CUDA128))
+    a, b = compile_hubs([one, two], engines=load_engines(), engine_spec=["vllm"], model=None, options=options)
+    assert b.rebound_to is not None
+    assert (a.compiled.file, b.compiled.file) == (one, two)
+    locs = {str(o.location) for line in b.compiled.lines for o in line.origins if o.layer == "model"}
+    assert locs and all(loc.startswith(f"{two}:") for loc in locs)
+    assert {str(o.location) for line in a.compiled.lines for o in line.origins if o.layer == "model"} != locs
+
+
+def test_cli_json_and_annotations_name_each_record(tmp_path):
+    path = _hub(tmp_path)
+    r = run_markerc("compile", path, "--engine", "vllm", "--target", CUDA128, "--format", "json",
+                    "--annotate", "location")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [d["model"] for d in doc] == ["a", "b"]
+    for d in doc:
+        einops = next(o for origins in d["source"]["origins"] for o in origins if o["entry"] == "einops")
+        assert einops["location"] == _where(path, d["model"], "einops")
+    out = tmp_path / "out"
+    out.mkdir()
+    r = run_markerc("compile", path, "--engine", "vllm", "--target", CUDA128, "-o", f"{out}/", "--annotate", "location")
+    assert r.returncode == 0, r.stderr
+    for model in ("a", "b"):
+        text = (out / model / "requirements.vllm.txt").read_text(encoding="utf-8")
+        assert f"einops  # {_where(path, model, 'einops')}" in text, text
+
+
+def test_explain_of_a_rebound_record_shows_its_own_positions(tmp_path):
+    from markerc.emit import explain_json, explain_rows
+
+    path = _hub(tmp_path)
+    a, b = _compile(path)
+    assert b.rebound_to is not None
+    for c, model in ((a, "a"), (b, "b")):
+        doc = json.loads(explain_json(c.compiled, c.verdicts))
+        einops = next(e for e in doc["entries"] if e["entry"] == "einops")
+        assert einops["location"] == _where(path, model, "einops")
+        assert (_where(path, model, "einops"), "einops") in [row[:2] for row in explain_rows(c.verdicts)]
+    r = run_markerc("explain", path, "--engine", "vllm", "--model", "b", "--target", CUDA128, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    einops = next(e for e in json.loads(r.stdout)["entries"] if e["entry"] == "einops")
+    assert einops["location"] == _where(path, "b", "einops")
+
+
+def test_warnings_and_errors_of_identical_blocks_are_located_per_record(tmp_path):
+    # a legacy spelling warns (MK301) in each record, each at its own line
+    path = _hub(tmp_path, ["vllm_dependencies ; #engine# == \"vllm\"", "einops"])
+    r = run_markerc("compile", path, "--engine", "vllm", "--target", CUDA128, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    lines = {_line_of(path, m, "vllm_dependencies ; #engine# == \"vllm\"") for m in ("a", "b")}
+    warned = {int(ln.split(":")[1]) for ln in r.stderr.splitlines() if ln.startswith(path) and "MK301" in ln}
+    assert warned == lines, r.stderr
+    # an error in the second of two otherwise identical records is placed in that record
+    _write(Path(path), [
+        {"model_name": "a", "virtualenv": {"packages": ["x ; has_cuda"]}},
+        {"model_name": "b", "virtualenv": {"packages": ["x ; has_cuda", "#system_nothere#"]}},
+    ])  # fmt: skip
+    r = run_markerc("compile", path, "--engine", "vllm", "--target", CUDA128)
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"{path}:{_line_of(path, 'b', '#system_nothere#')}:"), r.stderr
