@@ -441,7 +441,8 @@ def _cuda_index(raw: object, source: str, where: str) -> CudaIndex | None:
     """``[engines.NAME.cuda_index]``: ``url`` with ``{backend}``, ``backends`` a table of
     backend = CUDA specifier (first match wins), ``packages``; an empty table or ``url = ""``
     switches the step off."""
-    from markerc.versions import valid_specifier_set  # not packaging.specifiers: start-up time
+    # markerc.versions, not packaging.specifiers: start-up time of `markerc check`
+    from markerc.versions import valid_specifier_set
 
     if not isinstance(raw, dict):
         raise MarkercError("MK505", f"{source}: {where!r} must be a table")
