@@ -10,7 +10,10 @@ uncompiled sources.  Each round runs the three commands once, alternating, so a 
 and goes hits them alike: ``python -c pass``, ``markerc --version`` and ``markerc check`` of a
 one-model hub (the first model of ``fixtures/models.json``).  Reported per command: the median
 and the min-max of the wall-clock times, the median CPU time (user + system of the child), and
-each median over bare python's.
+each median over bare python's.  ``--instructions`` adds each command's instruction count under
+``valgrind --tool=callgrind`` (one run each; the same count whatever the machine's load, so a
+before/after comparison on a busy machine; it weighs interpreted Python more than the kernel work
+of starting a process, so its ratios run higher than the wall-clock ones).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,10 +81,22 @@ def measure(python: str, rounds: int, hub: str) -> list[tuple[str, list[float], 
     return [(name, walls[name], cpus[name]) for name, _ in commands]
 
 
+def instructions(argv: list[str], env: dict[str, str]) -> int | None:
+    """Instructions executed by ``argv`` (callgrind's ``Collected``), None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    proc = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                          capture_output=True, text=True, env=env, check=False)
+    m = re.search(r"Collected : ([\d,]+)", proc.stderr)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--python", help="interpreter of a venv with markerc installed (default: build one)")
     ap.add_argument("--rounds", type=int, default=21)
+    ap.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="markerc-startup-") as tmp:
         python = args.python or _venv(tmp)
@@ -89,6 +106,12 @@ def main() -> int:
         with open(hub, "w", encoding="utf-8") as fh:
             json.dump(first, fh, indent=2)
         rows = measure(python, args.rounds, hub)
+        counts: list[int | None] = []
+        if args.instructions:
+            script = os.path.join(os.path.dirname(python), "markerc")
+            markerc = [script] if os.path.exists(script) else [python, "-m", "markerc"]
+            for argv in ([python, "-c", "pass"], [*markerc, "--version"], [*markerc, "check", hub]):
+                counts.append(instructions(argv, _env()))
     base_wall = statistics.median(rows[0][1])
     base_cpu = statistics.median(rows[0][2])
     print(f"interpreter: {python}; {args.rounds} alternating rounds")
@@ -97,6 +120,11 @@ def main() -> int:
         wall, cpu = statistics.median(walls), statistics.median(cpus)
         print(f"{name:<27} {wall:>9.4f} {min(walls):>6.3f}-{max(walls):<6.3f} {wall / base_wall:>7.2f}"
               f" {cpu:>7.4f} {cpu / base_cpu:>6.2f}")
+    if counts and counts[0]:
+        print(f"{'instructions (callgrind)':<27} " + "  ".join(
+            f"{name.split(' (')[0]}: {n / 1e6:.0f} M ({n / counts[0]:.1f}x)"
+            for (name, _, _), n in zip(rows, counts) if n))
+    print(f"load average: {os.getloadavg()[0]:.2f}")
     return 0
 
 
