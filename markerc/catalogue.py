@@ -635,7 +635,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "MK506", "resolver-failed", "error", "resolver failed", _COMPILE,
         "The resolver (uv, or pip-compile) could not resolve a locked requirement set; its "
-        "deciding message follows.",
+        "deciding message follows. Also reported when uv, which `lock` and `install` run, is not "
+        "installed: it is the extra `pip install 'markerc[lock]'` (`markerc check` does not need it).",
         Example(
             ("alpha",),
             args=("lock", "{hub}", "--engine", "vllm", "--out", "locks", "--no-index",

@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from markerc import __version__
 
@@ -69,12 +69,41 @@ def _compile_options(p: argparse.ArgumentParser, *, many_targets: bool = False, 
     s.add_argument("--no-index", action="store_true")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Unbuilt:
+    """Stands in for the parser of a command that ``build_parser(only=...)`` does not build: it
+    takes that command's arguments and drops them (start-up time: ``markerc check`` in
+    pre-commit builds only ``check``'s ~20 arguments, not all ~200)."""
+
+    def add_argument(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def add_argument_group(self, *args: object, **kwargs: object) -> _Unbuilt:
+        return self
+
+    def add_subparsers(self, *args: object, **kwargs: object) -> _Unbuilt:
+        return self
+
+    def add_parser(self, *args: object, **kwargs: object) -> _Unbuilt:
+        return self
+
+
+def _command(sub: Any, only: str | None, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """Register command ``name`` and return its parser (see ``build_parser`` for ``only``)."""
+    if only:
+        return sub.add_parser(name, **kwargs) if only == name else cast(argparse.ArgumentParser, _Unbuilt())
+    parser: argparse.ArgumentParser = sub.add_parser(name, **kwargs)
+    return parser if only is None else cast(argparse.ArgumentParser, _Unbuilt())
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser (``only=None``); ``only=COMMAND``: that command alone, what ``main`` builds
+    to run it; ``only=""``: every command listed, none with its arguments (``--help``,
+    ``--version``, a mistyped command)."""
     parser = _Parser(prog="markerc", description="Compile Xinference model-hub requirement lists for pip and uv.")
     parser.add_argument("--version", action="version", version=f"markerc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    c = sub.add_parser("compile", help="compile hub files into requirements (or JSON)")
+    c = _command(sub, only, "compile", help="compile hub files into requirements (or JSON)")
     c.add_argument("hubs", nargs="+", metavar="HUB")
     _compile_options(c)
     c.add_argument("--format", choices=["requirements", "json"], default="requirements")
@@ -84,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(location), or nothing (none)")
     c.add_argument("-o", "--output", metavar="FILE|DIR", help="write to FILE, or one file per model and engine into DIR (a path ending in / or an existing directory)")
 
-    k = sub.add_parser("check", help="lint hub files (pre-commit hook)",
+    k = _command(sub, only, "check", help="lint hub files (pre-commit hook)",
                        description="Lint model-hub files. Rules and codes: docs/diagnostics.md.")
     k.add_argument("files", nargs="+", metavar="FILE")
     o = k.add_argument_group("output")
@@ -112,14 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --fix, rewrite the file a symlinked hub file points to (refused by default: MK624)")
     k.add_argument("--engines", dest="engine_files", action="append", default=[], metavar="FILE")
 
-    sub.add_parser("schema", help="print the JSON Schema of the model-hub format")
+    _command(sub, only, "schema", help="print the JSON Schema of the model-hub format")
 
-    e = sub.add_parser("explain", help="show every input entry of one model and engine with its verdict")
+    e = _command(sub, only, "explain", help="show every input entry of one model and engine with its verdict")
     e.add_argument("hubs", nargs=1, metavar="HUB")
     _compile_options(e)
     e.add_argument("--format", choices=["table", "json"], default="table")
 
-    lk = sub.add_parser("lock", help="resolve compiled sets into lock files with uv")
+    lk = _command(sub, only, "lock", help="resolve compiled sets into lock files with uv")
     lk.add_argument("hubs", nargs="+", metavar="HUB")
     _compile_options(lk, many_targets=True)
     lk.add_argument("--out", required=True, metavar="DIR")
@@ -146,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     lk.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
                     help="off a terminal, one progress line at most this often (default 10)")
 
-    d = sub.add_parser("diff", help="what a hub change does to each model x engine x target (no resolution)")
+    d = _command(sub, only, "diff", help="what a hub change does to each model x engine x target (no resolution)")
     d.add_argument("old", metavar="OLD", help="hub file, folder of hub files, or REV:PATH (git)")
     d.add_argument("new", metavar="NEW", help="hub file, folder of hub files, or REV:PATH (git)")
     _compile_options(d, many_targets=True, engine_default="all")
@@ -155,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
     d.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
-    rp = sub.add_parser("report", help="the model x engine x target matrix as HTML, Markdown or JSON")
+    rp = _command(sub, only, "report", help="the model x engine x target matrix as HTML, Markdown or JSON")
     rp.add_argument("hubs", nargs="+", metavar="HUB", help="hub file, folder of hub files, or REV:PATH (git)")
     _compile_options(rp, many_targets=True, engine_default="all")
     _review_options(rp)
@@ -163,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--format", choices=["html", "markdown", "json"], default="html")
     rp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
-    i = sub.add_parser("install", help="install a compiled (or locked) set into a virtual environment")
+    i = _command(sub, only, "install", help="install a compiled (or locked) set into a virtual environment")
     i.add_argument("hubs", nargs=1, metavar="HUB")
     _compile_options(i)
     where = i.add_argument_group("where (one of --venv and --xinference-home; XINFERENCE_HOME when neither)")
@@ -183,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--allow-build", action="store_true",
                    help="let the installer build sdists (runs their build backends); default: wheels only")
 
-    vs = sub.add_parser("venvs", help="list or remove the venvs of Xinference's layout (XINFERENCE_HOME/virtualenv/v4)")
+    vs = _command(sub, only, "venvs", help="list or remove the venvs of Xinference's layout (XINFERENCE_HOME/virtualenv/v4)")
     vsub = vs.add_subparsers(dest="venvs_command", metavar="ACTION", parser_class=_Parser)
     vl = vsub.add_parser("list", help="every MODEL/ENGINE/PYTHON folder of the layout")
     vl.add_argument("--xinference-home", metavar="DIR", help="default: XINFERENCE_HOME")
@@ -195,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     vr.add_argument("--xinference-home", metavar="DIR", help="default: XINFERENCE_HOME")
     vr.add_argument("--dry-run", action="store_true", help="print what would be removed, remove nothing")
 
-    v = sub.add_parser("env", help="print this machine's (or an interpreter's) target profile as TOML")
+    v = _command(sub, only, "env", help="print this machine's (or an interpreter's) target profile as TOML")
     v.add_argument("--python", metavar="PATH", help="interpreter to describe (default: this one)")
     v.add_argument("--name", help="profile name")
     v.add_argument("-o", "--output", metavar="FILE")
@@ -876,7 +905,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(only=argv[0] if argv and argv[0] in COMMANDS else "")
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:

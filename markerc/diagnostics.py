@@ -91,6 +91,8 @@ class MarkercError(Exception):
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """One located finding: a code, its message and where it is."""
+
     code: str
     severity: Severity
     message: str

@@ -66,6 +66,8 @@ def _norm(name: str) -> str:
 
 @dataclass(frozen=True)
 class Engine:
+    """One engine of the table (``[engines.NAME]``)."""
+
     name: str
     aliases: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()
@@ -177,6 +179,8 @@ class TorchIndex:
 
 @dataclass(frozen=True)
 class EngineTable:
+    """The engine table: engines by name and alias, and the PyTorch index pinning."""
+
     engines: tuple[Engine, ...]
     torch_index: TorchIndex = TorchIndex()
 
@@ -456,7 +460,8 @@ def _cuda_index(raw: object, source: str, where: str) -> CudaIndex | None:
     """``[engines.NAME.cuda_index]``: ``url`` with ``{backend}``, ``backends`` a table of
     backend = CUDA specifier (first match wins), ``packages``; an empty table or ``url = ""``
     switches the step off."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    # markerc.versions, not packaging.specifiers: start-up time of `markerc check`
+    from markerc.versions import valid_specifier_set
 
     if not isinstance(raw, dict):
         raise MarkercError("MK505", f"{source}: {where!r} must be a table")
@@ -475,10 +480,8 @@ def _cuda_index(raw: object, source: str, where: str) -> CudaIndex | None:
         if not _BACKEND.fullmatch(backend) or backend == "cpu":
             raise MarkercError("MK505", f"{source}: {here!r}: {backend!r} is not a CUDA backend (cuNNN)")
         text = _string(spec, source, here)
-        try:
-            SpecifierSet(text)
-        except InvalidSpecifier:
-            raise MarkercError("MK505", f"{source}: {here!r}: {text!r} is not a version specifier") from None
+        if not valid_specifier_set(text):
+            raise MarkercError("MK505", f"{source}: {here!r}: {text!r} is not a version specifier")
         backends.append((backend, text))
     packages = _strings(raw.get("packages", []), source, f"{where}.packages")
     for name in packages:

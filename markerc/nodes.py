@@ -51,18 +51,24 @@ class Bare:
 
 @dataclass(frozen=True)
 class Not:
+    """``not operand``."""
+
     operand: Marker
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class And:
+    """``a and b and ...``."""
+
     items: tuple[Marker, ...]
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Or:
+    """``a or b or ...``."""
+
     items: tuple[Marker, ...]
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
@@ -145,6 +151,8 @@ Head = Union[Requirement, BareUrl, Placeholder, SystemPin]
 
 @dataclass(frozen=True)
 class Entry:
+    """One ``packages`` entry: its head and its marker (``None`` when it has none)."""
+
     head: Head
     marker: Marker | None = None
     text: str = field(default="", compare=False, repr=False)

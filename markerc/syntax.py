@@ -1,9 +1,11 @@
 """Parse one entry with the Lark grammar into the AST of :mod:`markerc.nodes`.
 
 The grammar file (``grammar/markerc.lark``, shipped as ``markerc.grammar``) is the single source
-of syntax.  This module is the only one that touches Lark objects: it loads the grammar once
-(with Lark's cache, so the LALR tables are not rebuilt on every start), turns parse trees into
-dataclasses, and turns Lark's exceptions into :class:`MarkercError` with a span.
+of syntax.  This module is the only one that touches Lark objects: at run time it loads the
+LALR parser once per process from ``markerc/_lark_parser.py``, Lark's stand-alone parser generated
+from the grammar (no Lark import, no table building, no cache file; ``python -m markerc.syntax
+--regenerate`` rewrites it and a test fails when it is stale), turns parse trees into dataclasses,
+and turns Lark's exceptions into :class:`MarkercError` with a span.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ def uv_bin() -> str:
         return str(uv.find_uv_bin())
     except (ImportError, FileNotFoundError) as exc:
         raise MarkercError(
-            "MK506", f"cannot find the uv executable ({exc}); install markerc's 'uv' dependency"
+            "MK506", f"this command runs uv, which is not installed ({exc}): pip install 'markerc[lock]'"
         ) from None
 
 

@@ -1,14 +1,15 @@
 """PEP 440 helpers shared by the parser, the type checker, check and merge.
 
-``valid_specifier`` answers "would packaging accept ``Specifier(op + version)``?" using only
-``packaging.version`` (``packaging.specifiers`` pulls in ``packaging.tags`` and ``utils``, which
-``markerc check`` would pay on every commit); a property test holds it equal to packaging's
-answer.  ``unsatisfiable`` imports ``packaging.specifiers`` only when it has to decide.
+``valid_specifier`` answers "would packaging accept ``Specifier(op + version)``?" and
+``valid_specifier_set`` "would it accept ``SpecifierSet(text)``?" using only ``packaging.version``
+(``packaging.specifiers`` costs ``markerc check`` start-up time on every commit); property tests
+in ``tests/test_versions.py`` hold both equal to packaging's answer.  ``unsatisfiable`` imports ``packaging.specifiers`` only when it has to decide.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 
 
 @functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
@@ -46,6 +47,20 @@ def valid_specifier(op: str, version: str) -> bool:
     if op == "~=":
         return len(parsed.release) >= 2
     return op in ("<", "<=", ">", ">=")
+
+
+_CLAUSE = re.compile(r"\s*(~=|===|==|!=|<=|>=|<|>)\s*(\S+)\s*")
+
+
+def valid_specifier_set(text: str) -> bool:
+    """True when ``SpecifierSet(text)`` is valid: comma-separated clauses (empty ones ignored)."""
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        m = _CLAUSE.fullmatch(part)
+        if m is None or not valid_specifier(m.group(1), m.group(2)):
+            return False
+    return True
 
 
 @functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)

@@ -155,7 +155,10 @@ def test_env_round_trips_through_target(project):
     profile = project / "here.toml"
     profile.write_text(r.stdout)
     assert 'name = "here"' in r.stdout and "[system]" in r.stdout and "has_cuda" in r.stdout
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10 (the oldest .ci/run tests on)
+        import tomli as tomllib
 
     data = tomllib.loads(r.stdout)
     assert data["python_full_version"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}")

@@ -3,7 +3,8 @@
 The hook repository is a temporary git clone of this working tree (tracked files plus untracked
 files that git does not ignore), committed so that pre-commit can pin its ``rev``.  pre-commit
 builds the hook's virtual environment with ``pip install .`` once per test session
-(``PRE_COMMIT_HOME`` is shared), which needs lark, packaging and uv from the package index.
+(``PRE_COMMIT_HOME`` is shared), which needs lark and packaging from the package index (and uv,
+the ``lock`` extra, for markerc-lock's environment only).
 """
 
 from __future__ import annotations
@@ -145,6 +146,24 @@ def test_hook_blocks_a_bad_commit_then_passes(
     good = _run(["git", "commit", "-m", "good model"], work, pre_commit_home)
     assert good.returncode == 0, good.stdout + good.stderr
     assert re.search(r"markerc check .*Passed", good.stdout + good.stderr)
+    _assert_check_env_has_no_uv(pre_commit_home, repo_path)
+
+
+def _assert_check_env_has_no_uv(home: Path, repo_path: Path) -> None:
+    """The markerc-check hook installs only what ``check`` needs: markerc, lark, packaging, not
+    uv (the ``lock`` extra, which markerc-lock adds as an additional dependency)."""
+    import sqlite3
+
+    with sqlite3.connect(home / "db.db") as db:  # pre-commit's own record: repo (":deps" appended) -> clone
+        rows = db.execute("SELECT repo, path FROM repos").fetchall()
+    clones = [Path(path) for repo, path in rows if repo == str(repo_path)]  # no additional dependencies
+    envs = [env for clone in clones for env in clone.glob("py_env-*")]
+    assert envs, rows
+    for env in envs:
+        site = list(env.glob("lib/python*/site-packages")) + list(env.glob("Lib/site-packages"))
+        assert site and any((s / "markerc").exists() or list(s.glob("markerc-*")) for s in site), env
+        assert not any(list(s.glob("uv")) + list(s.glob("uv-*.dist-info")) for s in site), env
+        assert not (env / "bin" / "uv").exists(), env
 
 
 def test_hook_blocks_each_launch_breaking_mistake(

@@ -1,0 +1,64 @@
+"""``markerc.versions`` answers PEP 440 questions without importing ``packaging.specifiers``
+(start-up time); these property tests hold each answer equal to packaging's own."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+
+from markerc.versions import unsatisfiable, valid_specifier, valid_specifier_set
+from tests.strategies import STRINGS, VERSIONS, WILDCARDS
+
+SPEC_OPS = ["==", "!=", "<", "<=", ">", ">=", "~=", "==="]
+# version-like text: the shared samples, their pieces glued, and odd characters
+versions = st.one_of(
+    st.sampled_from(VERSIONS + WILDCARDS + STRINGS + ["1.0.*", "1.*.0", "1.0+l.*", "1.0a1.*", "v1.0", "1.0 ", " 1.0"]),
+    st.text(alphabet="0123456789.*+!abcdeprlvpost-_ ;", min_size=0, max_size=10),
+)
+
+
+def _packaging_accepts(make: object, text: str) -> bool:
+    try:
+        make(text)  # type: ignore[operator]
+    except InvalidSpecifier:
+        return False
+    return True
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(SPEC_OPS), versions.filter(lambda v: v == v.strip()))
+def test_valid_specifier_is_packagings_answer(op: str, version: str) -> None:
+    # ``version`` is a grammar token (no surrounding blanks; valid_specifier_set strips them)
+    assert valid_specifier(op, version) == _packaging_accepts(Specifier, op + version), (op, version)
+
+
+clause = st.tuples(st.sampled_from(SPEC_OPS), st.sampled_from(["", " "]), versions).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(clause, st.sampled_from(["", " ", "abc"])), max_size=3), st.sampled_from([",", ", ", " ,"]))
+def test_valid_specifier_set_is_packagings_answer(clauses: list[str], sep: str) -> None:
+    text = sep.join(clauses)
+    assert valid_specifier_set(text) == _packaging_accepts(SpecifierSet, text), text
+
+
+def test_valid_specifier_set_examples() -> None:
+    assert valid_specifier_set(">=12.0,<13")
+    assert valid_specifier_set(" >= 12 , < 13 ")
+    assert valid_specifier_set("")
+    assert not valid_specifier_set(">=12;")
+    assert not valid_specifier_set("~=12")
+    assert not valid_specifier_set("12.8")
+
+
+valid_clause = st.tuples(st.sampled_from(SPEC_OPS), st.sampled_from(VERSIONS + WILDCARDS)).filter(
+    lambda c: valid_specifier(*c)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(valid_clause, min_size=0, max_size=3))
+def test_unsatisfiable_is_packagings_answer(clauses: list[tuple[str, str]]) -> None:
+    expected = SpecifierSet(",".join(op + v for op, v in clauses)).is_unsatisfiable()
+    assert unsatisfiable(tuple(clauses)) == expected, clauses
