@@ -283,7 +283,7 @@ def version_problem(name: str, value: str, where: str) -> Problem | None:
         return problem
     try:
         Version(value.strip())
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):  # ValueError: a number over Python's digit limit
         return Problem(
             "MK606",
             f"{what} is not a version (a system version is one version such as 2.8.0 or "

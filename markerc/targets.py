@@ -254,9 +254,11 @@ def parse_system(items: Sequence[str]) -> Target:
     system: dict[str, str] = {}
     for item in items:
         m = _SYSTEM_ITEM.fullmatch(item)
-        if not m or not _DIST_NAME.fullmatch(m.group(1)) or not _is_version(m.group(2)):
+        if not m or not _DIST_NAME.fullmatch(m.group(1)):
             raise MarkercError("MK507", f"--system expects NAME=VERSION, got {item!r}")
-        _check_version(m.group(1), m.group(2), "--system")
+        _check_version(m.group(1), m.group(2), "--system")  # MK600/MK606 (docs/security.md)
+        if not _is_version(m.group(2)):
+            raise MarkercError("MK507", f"--system expects NAME=VERSION, got {item!r}")
         system[canonical_name(m.group(1))] = m.group(2)
     return Target.make(None, None, system)
 
@@ -371,15 +373,15 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
             if not isinstance(raw, dict):
                 raise MarkercError("MK505", f'{where}system must be a table of NAME = "VERSION"')
             for dist, version in raw.items():
-                if (
-                    not _DIST_NAME.fullmatch(dist)
-                    or not isinstance(version, str)
-                    or not _is_version(version.strip())
-                ):
+                if not _DIST_NAME.fullmatch(dist) or not isinstance(version, str):
                     raise MarkercError(
                         "MK505", f'{where}system.{dist}: expected NAME = "VERSION", got {version!r}'
                     )
-                _check_version(dist, version, f"{where}system:")
+                _check_version(dist, version, f"{where}system:")  # MK600/MK606 (docs/security.md)
+                if not _is_version(version.strip()):
+                    raise MarkercError(
+                        "MK505", f'{where}system.{dist}: expected NAME = "VERSION", got {version!r}'
+                    )
                 system[canonical_name(dist)] = version.strip()
             continue
         var = check_variable(key, code="MK505", where=where)
