@@ -813,12 +813,7 @@ def _torch_companion(items: list[Item], ctx: Context) -> Iterator[Finding]:
 
 
 def _index_urls(block: Block) -> Iterator[Finding]:
-    sources: list[tuple[str, SourceString]] = []
-    if block.index_url is not None:
-        sources.append(("index_url", block.index_url))
-    sources += [("extra_index_url", s) for s in block.extra_index_url]
-    sources += [("find_links", s) for s in block.find_links]
-    for key, source in sources:
+    for key, source in block.package_sources():
         yield from _url_findings(key, source)
 
 

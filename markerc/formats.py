@@ -19,7 +19,6 @@ __all__ = [
     "FORMAT_ALIASES",
     "OUTPUT_FORMATS",
     "github_command",
-    "printable",
     "render_diagnostics",
     "statistics",
     "summary",
@@ -31,11 +30,6 @@ FORMATS = tuple(FORMAT_ALIASES)
 
 _RESET, _BOLD = "\x1b[0m", "\x1b[1m"
 _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[36m"}
-
-
-def printable(text: str) -> str:
-    """Diagnostic text for a terminal (tabs and newlines kept): :func:`markerc.safety.terminal`."""
-    return terminal(text)
 
 
 def render_diagnostics(
@@ -78,10 +72,10 @@ def _paint(text: str, style: str, color: bool) -> str:
 
 def _headline(d: Diagnostic, color: bool) -> str:
     if not color:
-        return printable(d.headline())
-    where = _paint(printable(f"{d.location}:"), _BOLD, True) + " " if d.location else ""
+        return terminal(d.headline())
+    where = _paint(terminal(f"{d.location}:"), _BOLD, True) + " " if d.location else ""
     code = _paint(d.code, _COLOURS[d.severity], True)
-    return f"{where}{code} {printable(mask_credentials(d.message))}"
+    return f"{where}{code} {terminal(mask_credentials(d.message))}"
 
 
 def _concise(d: Diagnostic, color: bool) -> str:
@@ -89,7 +83,7 @@ def _concise(d: Diagnostic, color: bool) -> str:
 
 
 def _full(d: Diagnostic, color: bool) -> str:
-    lines = printable(d.render()).split("\n")
+    lines = terminal(d.render()).split("\n")
     lines[0] = _headline(d, color)
     if color:
         for n in range(1, len(lines)):
@@ -181,11 +175,11 @@ def github_command(d: Diagnostic) -> str:
     props = []
     loc = d.location
     if loc is not None:
-        props.append(f"file={_escape_property(printable(loc.path))}")
+        props.append(f"file={_escape_property(terminal(loc.path))}")
         props.append(f"line={loc.line}")
         props.append(f"col={loc.column}")
         if loc.end_column is not None and loc.end_column > loc.column:
             props.append(f"endColumn={loc.end_column}")
     props.append(f"title={_escape_property(d.code)}")
     message = "\n".join([f"{d.code} {d.message}", *(f"note: {n}" for n in d.notes)])
-    return f"::{d.severity} {','.join(props)}::{_escape_data(printable(message))}"
+    return f"::{d.severity} {','.join(props)}::{_escape_data(terminal(message))}"

@@ -43,12 +43,7 @@ def record_errors(record: ModelRecord) -> Iterator[MarkercError]:
     block = record.block
     if block is None:
         return
-    sources: list[tuple[str, SourceString]] = []
-    if block.index_url is not None:
-        sources.append(("index_url", block.index_url))
-    sources += [("extra_index_url", s) for s in block.extra_index_url]
-    sources += [("find_links", s) for s in block.find_links]
-    for key, string in sources:
+    for key, string in block.package_sources():
         problem = source_problem(string.value, key)
         if problem is not None:
             yield _at(problem, string)

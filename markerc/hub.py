@@ -223,6 +223,16 @@ class Block:
     inherit_pip_config: bool | None
     location: Location
 
+    def package_sources(self) -> tuple[tuple[str, SourceString], ...]:
+        """``(key, value)`` for every index and find-links value of the block, in key order
+        (``index_url``, ``extra_index_url``, ``find_links``)."""
+        first = (("index_url", self.index_url),) if self.index_url is not None else ()
+        return (
+            first
+            + tuple(("extra_index_url", s) for s in self.extra_index_url)
+            + tuple(("find_links", s) for s in self.find_links)
+        )
+
 
 @dataclass(frozen=True)
 class ModelRecord:

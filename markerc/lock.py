@@ -355,20 +355,16 @@ def _check_pip_compile_target(cs: CompiledSet) -> None:
             )
 
 
-def _toml_str(value: str) -> str:
-    return toml_string(value)
-
-
 def _toml_list(values: Sequence[str], indent: str = "") -> str:
     if not values:
         return "[]"
-    body = "".join(f"{indent}    {_toml_str(v)},\n" for v in values)
+    body = "".join(f"{indent}    {toml_string(v)},\n" for v in values)
     return f"[\n{body}{indent}]"
 
 
 def _index_table(name: str, url: str, *, explicit: bool = False, default: bool = False) -> list[str]:
     """A ``[[tool.uv.index]]`` table; a local folder (no URL scheme) is a flat (find-links) index."""
-    out = ["", "[[tool.uv.index]]", f"name = {_toml_str(name)}", f"url = {_toml_str(url)}"]
+    out = ["", "[[tool.uv.index]]", f"name = {toml_string(name)}", f"url = {toml_string(url)}"]
     if not is_url(url):
         out.append('format = "flat"')
     if default:
@@ -380,7 +376,7 @@ def _index_table(name: str, url: str, *, explicit: bool = False, default: bool =
 def _pin_tables(pin: TorchPin, names: Sequence[str]) -> list[str]:
     """``[tool.uv.sources]`` pinning ``names`` to the explicit torch index, and that index."""
     out = ["", "[tool.uv.sources]"]
-    out += [f"{_toml_str(n)} = {{ index = {_toml_str(pin.index_name)} }}" for n in names]
+    out += [f"{toml_string(n)} = {{ index = {toml_string(pin.index_name)} }}" for n in names]
     return out + _index_table(pin.index_name, pin.url, explicit=True)
 
 
@@ -392,7 +388,7 @@ def pins_pyproject(pin: TorchPin, names: Sequence[str]) -> str:
     it (``tool.uv.sources`` alone does not reach transitive dependencies), so each PyTorch-family
     package the resolution contains is made direct here.
     """
-    out = ["[project]", f"name = {_toml_str(_PIN_PROJECT)}", 'version = "0"',
+    out = ["[project]", f"name = {toml_string(_PIN_PROJECT)}", 'version = "0"',
            f"dependencies = {_toml_list(list(names))}"]  # fmt: skip
     return "\n".join(out + _pin_tables(pin, names)) + "\n"
 
@@ -427,25 +423,25 @@ def uv_pyproject(project: str, sets: Sequence[CompiledSet], pin: TorchPin | None
     name = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", safe_name(project)) or "model"
     out = [
         "[project]",
-        f"name = {_toml_str(name + '-env')}",
+        f"name = {toml_string(name + '-env')}",
         'version = "0"',
-        f"requires-python = {_toml_str(_requires_python(bound))}",
+        f"requires-python = {toml_string(_requires_python(bound))}",
         "dependencies = []",
         "",
         "[project.optional-dependencies]",
     ]
-    out += [f"{_toml_str(e)} = {_toml_list(cs.requirements)}" for e, cs in extras.items()]
+    out += [f"{toml_string(e)} = {_toml_list(cs.requirements)}" for e, cs in extras.items()]
     out += ["", "[tool.uv]", "package = false"]
     if len(extras) > 1:
-        pairs = ", ".join(f"{{ extra = {_toml_str(e)} }}" for e in extras)
+        pairs = ", ".join(f"{{ extra = {toml_string(e)} }}" for e in extras)
         out.append(f"conflicts = [\n    [{pairs}],\n]")
     env = _environment_marker(bound)
     if env:
-        out.append(f"environments = [{_toml_str(env)}]")
+        out.append(f"environments = [{toml_string(env)}]")
     opts = [_options(cs.options) for cs in extras.values()]
     strategies = [o.index_strategy for o in opts if o.index_strategy]
     if strategies:  # the most permissive strategy any engine asks for
-        out.append(f"index-strategy = {_toml_str(max(strategies, key=_strategy_rank))}")
+        out.append(f"index-strategy = {toml_string(max(strategies, key=_strategy_rank))}")
     if any(o.no_build_isolation for o in opts):
         out.append("no-build-isolation = true")
     if any(o.no_index for o in opts):
@@ -459,15 +455,15 @@ def uv_pyproject(project: str, sets: Sequence[CompiledSet], pin: TorchPin | None
     seen: set[str] = set()
     for i, url in enumerate(_unique(o.index_url for o in opts if o.index_url)):
         seen.add(url)
-        out += ["", "[[tool.uv.index]]", f"name = {_toml_str('default' if i == 0 else f'index-{i}')}"]
-        out += [f"url = {_toml_str(url)}", "default = true" if i == 0 else "explicit = false"]
+        out += ["", "[[tool.uv.index]]", f"name = {toml_string('default' if i == 0 else f'index-{i}')}"]
+        out += [f"url = {toml_string(url)}", "default = true" if i == 0 else "explicit = false"]
     for extra, cs in extras.items():
         for n, url in enumerate(_options(cs.options).extra_index_url, start=1):
             if url in seen:
                 continue
             seen.add(url)
-            out += ["", "[[tool.uv.index]]", f"name = {_toml_str(f'{extra}-{n}')}"]
-            out += [f"url = {_toml_str(url)}", "explicit = false"]
+            out += ["", "[[tool.uv.index]]", f"name = {toml_string(f'{extra}-{n}')}"]
+            out += [f"url = {toml_string(url)}", "explicit = false"]
     names = _direct_pins(list(extras.values()), pin)
     if pin is not None and names:
         out += _pin_tables(pin, names)

@@ -69,16 +69,7 @@ def rebind_set(compiled: CompiledSet, *, file: str, model: str | None, block: Bl
         _line(line, packages) if any(o.string is not None for o in line.origins) else line
         for line in compiled.lines
     )
-    return CompiledSet(
-        file=file,
-        model=model,
-        engine=compiled.engine,
-        lines=lines,
-        options=compiled.options,
-        target=compiled.target,
-        bound_markers=compiled.bound_markers,
-        reinstall=compiled.reinstall,
-    )
+    return replace(compiled, file=file, model=model, lines=lines)
 
 
 def rebind_verdicts(verdicts: Sequence[Verdict], block: Block | None) -> tuple[Verdict, ...]:
