@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from markerc import domains as D
 from markerc.markers import (
@@ -37,8 +37,8 @@ from markerc.markers import (
     eval_leaf,
     kind_of,
     partial,
-    variables,
     repair_full_version,
+    variables,
 )
 from markerc.nodes import FALSE as AST_FALSE
 from markerc.nodes import TRUE as AST_TRUE
@@ -47,7 +47,7 @@ from markerc.nodes import And, Bare, Compare, Const, Marker, Not, Or
 if TYPE_CHECKING:
     from markerc.engines import EngineTable
 
-Set = Union[D.Finite, D.VersionSet, D.StrSet, D.ArchSet]
+Set = D.Finite | D.VersionSet | D.StrSet | D.ArchSet
 
 # ====================================================================== variables
 
@@ -76,7 +76,18 @@ class Variable:
     false}``, tested right after the field it reads.  Variables compare and hash by ``order``
     (unique per variable).  (A plain slotted class: defining dataclasses costs start-up time.)"""
 
-    __slots__ = ("order", "name", "kind", "base", "leaf", "text", "pep", "negated", "negated_pep", "_hash")
+    __slots__ = (
+        "_hash",
+        "base",
+        "kind",
+        "leaf",
+        "name",
+        "negated",
+        "negated_pep",
+        "order",
+        "pep",
+        "text",
+    )
 
     def __init__(
         self,
@@ -118,14 +129,19 @@ class Variable:
         return self.kind in STANDARD_KINDS
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _variable(base: str, template: bool) -> Variable:
     if template:
         if base == "engine":
             return Variable((0, base), "#engine#", "engine", "engine")
         return Variable((_TEMPLATE_RANK, base), f"#{base}#", "template", base)
     if base in _CUSTOM_ORDER:
-        kind = {"has_cuda": "bool", "has_npu": "bool", "cuda_version": "cuda_version", "cuda_arch": "arch"}[base]
+        kind = {
+            "has_cuda": "bool",
+            "has_npu": "bool",
+            "cuda_version": "cuda_version",
+            "cuda_arch": "arch",
+        }[base]
         return Variable((_CUSTOM_ORDER[base], base), base, kind, base)
     kind = "string" if base in STRING_FIELDS else "version"
     return Variable((_STANDARD_RANK[base], base), base, kind, base)
@@ -160,7 +176,7 @@ class Space:
     """The domain of ``#engine#``: the engines of the table in use (and how literals name
     them).  Spaces compare by their engines."""
 
-    __slots__ = ("engines", "canon")
+    __slots__ = ("canon", "engines")
 
     def __init__(self, engines: frozenset[str], canon: Callable[[str], str] = str.lower) -> None:
         self.engines = engines
@@ -175,7 +191,9 @@ class Space:
 
 @functools.lru_cache(maxsize=64)
 def _space_of(table: EngineTable) -> Space:
-    return Space(frozenset(table.names()), lambda name: table.canonical(name) or name.strip().lower())
+    return Space(
+        frozenset(table.names()), lambda name: table.canonical(name) or name.strip().lower()
+    )
 
 
 def space(table: EngineTable | None = None) -> Space:
@@ -193,7 +211,7 @@ def space(table: EngineTable | None = None) -> Space:
 class Node:
     """A decision-diagram node (interned: equal structure is the same object)."""
 
-    __slots__ = ("var", "edges", "uid", "__weakref__")
+    __slots__ = ("__weakref__", "edges", "uid", "var")
 
     def __init__(self, var: Variable | None, edges: tuple[tuple[Set, Node], ...], uid: int) -> None:
         self.var = var
@@ -336,7 +354,9 @@ def implies(a: Node, b: Node) -> bool:
 # ====================================================================== atoms
 
 
-def _version_set(nv: bool, rng: Any, plus: Iterable[str] = (), nvs: Iterable[str] = ()) -> D.VersionSet:
+def _version_set(
+    nv: bool, rng: Any, plus: Iterable[str] = (), nvs: Iterable[str] = ()
+) -> D.VersionSet:
     return D.VersionSet(rng, plus, (), D.FinCo(nvs) if nv else None, None)
 
 
@@ -443,7 +463,7 @@ def atom(leaf: Compare | Bare, sp: Space) -> Node:
     return _single(*_atom(leaf, sp))
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def _atom(leaf: Compare | Bare, sp: Space) -> tuple[Variable, Set]:
     if isinstance(leaf, Bare):
         return _variable(leaf.var.name, False), D.Finite((True,), _BOOLS)
@@ -468,7 +488,9 @@ def _atom(leaf: Compare | Bare, sp: Space) -> tuple[Variable, Set]:
     if kind == "cuda_version":
         eff = _FLIP.get(op, op) if leaf.reversed else op
         rng = D.spec_range(eff + D.canonical_literal(eff, lit)) if D.valid_spec(eff, lit) else None
-        return var, D.VersionSet(rng if rng is not None else D._empty_range(), (), (), None, op == "!=")
+        return var, D.VersionSet(
+            rng if rng is not None else D._empty_range(), (), (), None, op == "!="
+        )
     if kind == "arch":
         if op in ("==", "!="):
             s = D.ArchSet((), (lit,))
@@ -481,7 +503,9 @@ def _atom(leaf: Compare | Bare, sp: Space) -> tuple[Variable, Set]:
     # template variable
     s = _string_atom(op, lit, leaf.reversed, False)
     if s is None:
-        raise D.TooComplex(f"{leaf.var.render()} in a literal longer than {D.MAX_SUBSTRING_LITERAL} characters")
+        raise D.TooComplex(
+            f"{leaf.var.render()} in a literal longer than {D.MAX_SUBSTRING_LITERAL} characters"
+        )
     return var, s
 
 
@@ -523,7 +547,9 @@ def in_domain(var_name: str, value_: object, sp: Space | None = None) -> bool:
     if var_name in ALWAYS_VERSION_FIELDS:
         return isinstance(value_, str) and D.is_spelling(value_)
     if var_name == "platform_release":
-        return isinstance(value_, str) and (D.is_spelling(value_) or D.parse_version(value_) is None)
+        return isinstance(value_, str) and (
+            D.is_spelling(value_) or D.parse_version(value_) is None
+        )
     if var_name in STRING_FIELDS:
         return isinstance(value_, str)
     if var_name in ("has_cuda", "has_npu"):
@@ -538,7 +564,9 @@ def in_domain(var_name: str, value_: object, sp: Space | None = None) -> bool:
     return value_ is None or isinstance(value_, str)  # templates
 
 
-def restrict(node: Node, values: Mapping[str, object], canon: Callable[[str], str] = str.lower) -> Node:
+def restrict(
+    node: Node, values: Mapping[str, object], canon: Callable[[str], str] = str.lower
+) -> Node:
     """Partial evaluation: ``node`` with the variables of ``values`` (binding key -> value,
     None for unset) fixed.  Values must lie in their domains (:func:`in_domain`)."""
     if node is TRUE or node is FALSE:
@@ -599,13 +627,17 @@ def residual(
     return restrict(node, plain, canon) if plain else node
 
 
-def split_bindings(bindings: Mapping[str, object], sp: Space | None = None) -> tuple[dict[str, object], dict[str, object]]:
+def split_bindings(
+    bindings: Mapping[str, object], sp: Space | None = None
+) -> tuple[dict[str, object], dict[str, object]]:
     """(bindings outside their domains, the others); see :func:`residual`."""
     odd = {k: v for k, v in bindings.items() if not in_domain(k, v, sp)}
     return odd, {k: v for k, v in bindings.items() if k not in odd}
 
 
-def evaluate(node: Node, environment: Mapping[str, object], canon: Callable[[str], str] = str.lower) -> bool:
+def evaluate(
+    node: Node, environment: Mapping[str, object], canon: Callable[[str], str] = str.lower
+) -> bool:
     out = restrict(node, environment, canon)
     if out is TRUE:
         return True
@@ -713,7 +745,7 @@ class NoForm(Exception):
 Cube = tuple[tuple[Variable, Set], ...]
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def _terms(var: Variable, s: Set, mode: str) -> tuple[str, ...] | None:
     found = _terms_uncached(var, s, mode)
     return None if found is None else tuple(found)
@@ -811,7 +843,7 @@ def _expand(cube: Cube, off: Node, mode: str) -> Cube:
 
 
 def _cube_key(cube: Cube, mode: str) -> tuple[Any, ...]:
-    return tuple((v.order, tuple(_terms(v, s, mode) or ("~",) + s.key())) for v, s in cube)
+    return tuple((v.order, tuple(_terms(v, s, mode) or ("~", *s.key()))) for v, s in cube)
 
 
 def _irredundant(cubes: list[Cube], mode: str) -> list[Cube]:
@@ -834,9 +866,10 @@ def _cover(node: Node, mode: str) -> list[Cube]:
         whole = ((node.var, s),)
         pieces = [((node.var, p),) for p in _split(s)]
         whole_cost = D.cost(_terms(node.var, s, mode))
-        if all(_terms(node.var, p, mode) is not None for (_, p), in pieces):
-            if sum(_cube_cost(c, mode) for c in pieces) < whole_cost:
-                return pieces
+        if all(_terms(node.var, p, mode) is not None for ((_, p),) in pieces) and (
+            sum(_cube_cost(c, mode) for c in pieces) < whole_cost
+        ):
+            return pieces
         if whole_cost < D.cost(None):
             return [whole]
     off = neg(node)
@@ -860,7 +893,9 @@ def _cover(node: Node, mode: str) -> list[Cube]:
             break
         best = cubes
     assert best is not None
-    if disj(*(_cube_node(c) for c in best)) is not node:  # pragma: no cover - a bug, never a wrong marker
+    if (
+        disj(*(_cube_node(c) for c in best)) is not node
+    ):  # pragma: no cover - a bug, never a wrong marker
         raise AssertionError("marker rendering lost exactness")
     return best
 
@@ -932,7 +967,12 @@ def _why(var: Variable, s: Set, mode: str) -> str:
         return f"{var.name} is not a PEP 508 variable"
     if var.kind == "opaque":
         return f"'{var.text}' has no exact PEP 508 complement"
-    if var.name == "platform_release" and isinstance(s, D.VersionSet) and s.nv is not None and s.nv.co:
+    if (
+        var.name == "platform_release"
+        and isinstance(s, D.VersionSet)
+        and s.nv is not None
+        and s.nv.co
+    ):
         return (
             "platform_release can hold strings that are not versions, for which every version "
             "comparison is false, so only ==/!= on such strings can select them"

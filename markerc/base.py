@@ -56,7 +56,8 @@ _PREFIX = "MARKERC-BASE "
 
 # A constant (nothing from input runs): the interpreter's version, purelib, marker environment and
 # the distributions visible on its sys.path (first of a name wins).  Standard library only.
-PROBE = r"""
+PROBE = (
+    r"""
 import sys
 sys.path[:] = [p for p in sys.path if p]
 import json, os, platform, sysconfig
@@ -87,7 +88,9 @@ if metadata is not None:
             continue
         if name and version:
             out["distributions"].append([str(name), str(version)])
-""" + f'sys.stdout.write("\\n{_PREFIX}" + json.dumps(out) + "\\n")\n'
+"""
+    + f'sys.stdout.write("\\n{_PREFIX}" + json.dumps(out) + "\\n")\n'
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def parse_probe(text: str, python: str) -> Environment:
     line = next((ln for ln in reversed(text.splitlines()) if ln.startswith(_PREFIX)), None)
     if line is None:
         raise ValueError("no probe line")
-    doc = json.loads(line[len(_PREFIX):])
+    doc = json.loads(line[len(_PREFIX) :])
     installed: dict[str, str] = {}
     for name, version in doc.get("distributions", []):
         installed.setdefault(canonical_name(name), version)
@@ -147,7 +150,9 @@ def write_parent_pth(venv_purelib: str, parent_purelib: str) -> str:
     from markerc.files import atomic_write
 
     if "\n" in parent_purelib or "\r" in parent_purelib or not os.path.isabs(parent_purelib):
-        raise MarkercError("MK505", f"the base interpreter's purelib {parent_purelib!r} is not an absolute path")
+        raise MarkercError(
+            "MK505", f"the base interpreter's purelib {parent_purelib!r} is not an absolute path"
+        )
     path = os.path.join(venv_purelib, PARENT_PTH)
     text = parent_purelib + "\n"
     try:
@@ -166,7 +171,9 @@ def write_parent_pth(venv_purelib: str, parent_purelib: str) -> str:
 
 @dataclass(frozen=True)
 class Split:
-    provided: tuple[tuple[str, str], ...]  # (canonical name, base version) of lines the base satisfies
+    provided: tuple[
+        tuple[str, str], ...
+    ]  # (canonical name, base version) of lines the base satisfies
     to_resolve: tuple[str, ...]  # requirement lines (markers dropped: they hold here)
     not_needed: tuple[str, ...] = ()  # lines whose marker is false in this environment
 
@@ -238,14 +245,18 @@ def parse_resolution(text: str) -> list[Pin]:
         line = line.split(";", 1)[0].strip().rstrip("\\").strip()
         req = _parse(line)
         if req is None:
-            raise MarkercError("MK539", f"the resolver wrote a line that is no requirement: {line[:200]!r}")
+            raise MarkercError(
+                "MK539", f"the resolver wrote a line that is no requirement: {line[:200]!r}"
+            )
         name = canonical_name(req.name)  # type: ignore[attr-defined]
         if req.url:  # type: ignore[attr-defined]
             out.append(Pin(name, line, None))
             continue
         specs = list(req.specifier)  # type: ignore[attr-defined]
         if len(specs) != 1 or specs[0].operator != "==":
-            raise MarkercError("MK539", f"the resolver wrote {line[:200]!r}, not a pinned requirement")
+            raise MarkercError(
+                "MK539", f"the resolver wrote {line[:200]!r}, not a pinned requirement"
+            )
         out.append(Pin(name, f"{name}=={specs[0].version}", specs[0].version))
     return out
 
@@ -257,7 +268,11 @@ def install_set(pins: Sequence[Pin], installed: Mapping[str, str], reinstall: It
     install: list[Pin] = []
     provided: list[tuple[str, str]] = []
     for pin in pins:
-        if pin.version is not None and pin.name not in again and installed.get(pin.name) == pin.version:
+        if (
+            pin.version is not None
+            and pin.name not in again
+            and installed.get(pin.name) == pin.version
+        ):
             provided.append((pin.name, pin.version))
         else:
             install.append(pin)
@@ -292,10 +307,14 @@ def render_provided(fmt: str, provided: Sequence[tuple[str, str]]) -> str:
     pins = [f"{n}=={v}" for n, v in sorted(provided)]
     if fmt == "pylock":
         body = "".join(f'    "{p}",\n' for p in pins)
-        return "\n[tool.markerc]\n" + (f"provided-by-base = [\n{body}]\n" if pins else "provided-by-base = []\n")
-    return "# markerc: installed with --no-deps over a base environment that provides:\n" + "".join(
-        f"{_REQ_PROVIDED}{p}\n" for p in pins
-    ) + ("" if pins else f"{_REQ_PROVIDED}\n")
+        return "\n[tool.markerc]\n" + (
+            f"provided-by-base = [\n{body}]\n" if pins else "provided-by-base = []\n"
+        )
+    return (
+        "# markerc: installed with --no-deps over a base environment that provides:\n"
+        + "".join(f"{_REQ_PROVIDED}{p}\n" for p in pins)
+        + ("" if pins else f"{_REQ_PROVIDED}\n")
+    )
 
 
 def read_provided(text: str, fmt: str) -> tuple[tuple[str, str], ...] | None:
@@ -318,10 +337,16 @@ def read_provided(text: str, fmt: str) -> tuple[tuple[str, str], ...] | None:
         if value is None:
             return None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise MarkercError("MK539", "[tool.markerc] provided-by-base must be a list of NAME==VERSION strings")
+            raise MarkercError(
+                "MK539", "[tool.markerc] provided-by-base must be a list of NAME==VERSION strings"
+            )
         pins = value
     else:
-        found = [ln[len(_REQ_PROVIDED):].strip() for ln in text.splitlines() if ln.startswith(_REQ_PROVIDED)]
+        found = [
+            ln[len(_REQ_PROVIDED) :].strip()
+            for ln in text.splitlines()
+            if ln.startswith(_REQ_PROVIDED)
+        ]
         if not found:
             return None
         pins = [p for p in found if p]

@@ -94,7 +94,13 @@ def check_paths(
     for n, hub in hubs:
         selected = reported(findings(hub, ctx), hub.path, rules_for(hub.path))
         out.extend((n, f) for f in selected)
-    out.sort(key=lambda pair: (pair[1].diagnostic.severity != "error", pair[0], _order(pair[1].diagnostic)))
+    out.sort(
+        key=lambda pair: (
+            pair[1].diagnostic.severity != "error",
+            pair[0],
+            _order(pair[1].diagnostic),
+        )
+    )
     diagnostics = [f.diagnostic for _, f in out]
     if unreadable:
         code = 2
@@ -107,7 +113,9 @@ def check_paths(
 
 def check_hub(hub: HubFile, engines: EngineTable, rules: RuleSet | None = None) -> list[Diagnostic]:
     """The reported diagnostics of one loaded file, sorted by (line, column, code)."""
-    selected = reported(findings(hub, make_context(engines, [hub])), hub.path, rules or default_rules())
+    selected = reported(
+        findings(hub, make_context(engines, [hub])), hub.path, rules or default_rules()
+    )
     return sorted((f.diagnostic for f in selected), key=_order)
 
 

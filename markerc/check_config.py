@@ -115,11 +115,18 @@ def cli_layer(
             raise MarkercError(
                 "MK339", f"--per-file-ignores {spec!r}: expected PATTERN:CODE[,CODE...]"
             )
-        pfi.append((pattern, tuple(check_selector(c, f"--per-file-ignores {spec!r}") for c in _split([codes]))))
+        pfi.append(
+            (
+                pattern,
+                tuple(check_selector(c, f"--per-file-ignores {spec!r}") for c in _split([codes])),
+            )
+        )
     return Layer(
         source=where,
         base=os.getcwd(),
-        select=None if select is None else tuple(check_selector(s, "--select") for s in _split(select)),
+        select=None
+        if select is None
+        else tuple(check_selector(s, "--select") for s in _split(select)),
         extend_select=tuple(check_selector(s, "--extend-select") for s in _split(extend_select)),
         ignore=tuple(check_selector(s, "--ignore") for s in _split(ignore)),
         per_file_ignores=tuple(pfi),
@@ -130,7 +137,9 @@ def cli_layer(
 
 
 def _section(path: str) -> tuple[str, ...]:
-    return ("tool", "markerc", "check") if os.path.basename(path) == "pyproject.toml" else ("check",)
+    return (
+        ("tool", "markerc", "check") if os.path.basename(path) == "pyproject.toml" else ("check",)
+    )
 
 
 def _table_of(path: str) -> dict[str, object] | None:
@@ -144,7 +153,9 @@ def _table_of(path: str) -> dict[str, object] | None:
         data = data[key]
     if not isinstance(data, dict):
         raise MarkercError(
-            "MK339", f"{path}: '{'.'.join(_section(path))}' must be a table", location=Location(path, 1, 1)
+            "MK339",
+            f"{path}: '{'.'.join(_section(path))}' must be a table",
+            location=Location(path, 1, 1),
         )
     return data
 
@@ -209,7 +220,8 @@ def load_layer(path: str) -> Layer:
         value = table[key]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise MarkercError(
-                "MK339", f"{path}: '{section}.{key}' must be a list of rule selectors",
+                "MK339",
+                f"{path}: '{section}.{key}' must be a list of rule selectors",
                 location=_position(path, key),
             )
         return tuple(
@@ -231,17 +243,25 @@ def load_layer(path: str) -> Layer:
     raw = table.get("per-file-ignores", {})
     if not isinstance(raw, dict):
         raise MarkercError(
-            "MK339", f"{path}: '{section}.per-file-ignores' must be a table of pattern = [codes]",
+            "MK339",
+            f"{path}: '{section}.per-file-ignores' must be a table of pattern = [codes]",
             location=_position(path, "per-file-ignores"),
         )
     for pattern, codes in raw.items():
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise MarkercError(
-                "MK339", f"{path}: per-file-ignores {pattern!r} must be a list of rule selectors",
+                "MK339",
+                f"{path}: per-file-ignores {pattern!r} must be a list of rule selectors",
                 location=_position(path, pattern),
             )
         pfi.append(
-            (pattern, tuple(check_selector(c, f"{path} (per-file-ignores {pattern!r})", _position(path, c)) for c in codes))
+            (
+                pattern,
+                tuple(
+                    check_selector(c, f"{path} (per-file-ignores {pattern!r})", _position(path, c))
+                    for c in codes
+                ),
+            )
         )
     return Layer(
         source=path,
@@ -296,7 +316,7 @@ def _anchor(pattern: str, base: str) -> str:
         pattern = pattern[2:]
     if os.path.isabs(pattern):
         return pattern.replace(os.sep, "/")
-    return (os.path.abspath(base).replace(os.sep, "/").rstrip("/") + "/" + pattern)
+    return os.path.abspath(base).replace(os.sep, "/").rstrip("/") + "/" + pattern
 
 
 class Resolver:

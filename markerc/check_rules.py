@@ -38,13 +38,33 @@ from markerc.lint import (
     where,
 )
 from markerc.markers import leaves
-from markerc.nodes import FALSE, TRUE, And, Bare, Compare, Const, Marker, Not, Or, Placeholder, Requirement, SystemPin
+from markerc.nodes import (
+    FALSE,
+    TRUE,
+    And,
+    Bare,
+    Compare,
+    Const,
+    Marker,
+    Not,
+    Or,
+    Placeholder,
+    Requirement,
+    SystemPin,
+)
 from markerc.targets import canonical_name
 from markerc.versions import unsatisfiable
 
 _TORCH_COMPANIONS = ("torchvision", "torchaudio", "torchcodec")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
-_BOUND_BY_XINFERENCE = ("engine", "model_engine", "has_cuda", "has_npu", "cuda_version", "cuda_arch")
+_BOUND_BY_XINFERENCE = (
+    "engine",
+    "model_engine",
+    "has_cuda",
+    "has_npu",
+    "cuda_version",
+    "cuda_arch",
+)
 _UNCLOSED = re.compile(r"\s*(#[ \t]*([A-Za-z0-9_.\-]+))")
 _BARE_SYSTEM = re.compile(r"system[_.-](.+)", re.IGNORECASE)
 _PLACEHOLDER_WORD = re.compile(r"(?:.+_dependencies|system_.+)", re.IGNORECASE)
@@ -332,7 +352,9 @@ def _misspelling_of(name: str, pool: Sequence[str]) -> str | None:
 
 
 def _system_pool(ctx: Context, exclude: str) -> list[str]:
-    return list(SYSTEM_PACKAGES) + sorted(n for n in ctx.pinned if n != exclude and n not in SYSTEM_PACKAGES)
+    return list(SYSTEM_PACKAGES) + sorted(
+        n for n in ctx.pinned if n != exclude and n not in SYSTEM_PACKAGES
+    )
 
 
 def _system_pin(item: Item, head: SystemPin, ctx: Context) -> Iterator[Finding]:
@@ -416,7 +438,7 @@ def _version_release(text: str) -> tuple[int, int] | None:
     v = _pep440(text[:-2] if text.endswith(".*") else text)
     if v is None:
         return None
-    release = tuple(v.release) + (0,)
+    release = (*tuple(v.release), 0)
     return release[0], release[1]
 
 
@@ -465,7 +487,9 @@ def _witnesses(name: str, marker: Marker, ctx: Context) -> list[object] | None:
         return list(ctx.names)
     if name in ("has_cuda", "has_npu"):
         return [True, False, None]
-    literals = [l.value for l in leaves(marker) if isinstance(l, Compare) and l.var.name == name]
+    literals = [
+        lf.value for lf in leaves(marker) if isinstance(lf, Compare) and lf.var.name == name
+    ]
     if name == "cuda_version":
         return [*cuda_version_witnesses(literals), None]
     if name == "cuda_arch":
@@ -488,9 +512,9 @@ def _impossible_comparison(leaf: Compare | Bare, source: SourceString) -> Iterat
                 diag(
                     "MK316",
                     f"{written!r} is true only for CUDA {major}.0 (PEP 440 pads "
-                    f"\"{leaf.value}\" with zeros, in markerc and in Xinference), not for "
-                    f"{major}.4 or {major}.8; write \"{major}.*\" for the {major} series, or "
-                    f"\"{major}.0\"",
+                    f'"{leaf.value}" with zeros, in markerc and in Xinference), not for '
+                    f'{major}.4 or {major}.8; write "{major}.*" for the {major} series, or '
+                    f'"{major}.0"',
                     source,
                     leaf.value_span,
                 )
@@ -510,7 +534,9 @@ def _impossible_comparison(leaf: Compare | Bare, source: SourceString) -> Iterat
     else:
         message = f"{written!r} is true for every real {what}"
     yield Finding(
-        diag("MK317", message + "; the comparison does not test what it seems to", source, leaf.span)
+        diag(
+            "MK317", message + "; the comparison does not test what it seems to", source, leaf.span
+        )
     )
 
 
@@ -555,7 +581,9 @@ def constant_value(marker: Marker, ctx: Context) -> bool | None:
     key = canonical_text(marker)
     if key in ctx.verdicts:
         return ctx.verdicts[key]
-    cuda = [l for l in leaves(marker) if isinstance(l, Compare) and l.var.name == "cuda_version"]
+    cuda = [
+        lf for lf in leaves(marker) if isinstance(lf, Compare) and lf.var.name == "cuda_version"
+    ]
     if len(cuda) == 1 and _ordinary_cuda(cuda[0]):
         both = {_constant(_replace(marker, cuda[0], value), ctx) for value in (TRUE, FALSE)}
         verdict = both.pop() if len(both) == 1 else None
@@ -599,7 +627,9 @@ def _constant(marker: Marker, ctx: Context) -> bool | None:
     return verdict
 
 
-def _enumerate(marker: Marker, names: list[str], domains: list[list[object]], ctx: Context) -> bool | None:
+def _enumerate(
+    marker: Marker, names: list[str], domains: list[list[object]], ctx: Context
+) -> bool | None:
     from itertools import product
 
     from markerc.markers import NoComplement, residual
@@ -607,7 +637,7 @@ def _enumerate(marker: Marker, names: list[str], domains: list[list[object]], ct
     seen: set[bool] = set()
     for combo in product(*domains):
         try:
-            folded = residual(marker, dict(zip(names, combo)), ctx.canon)
+            folded = residual(marker, dict(zip(names, combo, strict=False)), ctx.canon)
         except NoComplement:
             return None
         if not isinstance(folded, Const):
@@ -724,8 +754,14 @@ def _conflicts(name: str, group: list[Item], ctx: Context) -> Iterator[Finding]:
         reported.add(item.index)
         head = item.entry.head
         assert isinstance(head, Requirement)
-        span = head.spec_span if head.spec_span.end and what != "two different URLs" else item.entry.head_span
-        overlap = "unconditionally" if both is algebra.TRUE else f"where {algebra.describe(both)} holds"
+        span = (
+            head.spec_span
+            if head.spec_span.end and what != "two different URLs"
+            else item.entry.head_span
+        )
+        overlap = (
+            "unconditionally" if both is algebra.TRUE else f"where {algebra.describe(both)} holds"
+        )
         yield Finding(
             diag(
                 "MK502",
@@ -777,7 +813,8 @@ def _torch_companion(items: list[Item], ctx: Context) -> Iterator[Finding]:
     torchvision/torchaudio/torchcodec under a condition that no torch requirement covers (the
     compiler's own query, :func:`markerc.expand.companion_conditions`)."""
     companions = [
-        i for i in items
+        i
+        for i in items
         if isinstance(i.entry.head, SystemPin) and i.entry.head.name.lower() in _TORCH_COMPANIONS
     ]
     if not companions:
@@ -788,8 +825,10 @@ def _torch_companion(items: list[Item], ctx: Context) -> Iterator[Finding]:
     torch: list[object] = []
     for item in items:
         head = item.entry.head
-        name = head.name.lower() if isinstance(head, SystemPin) else (
-            canonical_name(head.name) if isinstance(head, Requirement) else None
+        name = (
+            head.name.lower()
+            if isinstance(head, SystemPin)
+            else (canonical_name(head.name) if isinstance(head, Requirement) else None)
         )
         if name == "torch":
             cond = condition(item.entry, ctx)
@@ -849,5 +888,3 @@ def _url_findings(key: str, source: SourceString) -> Iterator[Finding]:
                 location=source.location(start, max(start + 1, end)),
             )
         )
-
-

@@ -38,7 +38,19 @@ from markerc.lint import (
     where,
 )
 from markerc.markers import leaves
-from markerc.nodes import FALSE, TRUE, And, Bare, Compare, Const, Entry, Marker, Not, Or, Requirement
+from markerc.nodes import (
+    FALSE,
+    TRUE,
+    And,
+    Bare,
+    Compare,
+    Const,
+    Entry,
+    Marker,
+    Not,
+    Or,
+    Requirement,
+)
 
 __all__ = [
     "engine_condition",
@@ -57,7 +69,16 @@ _KEY_SEPARATORS = ("@", "==", ">=", "<=", "~=", "!=", "[", " ")
 _SYS_PLATFORM = re.compile(r"sys_platform\s*(==|!=)\s*['\"]([^'\"]*)['\"]")
 _MACHINES = ('platform_machine == "x86_64"', 'platform_machine == "aarch64"')
 _MEMBER = re.compile(r"[^,\s]+")
-_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!=", "~=": "~=", "===": "==="}
+_FLIP = {
+    "<": ">",
+    ">": "<",
+    "<=": ">=",
+    ">=": "<=",
+    "==": "==",
+    "!=": "!=",
+    "~=": "~=",
+    "===": "===",
+}
 
 
 # ============================================================================ the pre-filter
@@ -112,8 +133,11 @@ def _markerc_engine_set(marker: Marker, ctx: Context) -> set[str]:
     from markerc import algebra
 
     try:
-        return set(algebra.engines_where(algebra.value(marker, algebra.space(ctx.engines)),
-                                         algebra.space(ctx.engines)))
+        return set(
+            algebra.engines_where(
+                algebra.value(marker, algebra.space(ctx.engines)), algebra.space(ctx.engines)
+            )
+        )
     except MarkercError:
         return {e for e in ctx.names if engine_bound(marker, e, ctx) != FALSE}
 
@@ -221,14 +245,16 @@ def _prefilter(item: Item, ctx: Context) -> Iterator[Finding]:
             if xi is None:
                 xi, mk = engine_set(marker_text, ctx), _markerc_engine_set(marker, ctx)
             fix = _engine_fix(leaf, marker, source)
-            advice = f"; write {fix.new!r}" if fix is not None else (
-                "; name the engines it is for with == (joined by or)"
+            advice = (
+                f"; write {fix.new!r}"
+                if fix is not None
+                else ("; name the engines it is for with == (joined by or)")
             )
             yield Finding(
                 diag(
                     "MK401",
                     f"Xinference's textual engine filter does not recognise {written!r} (it "
-                    "looks for the exact text #engine# == \"name\": double quotes, one space "
+                    'looks for the exact text #engine# == "name": double quotes, one space '
                     "on each side of ==, no !=, no in): Xinference keeps this entry for "
                     f"{describe_engines(xi, ctx)}; markerc keeps it for "
                     f"{describe_engines(mk or (), ctx)}{advice}",
@@ -425,7 +451,9 @@ def model_findings(items: list[Item], ctx: Context) -> Iterator[Finding]:
     First over the model's own entries (what every engine sees), then, for each engine a
     placeholder names, over the list with that engine's defaults spliced in (research 4), where
     a model entry for another engine can replace a default and take it away."""
-    own = [_Row(i.source.value, i.entry, i) for i in items if placeholder_engine(i.entry, ctx) is None]
+    own = [
+        _Row(i.source.value, i.entry, i) for i in items if placeholder_engine(i.entry, ctx) is None
+    ]
     for dropped, by, kind in merge_drops(own):
         if _same_meaning(dropped, by, ctx):
             continue  # MK305 reports exact duplicates

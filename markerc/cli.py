@@ -24,44 +24,108 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _compile_options(p: argparse.ArgumentParser, *, many_targets: bool = False, engine_default: str | None = None) -> None:
+def _compile_options(
+    p: argparse.ArgumentParser, *, many_targets: bool = False, engine_default: str | None = None
+) -> None:
     g = p.add_argument_group("compile options")
     if engine_default is None:
-        g.add_argument("--engine", required=True, help="ENGINE[,ENGINE...] or 'all' (the engines each model names)")
+        g.add_argument(
+            "--engine",
+            required=True,
+            help="ENGINE[,ENGINE...] or 'all' (the engines each model names)",
+        )
     else:
-        g.add_argument("--engine", default=engine_default,
-                       help=f"ENGINE[,ENGINE...] or 'all' (the engines each model names; default {engine_default})")
+        g.add_argument(
+            "--engine",
+            default=engine_default,
+            help=f"ENGINE[,ENGINE...] or 'all' (the engines each model names; default {engine_default})",
+        )
     g.add_argument("--model", help="model name, or 'all' (default: every model in the file)")
     if many_targets:
-        g.add_argument("--target", action="append", default=[], help="target profile NAME or FILE (repeatable)")
+        g.add_argument(
+            "--target", action="append", default=[], help="target profile NAME or FILE (repeatable)"
+        )
     else:
-        g.add_argument("--target", help="target profile NAME (markerc.toml / pyproject.toml) or FILE")
-    g.add_argument("--set", dest="sets", action="append", default=[], metavar="VAR=VALUE",
-                   help="bind a marker variable (has_cuda=false, cuda_version=12.8, sys_platform=linux, ...)")
-    g.add_argument("--system", action="append", default=[], metavar="NAME=VERSION",
-                   help="version installed on the target, for #system_NAME# pins")
-    g.add_argument("--system-python", metavar="PATH", help="read installed versions from this interpreter")
-    g.add_argument("--system-missing", choices=["error", "unpinned"], default="error",
-                   help="a #system_X# pin the target lacks: error (default) or the bare name")
-    g.add_argument("--keep-local-version", action="store_true", help="keep +local labels of system versions")
-    g.add_argument("--no-torch-companion", action="store_true", help="do not add #system_torch# next to torchvision/torchaudio/torchcodec pins")
-    g.add_argument("--model-format", metavar="FORMAT", help="model format (selects the engine's format extras)")
-    g.add_argument("-p", "--package", "--virtual-env-package", dest="packages", action="append", default=[],
-                   metavar="SPEC", help="user requirement (highest precedence; repeatable, any entry kind; "
-                                        "--virtual-env-package is Xinference's name for it)")
-    g.add_argument("--engines", dest="engine_files", action="append", default=[], metavar="FILE",
-                   help="engine table (TOML) extending or replacing the built-in one")
+        g.add_argument(
+            "--target", help="target profile NAME (markerc.toml / pyproject.toml) or FILE"
+        )
+    g.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="VAR=VALUE",
+        help="bind a marker variable (has_cuda=false, cuda_version=12.8, sys_platform=linux, ...)",
+    )
+    g.add_argument(
+        "--system",
+        action="append",
+        default=[],
+        metavar="NAME=VERSION",
+        help="version installed on the target, for #system_NAME# pins",
+    )
+    g.add_argument(
+        "--system-python", metavar="PATH", help="read installed versions from this interpreter"
+    )
+    g.add_argument(
+        "--system-missing",
+        choices=["error", "unpinned"],
+        default="error",
+        help="a #system_X# pin the target lacks: error (default) or the bare name",
+    )
+    g.add_argument(
+        "--keep-local-version", action="store_true", help="keep +local labels of system versions"
+    )
+    g.add_argument(
+        "--no-torch-companion",
+        action="store_true",
+        help="do not add #system_torch# next to torchvision/torchaudio/torchcodec pins",
+    )
+    g.add_argument(
+        "--model-format", metavar="FORMAT", help="model format (selects the engine's format extras)"
+    )
+    g.add_argument(
+        "-p",
+        "--package",
+        "--virtual-env-package",
+        dest="packages",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="user requirement (highest precedence; repeatable, any entry kind; "
+        "--virtual-env-package is Xinference's name for it)",
+    )
+    g.add_argument(
+        "--engines",
+        dest="engine_files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="engine table (TOML) extending or replacing the built-in one",
+    )
     la = p.add_argument_group("Xinference launch steps (docs/semantics.md, 'Launch steps')")
-    la.add_argument("--no-numpy-abi-pins", action="store_true",
-                    help="step 19: do not pin an engine's abi_pins (sentence_transformers: numpy, scipy, "
-                         "scikit-learn, pandas) to the target's installed versions")
-    la.add_argument("--no-torch-local-index", action="store_true",
-                    help="step 12: do not add the PyTorch index of a system-pinned torch's local tag (+cu128)")
-    la.add_argument("--no-llama-cpp-cuda-index", action="store_true",
-                    help="step 14: do not switch an engine with a cuda_index (llama.cpp) to its CUDA build index")
-    la.add_argument("--offline", action="store_true",
-                    help="step 17: rewrite wheel URLs to NAME==VERSION and refuse other direct references "
-                         "(needs an index; implied by --index-url, --extra-index-url, --find-links, --no-index)")
+    la.add_argument(
+        "--no-numpy-abi-pins",
+        action="store_true",
+        help="step 19: do not pin an engine's abi_pins (sentence_transformers: numpy, scipy, "
+        "scikit-learn, pandas) to the target's installed versions",
+    )
+    la.add_argument(
+        "--no-torch-local-index",
+        action="store_true",
+        help="step 12: do not add the PyTorch index of a system-pinned torch's local tag (+cu128)",
+    )
+    la.add_argument(
+        "--no-llama-cpp-cuda-index",
+        action="store_true",
+        help="step 14: do not switch an engine with a cuda_index (llama.cpp) to its CUDA build index",
+    )
+    la.add_argument(
+        "--offline",
+        action="store_true",
+        help="step 17: rewrite wheel URLs to NAME==VERSION and refuse other direct references "
+        "(needs an index; implied by --index-url, --extra-index-url, --find-links, --no-index)",
+    )
     s = p.add_argument_group("package sources (replace the hub's and the engine's)")
     s.add_argument("--index-url", metavar="URL")
     s.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
@@ -90,7 +154,11 @@ class _Unbuilt:
 def _command(sub: Any, only: str | None, name: str, **kwargs: Any) -> argparse.ArgumentParser:
     """Register command ``name`` and return its parser (see ``build_parser`` for ``only``)."""
     if only:
-        return sub.add_parser(name, **kwargs) if only == name else cast(argparse.ArgumentParser, _Unbuilt())
+        return (
+            sub.add_parser(name, **kwargs)
+            if only == name
+            else cast(argparse.ArgumentParser, _Unbuilt())
+        )
     parser: argparse.ArgumentParser = sub.add_parser(name, **kwargs)
     return parser if only is None else cast(argparse.ArgumentParser, _Unbuilt())
 
@@ -99,7 +167,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser (``only=None``); ``only=COMMAND``: that command alone, what ``main`` builds
     to run it; ``only=""``: every command listed, none with its arguments (``--help``,
     ``--version``, a mistyped command)."""
-    parser = _Parser(prog="markerc", description="Compile Xinference model-hub requirement lists for pip and uv.")
+    parser = _Parser(
+        prog="markerc", description="Compile Xinference model-hub requirement lists for pip and uv."
+    )
     parser.add_argument("--version", action="version", version=f"markerc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -107,43 +177,100 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     c.add_argument("hubs", nargs="+", metavar="HUB")
     _compile_options(c)
     c.add_argument("--format", choices=["requirements", "json"], default="requirements")
-    c.add_argument("--annotate", choices=["none", "source", "location"], default="source",
-                   help="what each requirement's comment (and the JSON 'source') names: its entry by place and "
-                        "text (source, the default: stable under unrelated edits), that plus the file position "
-                        "(location), or nothing (none)")
-    c.add_argument("-o", "--output", metavar="FILE|DIR", help="write to FILE, or one file per model and engine into DIR (a path ending in / or an existing directory)")
+    c.add_argument(
+        "--annotate",
+        choices=["none", "source", "location"],
+        default="source",
+        help="what each requirement's comment (and the JSON 'source') names: its entry by place and "
+        "text (source, the default: stable under unrelated edits), that plus the file position "
+        "(location), or nothing (none)",
+    )
+    c.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE|DIR",
+        help="write to FILE, or one file per model and engine into DIR (a path ending in / or an existing directory)",
+    )
 
-    k = _command(sub, only, "check", help="lint hub files (pre-commit hook)",
-                       description="Lint model-hub files. Rules and codes: docs/diagnostics.md.")
+    k = _command(
+        sub,
+        only,
+        "check",
+        help="lint hub files (pre-commit hook)",
+        description="Lint model-hub files. Rules and codes: docs/diagnostics.md.",
+    )
     k.add_argument("files", nargs="+", metavar="FILE")
     o = k.add_argument_group("output")
-    o.add_argument("--output-format", choices=["full", "concise", "json", "github"],
-                   help="full (default: with the entry and a caret), concise (one line each), json, github")
-    o.add_argument("--format", choices=["text", "json", "github"], help="alias of --output-format (text = full)")
-    o.add_argument("--statistics", action="store_true", help="print the count of each code instead of the diagnostics")
+    o.add_argument(
+        "--output-format",
+        choices=["full", "concise", "json", "github"],
+        help="full (default: with the entry and a caret), concise (one line each), json, github",
+    )
+    o.add_argument(
+        "--format",
+        choices=["text", "json", "github"],
+        help="alias of --output-format (text = full)",
+    )
+    o.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the count of each code instead of the diagnostics",
+    )
     o.add_argument("-q", "--quiet", action="store_true", help="print the diagnostics, no summary")
-    o.add_argument("--color", choices=["auto", "always", "never"], default="auto",
-                   help="colour on a terminal (auto: when stdout is one and NO_COLOR is unset)")
-    r = k.add_argument_group("rule selection (codes, prefixes such as MK3, or ALL; comma-separated)")
-    r.add_argument("--select", action="append", default=None, metavar="CODES",
-                   help="the rules to run, instead of the defaults and the configuration's select")
-    r.add_argument("--extend-select", action="append", default=[], metavar="CODES", help="rules to run as well")
-    r.add_argument("--ignore", action="append", default=[], metavar="CODES", help="rules not to run")
-    r.add_argument("--per-file-ignores", action="append", default=[], metavar="PATTERN:CODES",
-                   help="rules not to run on files matching PATTERN (repeatable)")
-    r.add_argument("--config", metavar="FILE",
-                   help="read [tool.markerc.check] (pyproject.toml) or [check] (markerc.toml) from FILE "
-                        "instead of the nearest one above each checked file")
+    o.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour on a terminal (auto: when stdout is one and NO_COLOR is unset)",
+    )
+    r = k.add_argument_group(
+        "rule selection (codes, prefixes such as MK3, or ALL; comma-separated)"
+    )
+    r.add_argument(
+        "--select",
+        action="append",
+        default=None,
+        metavar="CODES",
+        help="the rules to run, instead of the defaults and the configuration's select",
+    )
+    r.add_argument(
+        "--extend-select", action="append", default=[], metavar="CODES", help="rules to run as well"
+    )
+    r.add_argument(
+        "--ignore", action="append", default=[], metavar="CODES", help="rules not to run"
+    )
+    r.add_argument(
+        "--per-file-ignores",
+        action="append",
+        default=[],
+        metavar="PATTERN:CODES",
+        help="rules not to run on files matching PATTERN (repeatable)",
+    )
+    r.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read [tool.markerc.check] (pyproject.toml) or [check] (markerc.toml) from FILE "
+        "instead of the nearest one above each checked file",
+    )
     r.add_argument("--isolated", action="store_true", help="read no configuration file")
     k.add_argument("--strict", action="store_true", help="warnings fail too")
-    k.add_argument("--fix", action="store_true", help="rewrite what the selected rules flag and have one right spelling for, then check")
-    k.add_argument("--fix-symlinks", action="store_true",
-                   help="with --fix, rewrite the file a symlinked hub file points to (refused by default: MK624)")
+    k.add_argument(
+        "--fix",
+        action="store_true",
+        help="rewrite what the selected rules flag and have one right spelling for, then check",
+    )
+    k.add_argument(
+        "--fix-symlinks",
+        action="store_true",
+        help="with --fix, rewrite the file a symlinked hub file points to (refused by default: MK624)",
+    )
     k.add_argument("--engines", dest="engine_files", action="append", default=[], metavar="FILE")
 
     _command(sub, only, "schema", help="print the JSON Schema of the model-hub format")
 
-    e = _command(sub, only, "explain", help="show every input entry of one model and engine with its verdict")
+    e = _command(
+        sub, only, "explain", help="show every input entry of one model and engine with its verdict"
+    )
     e.add_argument("hubs", nargs=1, metavar="HUB")
     _compile_options(e)
     e.add_argument("--format", choices=["table", "json"], default="table")
@@ -154,65 +281,134 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     lk.add_argument("--out", required=True, metavar="DIR")
     lk.add_argument("--format", choices=["pylock", "requirements", "uv"], default="pylock")
     lk.add_argument("--resolver", choices=["uv", "pip-compile"], default="uv")
-    lk.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale or missing locks")
+    lk.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 listing stale or missing locks"
+    )
     lk.add_argument("--plan", action="store_true", help="print what would be resolved, run nothing")
-    lk.add_argument("--shard", metavar="I/N", help="only the I-th of N deterministic parts of the work")
+    lk.add_argument(
+        "--shard", metavar="I/N", help="only the I-th of N deterministic parts of the work"
+    )
     lk.add_argument("--jobs", type=int, default=1, metavar="N", help="uv processes in parallel")
-    lk.add_argument("--cache-dir", metavar="DIR", help="resolution cache (default OUT/.markerc-cache)")
+    lk.add_argument(
+        "--cache-dir", metavar="DIR", help="resolution cache (default OUT/.markerc-cache)"
+    )
     lk.add_argument("--refresh", action="store_true", help="ignore the cache and existing locks")
-    lk.add_argument("--fail-on-change", action="store_true",
-                    help="exit 1 when any lock file was written (new or changed): the pre-commit hook")
-    lk.add_argument("--exclude", action="append", default=[], metavar="MODEL[:ENGINE[:TARGET]]",
-                    help="skip the pairs these shell patterns match (repeatable; also [tool.markerc.lock] exclude)")
-    lk.add_argument("--prune", action="store_true",
-                    help="remove lock files (in the selection's targets) that no case writes any more")
+    lk.add_argument(
+        "--fail-on-change",
+        action="store_true",
+        help="exit 1 when any lock file was written (new or changed): the pre-commit hook",
+    )
+    lk.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="MODEL[:ENGINE[:TARGET]]",
+        help="skip the pairs these shell patterns match (repeatable; also [tool.markerc.lock] exclude)",
+    )
+    lk.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove lock files (in the selection's targets) that no case writes any more",
+    )
     lk.add_argument("--report", metavar="FILE", help="write every case and the summary as JSON")
-    lk.add_argument("--allow-build", action="store_true",
-                    help="let the resolver build sdists (runs their build backends); default: wheels only")
-    lk.add_argument("--skip-installed", action="store_true",
-                    help="lock over each target's base environment (its [system] table): what the base provides "
-                         "is recorded, not locked, and install --lock checks the base still provides it")
-    lk.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
-                    help="off a terminal, one progress line at most this often (default 10)")
+    lk.add_argument(
+        "--allow-build",
+        action="store_true",
+        help="let the resolver build sdists (runs their build backends); default: wheels only",
+    )
+    lk.add_argument(
+        "--skip-installed",
+        action="store_true",
+        help="lock over each target's base environment (its [system] table): what the base provides "
+        "is recorded, not locked, and install --lock checks the base still provides it",
+    )
+    lk.add_argument(
+        "--progress-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="off a terminal, one progress line at most this often (default 10)",
+    )
 
-    d = _command(sub, only, "diff", help="what a hub change does to each model x engine x target (no resolution)")
+    d = _command(
+        sub,
+        only,
+        "diff",
+        help="what a hub change does to each model x engine x target (no resolution)",
+    )
     d.add_argument("old", metavar="OLD", help="hub file, folder of hub files, or REV:PATH (git)")
     d.add_argument("new", metavar="NEW", help="hub file, folder of hub files, or REV:PATH (git)")
     _compile_options(d, many_targets=True, engine_default="all")
     _review_options(d)
     d.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     d.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
-    d.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    d.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
+    )
 
-    rp = _command(sub, only, "report", help="the model x engine x target matrix as HTML, Markdown or JSON")
-    rp.add_argument("hubs", nargs="+", metavar="HUB", help="hub file, folder of hub files, or REV:PATH (git)")
+    rp = _command(
+        sub, only, "report", help="the model x engine x target matrix as HTML, Markdown or JSON"
+    )
+    rp.add_argument(
+        "hubs", nargs="+", metavar="HUB", help="hub file, folder of hub files, or REV:PATH (git)"
+    )
     _compile_options(rp, many_targets=True, engine_default="all")
     _review_options(rp)
-    rp.add_argument("--lock-report", metavar="FILE", help="the JSON of the last 'markerc lock --report FILE'")
+    rp.add_argument(
+        "--lock-report", metavar="FILE", help="the JSON of the last 'markerc lock --report FILE'"
+    )
     rp.add_argument("--format", choices=["html", "markdown", "json"], default="html")
-    rp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    rp.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
+    )
 
-    i = _command(sub, only, "install", help="install a compiled (or locked) set into a virtual environment")
+    i = _command(
+        sub, only, "install", help="install a compiled (or locked) set into a virtual environment"
+    )
     i.add_argument("hubs", nargs=1, metavar="HUB")
     _compile_options(i)
-    where = i.add_argument_group("where (one of --venv and --xinference-home; XINFERENCE_HOME when neither)")
-    where.add_argument("--venv", metavar="DIR", help="the virtual environment (created when absent)")
-    where.add_argument("--xinference-home", metavar="DIR",
-                       help="build DIR/virtualenv/v4/MODEL/ENGINE/PYTHON_VERSION as Xinference v2 does "
-                            "(a venv over --python with _xinference_parent.pth; skip-installed by default)")
+    where = i.add_argument_group(
+        "where (one of --venv and --xinference-home; XINFERENCE_HOME when neither)"
+    )
+    where.add_argument(
+        "--venv", metavar="DIR", help="the virtual environment (created when absent)"
+    )
+    where.add_argument(
+        "--xinference-home",
+        metavar="DIR",
+        help="build DIR/virtualenv/v4/MODEL/ENGINE/PYTHON_VERSION as Xinference v2 does "
+        "(a venv over --python with _xinference_parent.pth; skip-installed by default)",
+    )
     i.add_argument("--installer", choices=["uv", "pip"], default="uv")
-    i.add_argument("--lock", metavar="FILE", help="install this lock file instead of the compiled set")
+    i.add_argument(
+        "--lock", metavar="FILE", help="install this lock file instead of the compiled set"
+    )
     i.add_argument("--system-site-packages", action="store_true")
-    i.add_argument("--python", metavar="PATH",
-                   help="interpreter for a new venv; with --skip-installed or --xinference-home the base environment")
-    i.add_argument("--skip-installed", action=argparse.BooleanOptionalAction, default=None,
-                   help="a venv over the --python base (system site packages and _xinference_parent.pth) that "
-                        "installs only what the base does not satisfy (default: on with --xinference-home)")
+    i.add_argument(
+        "--python",
+        metavar="PATH",
+        help="interpreter for a new venv; with --skip-installed or --xinference-home the base environment",
+    )
+    i.add_argument(
+        "--skip-installed",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a venv over the --python base (system site packages and _xinference_parent.pth) that "
+        "installs only what the base does not satisfy (default: on with --xinference-home)",
+    )
     i.add_argument("--dry-run", action="store_true", help="print the commands, change nothing")
-    i.add_argument("--allow-build", action="store_true",
-                   help="let the installer build sdists (runs their build backends); default: wheels only")
+    i.add_argument(
+        "--allow-build",
+        action="store_true",
+        help="let the installer build sdists (runs their build backends); default: wheels only",
+    )
 
-    vs = _command(sub, only, "venvs", help="list or remove the venvs of Xinference's layout (XINFERENCE_HOME/virtualenv/v4)")
+    vs = _command(
+        sub,
+        only,
+        "venvs",
+        help="list or remove the venvs of Xinference's layout (XINFERENCE_HOME/virtualenv/v4)",
+    )
     vsub = vs.add_subparsers(dest="venvs_command", metavar="ACTION", parser_class=_Parser)
     vl = vsub.add_parser("list", help="every MODEL/ENGINE/PYTHON folder of the layout")
     vl.add_argument("--xinference-home", metavar="DIR", help="default: XINFERENCE_HOME")
@@ -222,22 +418,33 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     vr.add_argument("--engine", metavar="ENGINE", help="only this engine's venvs")
     vr.add_argument("--python", metavar="VERSION", help="only this Python version's venvs (X.Y.Z)")
     vr.add_argument("--xinference-home", metavar="DIR", help="default: XINFERENCE_HOME")
-    vr.add_argument("--dry-run", action="store_true", help="print what would be removed, remove nothing")
+    vr.add_argument(
+        "--dry-run", action="store_true", help="print what would be removed, remove nothing"
+    )
 
-    v = _command(sub, only, "env", help="print this machine's (or an interpreter's) target profile as TOML")
+    v = _command(
+        sub, only, "env", help="print this machine's (or an interpreter's) target profile as TOML"
+    )
     v.add_argument("--python", metavar="PATH", help="interpreter to describe (default: this one)")
     v.add_argument("--name", help="profile name")
     v.add_argument("-o", "--output", metavar="FILE")
-    v.add_argument("--with-tooling", action="store_true",
-                   help="also list markerc and the packages it needs among the installed distributions")
+    v.add_argument(
+        "--with-tooling",
+        action="store_true",
+        help="also list markerc and the packages it needs among the installed distributions",
+    )
     return parser
 
 
 def _review_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("locks")
     g.add_argument("--locks", metavar="DIR", help="the lock folder ('markerc lock --out DIR')")
-    g.add_argument("--lock-format", choices=["pylock", "requirements", "uv"], default=None,
-                   help="the lock folder's format (default: the lock report's, else pylock)")
+    g.add_argument(
+        "--lock-format",
+        choices=["pylock", "requirements", "uv"],
+        default=None,
+        help="the lock folder's format (default: the lock report's, else pylock)",
+    )
 
 
 # ------------------------------------------------------------------ shared plumbing
@@ -372,7 +579,9 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
         try:
             files = directory_outputs(sets, command, annotate=args.annotate)
         except ValueError as clash:
-            raise MarkercError("MK507", f"two hub files give {clash}: compile them separately") from None
+            raise MarkercError(
+                "MK507", f"two hub files give {clash}: compile them separately"
+            ) from None
         write_all(files, out)
         return 0
     else:
@@ -441,7 +650,9 @@ def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.fix:
         from markerc.fix import fix_paths
 
-        fixed = fix_paths(args.files, engines=engines, rules=rules, follow_symlinks=args.fix_symlinks)
+        fixed = fix_paths(
+            args.files, engines=engines, rules=rules, follow_symlinks=args.fix_symlinks
+        )
         for line in fixed.changes:
             _err(line)
     result = check_paths(args.files, engines=engines, strict=args.strict, rules=rules)
@@ -485,11 +696,15 @@ class _Progress:
             now = self.clock()
             if done == 0:
                 self.start = self.last = now
-                self.stream.write(f"markerc {self.command}: {total} {'resolution(s)' if self.command == 'lock' else 'step(s)'} to run\n")
+                self.stream.write(
+                    f"markerc {self.command}: {total} {'resolution(s)' if self.command == 'lock' else 'step(s)'} to run\n"
+                )
             elif now - self.last >= self.every or done == total:
                 self.last = now
                 failures = f", {failed} failed" if self.command == "lock" else ""
-                self.stream.write(f"markerc {self.command}: {done}/{total} {self.done_word}{failures}, {now - self.start:.0f} s\n")
+                self.stream.write(
+                    f"markerc {self.command}: {done}/{total} {self.done_word}{failures}, {now - self.start:.0f} s\n"
+                )
             self.stream.flush()
             return
         if total <= 1:
@@ -547,7 +762,10 @@ def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
         targets=_lock_targets(args), options=_options(args, Target()), exclusions=exclusions, fmt=args.format,
         skip_installed=args.skip_installed,
     )  # fmt: skip
-    _print_warnings([d for hub in hubs for d in hub.diagnostics if d.severity == "warning"] + list(grid.warnings))
+    _print_warnings(
+        [d for hub in hubs for d in hub.diagnostics if d.severity == "warning"]
+        + list(grid.warnings)
+    )
     shard = lock.parse_shard(args.shard) if args.shard else None
     settings = lock.resolver_settings(args.resolver, allow_build=args.allow_build)
     the_plan = lock.plan(grid.sets, fmt=args.format, resolver=args.resolver, shard=shard, targets=grid.targets,
@@ -585,27 +803,33 @@ def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
     _err(f"{report.resolutions} resolution(s) run, {report.cache_hits} answered from the cache or existing "
          f"locks; {wall:.1f} s ({report.resolver_seconds:.1f} s in the resolver)")  # fmt: skip
     if args.report:
-        from markerc.files import atomic_write
-
         import resource
+
+        from markerc.files import atomic_write
 
         own = resource.getrusage(resource.RUSAGE_SELF)
         extra = {"resolutions": report.resolutions, "cache_hits": report.cache_hits,
                  "seconds": round(wall, 3), "resolver_seconds": round(report.resolver_seconds, 3),
                  "markerc_cpu_seconds": round(own.ru_utime + own.ru_stime, 3)}  # fmt: skip
-        doc = matrix.report_json(report.outcomes, fmt=args.format, targets=the_plan.targets, extra=extra)
+        doc = matrix.report_json(
+            report.outcomes, fmt=args.format, targets=the_plan.targets, extra=extra
+        )
         atomic_write(args.report, json.dumps(doc, indent=2) + "\n")
     if report.failed:
         return 2
     if args.check and not report.up_to_date:
-        _err(f"{len(report.stale)} stale and {len(report.missing)} missing lock file(s); run without --check")
+        _err(
+            f"{len(report.stale)} stale and {len(report.missing)} missing lock file(s); run without --check"
+        )
         return 1
     if args.fail_on_change and report.written:
         return 1
     return 0
 
 
-def _review_inputs(args: argparse.Namespace, specs: Sequence[str]) -> tuple[Any, list[Any], list[Any]]:
+def _review_inputs(
+    args: argparse.Namespace, specs: Sequence[str]
+) -> tuple[Any, list[Any], list[Any]]:
     """Engines, the sides read from ``specs``, and one compile ``Options`` per target."""
     from markerc import review
     from markerc.diagnostics import MarkercError
@@ -640,11 +864,19 @@ def cmd_diff(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from markerc import diff, review
 
     engines, (old, new), options = _review_inputs(args, [args.old, args.new])
-    kw = {"engines": engines, "engine_spec": _engine_spec(args), "model": _model(args), "options": options}
+    kw = {
+        "engines": engines,
+        "engine_spec": _engine_spec(args),
+        "model": _model(args),
+        "options": options,
+    }
     old_cells = review.compile_cells(old.entries, **kw)
     new_cells = review.compile_cells(new.entries, **kw)
     result = diff.diff_cells(
-        old, new, old_cells, new_cells,
+        old,
+        new,
+        old_cells,
+        new_cells,
         targets=[o.target.name for o in options],
         engines=review.ordered_engines([*old_cells, *new_cells], engines.names()),
         locks_dir=args.locks,
@@ -668,7 +900,9 @@ def cmd_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
     seen: dict[str, str] = {}
     for e in entries:
         if e.key in seen:
-            raise MarkercError("MK571", f"two hub files are named {e.key}: {seen[e.key]} and {e.hub.path}")
+            raise MarkercError(
+                "MK571", f"two hub files are named {e.key}: {seen[e.key]} and {e.hub.path}"
+            )
         seen[e.key] = e.hub.path
     fmt, cases = (None, {})
     if args.lock_report:
@@ -689,11 +923,14 @@ def cmd_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
         lock_format=lock_format,
         models=review.model_rows(entries, _model(args)),
     )
-    render = {"html": report.html, "json": report.json_text, "markdown": report.markdown}[args.format]
+    render = {"html": report.html, "json": report.json_text, "markdown": report.markdown}[
+        args.format
+    ]
     _emit(render(matrix), args.output)
     if args.output:
         _err(report.text_summary(matrix))
     return 0
+
 
 def _print_outcomes(args: argparse.Namespace, outcomes: Sequence[Any]) -> None:
     """One line per stale / missing / pruned / regenerated lock; skips and exclusions grouped."""
@@ -708,7 +945,11 @@ def _print_outcomes(args: argparse.Namespace, outcomes: Sequence[Any]) -> None:
             _err(f"{path}: regenerated")
         elif o.status in ("skipped", "excluded"):
             reason = o.reason if o.status == "excluded" else o.reason.split(";")[0]
-            key = (f"{o.status} ({o.code})" if o.code else o.status, f"{o.engine} on {o.target or 'universal'}", reason)
+            key = (
+                f"{o.status} ({o.code})" if o.code else o.status,
+                f"{o.engine} on {o.target or 'universal'}",
+                reason,
+            )
             groups[key] = groups.get(key, 0) + 1
     for (status, what, reason), n in groups.items():
         _err(f"{status}: {n} pair(s) {what}: {reason}")
@@ -727,8 +968,14 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise MarkercError("MK507", "give either --venv DIR or --xinference-home DIR, not both")
     home = None if args.venv else home_from(args.xinference_home)
     if not args.venv and home is None:
-        raise MarkercError("MK507", "install needs --venv DIR or --xinference-home DIR (or XINFERENCE_HOME)")
-    skip = args.skip_installed if args.skip_installed is not None else (home is not None and not args.lock)
+        raise MarkercError(
+            "MK507", "install needs --venv DIR or --xinference-home DIR (or XINFERENCE_HOME)"
+        )
+    skip = (
+        args.skip_installed
+        if args.skip_installed is not None
+        else (home is not None and not args.lock)
+    )
     if (skip or home is not None) and not args.python:
         raise MarkercError("MK554", "a venv over a base environment needs the base interpreter: --python PATH",
                            notes=("Xinference creates each model venv over the worker's interpreter; name it "
@@ -738,7 +985,8 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
     compiled = _compile(args, [args.target])
     if len(compiled) != 1:
         raise MarkercError(
-            "MK204", f"expected one record for model {args.model!r} and engine {args.engine}, found {len(compiled)}"
+            "MK204",
+            f"expected one record for model {args.model!r} and engine {args.engine}, found {len(compiled)}",
         )
     cs = compiled[0].compiled
     if args.lock:
@@ -749,7 +997,10 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
         from markerc.venvs import check_component, venv_path
 
         if cs.model is None:
-            raise MarkercError("MK552", f"{cs.file}: the record has no model_name, so it has no folder in Xinference's layout")
+            raise MarkercError(
+                "MK552",
+                f"{cs.file}: the record has no model_name, so it has no folder in Xinference's layout",
+            )
         check_component(cs.model, "model name")  # before running anything
         version = base.probe(args.python).version
         venv, root = venv_path(home, cs.model, cs.engine, version), home
@@ -774,7 +1025,9 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
             sys.stdout.write(printable(mask_credentials(shlex.join(command))) + "\n")
         if report.requirements:
             sys.stdout.write("# compiled requirements:\n")
-            sys.stdout.write("".join(f"#   {comment(mask_credentials(r))}\n" for r in report.requirements))
+            sys.stdout.write(
+                "".join(f"#   {comment(mask_credentials(r))}\n" for r in report.requirements)
+            )
     else:
         if skip or report.provided:
             what = f"{len(report.installed)} distribution(s), {len(report.provided)} provided by the base"
@@ -805,7 +1058,9 @@ def cmd_venvs(args: argparse.Namespace, argv: Sequence[str]) -> int:
             flag = "" if e.venv else "  (not a venv)"
             sys.stdout.write(printable(f"{e.model}  {e.engine}  {e.python}  {e.path}{flag}") + "\n")
         return 0
-    gone = remove_venvs(home, args.model, engine=args.engine, python=args.python, dry_run=args.dry_run)
+    gone = remove_venvs(
+        home, args.model, engine=args.engine, python=args.python, dry_run=args.dry_run
+    )
     for e in gone:
         _err(printable(("would remove " if args.dry_run else "removed ") + e.path))
     return 0
@@ -814,9 +1069,8 @@ def cmd_venvs(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def _verify_lock(args: argparse.Namespace, cs: Any) -> None:
     """install --lock: the lock must be one markerc wrote, unchanged, for this compiled set."""
     from markerc import lock, matrix
-    from markerc.install import is_pylock
-
     from markerc.base import read_provided
+    from markerc.install import is_pylock
     from markerc.uvtool import read_text
 
     fmt = "pylock" if is_pylock(args.lock) else "requirements"
@@ -892,7 +1146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         _err("markerc: terminated")
         return 143
-    except Exception as exc:  # noqa: BLE001 - the guard itself
+    except Exception as exc:
         import contextlib
 
         with contextlib.suppress(Exception):  # stderr itself failed: nothing left to tell

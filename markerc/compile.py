@@ -102,7 +102,9 @@ def engines_named(record: ModelRecord, engines: EngineTable) -> tuple[str, ...]:
                 found[name] = None
         for leaf in leaves(entry.marker) if entry.marker is not None else ():
             if isinstance(leaf, Compare) and leaf.var.name == "engine" and leaf.op in ("==", "in"):
-                for word in leaf.value.replace(",", " ").split() if leaf.op == "in" else [leaf.value]:
+                for word in (
+                    leaf.value.replace(",", " ").split() if leaf.op == "in" else [leaf.value]
+                ):
                     name = engines.canonical(word)
                     if name:
                         found[name] = None
@@ -178,8 +180,13 @@ def _compile_record(
     sources: list[Source] = []
     for i, text in enumerate(engine.format_packages(fmt)):
         sources.append(
-            Source(text, "engine", (0, i), where=f"engine table {engine.name} ({engine.source})",
-                   via=f"model format {fmt}")
+            Source(
+                text,
+                "engine",
+                (0, i),
+                where=f"engine table {engine.name} ({engine.source})",
+                via=f"model format {fmt}",
+            )
         )
     for i, string in enumerate(block.packages if block else ()):
         sources.append(Source(string.value, "model", (1, i), string=string))
@@ -199,7 +206,9 @@ def _compile_record(
     if options.torch_companion:
         added = torch_companions(items, ctx, _source_for_companion)
         items.extend(added)
-        verdicts.extend(Verdict(a.source, "kept", "added by the torch companion rule") for a in added)
+        verdicts.extend(
+            Verdict(a.source, "kept", "added by the torch companion rule") for a in added
+        )
     merged = merge(items, pep508=options.pep508)
     replaced = {id(v.source): v for v in merged.verdicts}  # overridden / narrowed by the merge
     final_verdicts = tuple(replaced.get(id(v.source), v) for v in verdicts)
@@ -255,7 +264,9 @@ class Job:
 
 #: The engine of a record that names none, under ``--engine all`` when asked for (``lock``):
 #: one engine-independent set, named as Xinference names such a venv (``.../default/...``).
-ENGINE_LESS = Engine(name="default", source="markerc: the engine-independent set of a record that names no engine")
+ENGINE_LESS = Engine(
+    name="default", source="markerc: the engine-independent set of a record that names no engine"
+)
 
 
 def plan_jobs(
@@ -287,7 +298,9 @@ def plan_jobs(
                     picked = picks.get((group, name))
                     if picked is None:
                         picked = picks[(group, name)] = (
-                            prefer_engine(groups[group], name, engines.canonical) if record.name else (record,)
+                            prefer_engine(groups[group], name, engines.canonical)
+                            if record.name
+                            else (record,)
                         )
                     if any(p is record for p in picked):
                         yield Job(hub, record, engines.get(name))
@@ -350,6 +363,8 @@ def compile_hub_files(
     spec = [engines] if isinstance(engines, str) else list(engines)
     out: list[CompiledSet] = []
     for target in targets or (Target(),):
-        for c in compile_hubs(paths, engines=table, engine_spec=spec, model=None, options=Options(target=target)):
+        for c in compile_hubs(
+            paths, engines=table, engine_spec=spec, model=None, options=Options(target=target)
+        ):
             out.append(c.compiled)
     return out

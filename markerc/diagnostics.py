@@ -14,7 +14,15 @@ from dataclasses import dataclass, field, replace
 from markerc.catalogue import RULES, Severity
 from markerc.safety import mask_credentials, printable
 
-__all__ = ["CATALOGUE", "Diagnostic", "Location", "MarkercError", "Span", "caret_lines", "mask_credentials"]
+__all__ = [
+    "CATALOGUE",
+    "Diagnostic",
+    "Location",
+    "MarkercError",
+    "Span",
+    "caret_lines",
+    "mask_credentials",
+]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from markerc import __version__
 from markerc.diagnostics import Diagnostic
 from markerc.escaping import md_code, md_text, printable
-from markerc.safety import mask_credentials
 from markerc.result import CompiledSet, Line
 from markerc.review import (
     Cell,
@@ -35,6 +34,7 @@ from markerc.review import (
     model_rows,
     target_label,
 )
+from markerc.safety import mask_credentials
 
 SCHEMA = "markerc-diff/1"
 #: GitHub refuses comments over 65,536 characters; the Markdown stops well before.
@@ -100,7 +100,11 @@ class HubDiff:
         return bool(self.models or self.files_added or self.files_removed)
 
     def lock_paths(self, status: str) -> list[str]:
-        return list(dict.fromkeys(p for m in self.models for c in m.cells for s, p in c.locks if s == status))
+        return list(
+            dict.fromkeys(
+                p for m in self.models for c in m.cells for s, p in c.locks if s == status
+            )
+        )
 
     def counts(self) -> dict[str, int]:
         by = Counter(m.change for m in self.models)
@@ -168,7 +172,9 @@ def _option_changes(old: CompiledSet, new: CompiledSet) -> tuple[tuple[str, obje
     return tuple(out)
 
 
-def compare_sets(old: CompiledSet, new: CompiledSet, engine: str, target: str | None) -> CellDiff | None:
+def compare_sets(
+    old: CompiledSet, new: CompiledSet, engine: str, target: str | None
+) -> CellDiff | None:
     """The difference of one cell that compiles on both sides (None: the same content)."""
     if old.content() == new.content():
         return None
@@ -176,8 +182,11 @@ def compare_sets(old: CompiledSet, new: CompiledSet, engine: str, target: str | 
     added = _minus(new.lines, old.lines)
     names_both = {_name(ln) for ln in removed} & {_name(ln) for ln in added}
     changed = tuple(
-        NameChange(n, tuple(ln.render() for ln in removed if _name(ln) == n),
-                   tuple(ln.render() for ln in added if _name(ln) == n))  # fmt: skip
+        NameChange(
+            n,
+            tuple(ln.render() for ln in removed if _name(ln) == n),
+            tuple(ln.render() for ln in added if _name(ln) == n),
+        )
         for n in dict.fromkeys(_name(ln) for ln in removed if _name(ln) in names_both)
     )
     return CellDiff(
@@ -216,7 +225,11 @@ class _Locks:
         if old is not None and new is not None and old_path == new_path:
             if lock_goes_stale(old.compiled, new.compiled, lock_exists(self.dir, new_path)):
                 out.append(("stale", new_path))  # type: ignore[arg-type]
-            elif new.compiled is not None and old.compiled is None and not lock_exists(self.dir, new_path):
+            elif (
+                new.compiled is not None
+                and old.compiled is None
+                and not lock_exists(self.dir, new_path)
+            ):
                 out.append(("missing", new_path))  # type: ignore[arg-type]
             return tuple(out)
         if old_path is not None and lock_exists(self.dir, old_path):
@@ -238,8 +251,12 @@ def _cell_pair(old: Cell | None, new: Cell | None, locks: _Locks) -> CellDiff | 
         return CellDiff(engine, target, "added", added=new.compiled.requirements, locks=lock_info)
     if new is None:
         if old.compiled is None:
-            return CellDiff(engine, target, "removed", old_error=_headline(old.error), locks=lock_info)
-        return CellDiff(engine, target, "removed", removed=old.compiled.requirements, locks=lock_info)
+            return CellDiff(
+                engine, target, "removed", old_error=_headline(old.error), locks=lock_info
+            )
+        return CellDiff(
+            engine, target, "removed", removed=old.compiled.requirements, locks=lock_info
+        )
     if new.compiled is None:
         if old.compiled is None and _brief(old.error) == _brief(new.error):
             return None
@@ -255,8 +272,12 @@ def _cell_pair(old: Cell | None, new: Cell | None, locks: _Locks) -> CellDiff | 
                     found.reordered, found.options, locks=lock_info)  # fmt: skip
 
 
-def _rows(cells: Sequence[Cell], models: Sequence[tuple[str, str | None]]) -> dict[tuple[str, str | None], dict[tuple[str, str | None], Cell]]:
-    rows: dict[tuple[str, str | None], dict[tuple[str, str | None], Cell]] = {row: {} for row in models}
+def _rows(
+    cells: Sequence[Cell], models: Sequence[tuple[str, str | None]]
+) -> dict[tuple[str, str | None], dict[tuple[str, str | None], Cell]]:
+    rows: dict[tuple[str, str | None], dict[tuple[str, str | None], Cell]] = {
+        row: {} for row in models
+    }
     for cell in cells:
         rows.setdefault(cell.row, {}).setdefault((cell.engine, cell.target), cell)
     return rows
@@ -309,11 +330,20 @@ def diff_cells(
         new_keys = [e.key for e in new_side.entries]
         old_models = model_rows(old_side.entries, model)
     locks = _Locks(locks_dir, lock_format)
-    old_rows, new_rows = _rows(old_cells, old_models), _rows(new_cells, model_rows(new_side.entries, model))
+    old_rows, new_rows = (
+        _rows(old_cells, old_models),
+        _rows(new_cells, model_rows(new_side.entries, model)),
+    )
     models: list[ModelDiff] = []
     added_rows = [r for r in new_rows if r not in old_rows]
     removed_rows = [r for r in old_rows if r not in new_rows]
-    renamed = _pair_renames(old_side, new_side, removed_rows, added_rows, single=old_side.single_file and new_side.single_file)
+    renamed = _pair_renames(
+        old_side,
+        new_side,
+        removed_rows,
+        added_rows,
+        single=old_side.single_file and new_side.single_file,
+    )
     renamed_old = {o for o, _ in renamed.values()}
     for row, cells in new_rows.items():
         if row in old_rows:
@@ -335,7 +365,9 @@ def diff_cells(
     for row in removed_rows:
         if row in renamed_old:
             continue
-        diffs = [d for k, c in old_rows[row].items() if (d := _cell_pair(c, None, locks)) is not None]
+        diffs = [
+            d for k, c in old_rows[row].items() if (d := _cell_pair(c, None, locks)) is not None
+        ]
         models.append(ModelDiff(row[0], row[1], "removed", cells=tuple(diffs)))
     errors = {d.headline(): d for c in new_cells if c.error is not None for d in (c.error,)}
     return HubDiff(
@@ -423,16 +455,25 @@ def _cell_lines(c: CellDiff, *, marks: tuple[str, str, str] = ("~", "-", "+")) -
         if tilde == "~":
             out.append(f"~ {printable(', '.join(n.old))} -> {printable(', '.join(n.new))}")
         else:
-            out += [f"{minus} {printable(x)}" for x in n.old] + [f"{plus} {printable(x)}" for x in n.new]
+            out += [f"{minus} {printable(x)}" for x in n.old] + [
+                f"{plus} {printable(x)}" for x in n.new
+            ]
     out += [f"{minus} {printable(x)}" for x in c.removed]
     out += [f"{plus} {printable(x)}" for x in c.added]
     if c.reordered:
-        out.append(f"{tilde} same requirements, new order" if tilde == "~" else "  (same requirements, new order)")
+        out.append(
+            f"{tilde} same requirements, new order"
+            if tilde == "~"
+            else "  (same requirements, new order)"
+        )
     for name, a, b in c.options:
         if tilde == "~":
             out.append(f"~ option {name}: {printable(json.dumps(a))} -> {printable(json.dumps(b))}")
         else:
-            out += [f"{minus} option {name}: {printable(json.dumps(a))}", f"{plus} option {name}: {printable(json.dumps(b))}"]
+            out += [
+                f"{minus} option {name}: {printable(json.dumps(a))}",
+                f"{plus} option {name}: {printable(json.dumps(b))}",
+            ]
     return out
 
 
@@ -454,13 +495,17 @@ def _summary_text(d: HubDiff) -> str:
     if n["cells_failing"]:
         parts.append(f"{n['cells_failing']} cell(s) fail to compile")
     if d.locks_dir is not None:
-        parts.append(f"locks: {n['locks_stale']} stale, {n['locks_orphaned']} orphaned, {n['locks_missing']} missing")
+        parts.append(
+            f"locks: {n['locks_stale']} stale, {n['locks_orphaned']} orphaned, {n['locks_missing']} missing"
+        )
     return "; ".join(parts)
 
 
 def text(d: HubDiff) -> str:
     """Terminal text: one block per model, cells with equal changes grouped by target."""
-    out = [f"markerc diff {printable(d.old)} -> {printable(d.new)} (targets: {printable(_targets_text(d.targets))})"]
+    out = [
+        f"markerc diff {printable(d.old)} -> {printable(d.new)} (targets: {printable(_targets_text(d.targets))})"
+    ]
     for f in d.files_added:
         out.append(f"file added: {printable(f)}")
     for f in d.files_removed:
@@ -476,7 +521,10 @@ def text(d: HubDiff) -> str:
             where = f"{printable(first.engine)} on {printable(_targets_text([c.target for c in members]))}"
             if m.change in _DETAILED:
                 phrase = _counts_phrase(first)
-                out.append(f"  {where}: {first.change}" + (f" ({phrase})" if phrase and first.change == "changed" else ""))
+                out.append(
+                    f"  {where}: {first.change}"
+                    + (f" ({phrase})" if phrase and first.change == "changed" else "")
+                )
                 out += [f"    {line}" for line in _cell_lines(first)]
             for c in members:
                 out += [f"    lock {status}: {printable(path)}" for status, path in c.locks]
@@ -491,14 +539,22 @@ def _cells_phrase(cells: Sequence[CellDiff]) -> str:
     by_engine: dict[str, list[str | None]] = {}
     for c in cells:
         by_engine.setdefault(c.engine, []).append(c.target)
-    return "; ".join(f"{printable(e)} on {printable(_targets_text(ts))}" for e, ts in by_engine.items()) or "no cells"
+    return (
+        "; ".join(
+            f"{printable(e)} on {printable(_targets_text(ts))}" for e, ts in by_engine.items()
+        )
+        or "no cells"
+    )
 
 
 def _md_cells(cells: Sequence[CellDiff]) -> str:
     by_engine: dict[str, list[str | None]] = {}
     for c in cells:
         by_engine.setdefault(c.engine, []).append(c.target)
-    return "; ".join(f"{md_code(e)}: " + ", ".join(md_code(target_label(t)) for t in ts) for e, ts in by_engine.items())
+    return "; ".join(
+        f"{md_code(e)}: " + ", ".join(md_code(target_label(t)) for t in ts)
+        for e, ts in by_engine.items()
+    )
 
 
 def _fence(lines: Sequence[str]) -> str:
@@ -514,7 +570,8 @@ def markdown(d: HubDiff, *, limit: int = MARKDOWN_LIMIT) -> str:
     head = [
         "## markerc diff",
         "",
-        f"{md_code(d.old)} → {md_code(d.new)} · targets: " + ", ".join(md_code(target_label(t)) for t in d.targets),
+        f"{md_code(d.old)} → {md_code(d.new)} · targets: "
+        + ", ".join(md_code(target_label(t)) for t in d.targets),
         "",
     ]
     if not d.changed:
@@ -539,7 +596,11 @@ def markdown(d: HubDiff, *, limit: int = MARKDOWN_LIMIT) -> str:
     table: list[str] = []
     sections: list[str] = []
     for m in d.models:
-        name = f"{md_code(m.old_model or '')} → {md_code(m.name)}" if m.change == "renamed" else md_code(m.name)
+        name = (
+            f"{md_code(m.old_model or '')} → {md_code(m.name)}"
+            if m.change == "renamed"
+            else md_code(m.name)
+        )
         table.append(f"| {name} | {md_code(m.file)} | {md_text(m.change)} | {_md_cells(m.cells)} |")
         if m.change not in _DETAILED and not any(c.locks for c in m.cells):
             continue
@@ -579,7 +640,9 @@ def as_json(d: HubDiff) -> dict[str, object]:
             "change": c.change,
             "added": list(c.added),
             "removed": list(c.removed),
-            "changed": [{"name": x.name, "old": list(x.old), "new": list(x.new)} for x in c.changed],
+            "changed": [
+                {"name": x.name, "old": list(x.old), "new": list(x.new)} for x in c.changed
+            ],
             "reordered": c.reordered,
             "options": {name: {"old": a, "new": b} for name, a, b in c.options},
             "error": c.error,
@@ -598,8 +661,14 @@ def as_json(d: HubDiff) -> dict[str, object]:
         "summary": {"cells_compared": d.cells_compared, **d.counts()},
         "files": {"added": list(d.files_added), "removed": list(d.files_removed)},
         "models": [
-            {"file": m.file, "type": m.type, "model": m.model, "change": m.change, "old_model": m.old_model,
-             "cells": [cell(c) for c in m.cells]}  # fmt: skip
+            {
+                "file": m.file,
+                "type": m.type,
+                "model": m.model,
+                "change": m.change,
+                "old_model": m.old_model,
+                "cells": [cell(c) for c in m.cells],
+            }
             for m in d.models
         ],
         "locks": {s: d.lock_paths(s) for s in ("stale", "orphaned", "missing")},

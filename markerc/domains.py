@@ -83,7 +83,13 @@ def markerc_literal(value: str) -> str:
             out.append(ch)
         else:
             code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
     return '"' + "".join(out) + '"'
 
 
@@ -93,7 +99,7 @@ def markerc_literal(value: str) -> str:
 class Finite:
     """A subset of a finite universe."""
 
-    __slots__ = ("members", "universe", "_hash")
+    __slots__ = ("_hash", "members", "universe")
 
     def __init__(self, members: Iterable[Any], universe: frozenset[Any]) -> None:
         self.members = frozenset(members) & universe
@@ -102,7 +108,9 @@ class Finite:
 
     def __eq__(self, other: object) -> bool:
         return (
-            isinstance(other, Finite) and self.members == other.members and self.universe == other.universe
+            isinstance(other, Finite)
+            and self.members == other.members
+            and self.universe == other.universe
         )
 
     def __hash__(self) -> int:
@@ -142,7 +150,7 @@ class Finite:
 class FinCo:
     """A finite or cofinite set of strings (``co``: every string except ``points``)."""
 
-    __slots__ = ("points", "co")
+    __slots__ = ("co", "points")
 
     def __init__(self, points: Iterable[str] = (), co: bool = False) -> None:
         self.points = frozenset(points)
@@ -240,7 +248,7 @@ def canonical_literal(op: str, literal: str) -> str:
     return out
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def spec_range(text: str) -> Any:
     """The VersionRange of a valid specifier (or specifier set) ``text``; None if invalid."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -251,7 +259,7 @@ def spec_range(text: str) -> Any:
         return None
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def valid_spec(op: str, version: str) -> bool:
     from packaging.specifiers import InvalidSpecifier, Specifier
 
@@ -262,14 +270,14 @@ def valid_spec(op: str, version: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _full_range() -> Any:
     from packaging.ranges import VersionRange
 
     return VersionRange.full(admit_arbitrary=False, prereleases=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _empty_range() -> Any:
     from packaging.ranges import VersionRange
 
@@ -315,7 +323,11 @@ def _versions_in(rng: Any) -> Iterator[Any]:
             release = ".".join(map(str, v.release))
             epoch = f"{v.epoch}!" if v.epoch else ""
             bumped = ".".join(map(str, (*v.release[:-1], v.release[-1] + 1)))
-            lowered = ".".join(map(str, (*v.release[:-1], v.release[-1] - 1))) if v.release[-1] else release + ".dev0"
+            lowered = (
+                ".".join(map(str, (*v.release[:-1], v.release[-1] - 1)))
+                if v.release[-1]
+                else release + ".dev0"
+            )
             for t in (str(v), f"{v.public}+w", f"{v}.post0" if v.post is None and v.dev is None and v.local is None else str(v),
                       f"{epoch}{release}.dev0", f"{epoch}{release}rc1", f"{epoch}{release}", f"{epoch}{release}.post1",
                       f"{epoch}{release}.0.1", f"{epoch}{release}.1", f"{epoch}{bumped}", f"{epoch}{bumped}.dev0",
@@ -333,7 +345,7 @@ def _longer_spelling(spelling: str) -> str:
     """Another normalised spelling of the same version (one more trailing ``.0``)."""
     v = parse_version(spelling)
     prefix = (f"{v.epoch}!" if v.epoch else "") + ".".join(map(str, v.release))
-    return prefix + ".0" + spelling[len(prefix):]
+    return prefix + ".0" + spelling[len(prefix) :]
 
 
 _OP_ORDER = {">=": 0, ">": 0, "~=": 0, "==": 1, "===": 1, "<": 2, "<=": 2, "!=": 3}
@@ -348,7 +360,7 @@ def _clauses(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(specs, key=lambda c: (_OP_ORDER[c[0]], c[1])))
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def _spec_form_cached(rng: Any) -> tuple[tuple[str, str], ...] | None:
     if rng.is_empty:
         return None
@@ -387,7 +399,10 @@ def _spec_form_cached(rng: Any) -> tuple[tuple[str, str], ...] | None:
         r = spec_range(text)
         if r is not None and r == rng:
             clauses = _clauses(text)
-            if best is None or (len(clauses), len(text)) < (len(best), len(",".join(a + b for a, b in best))):
+            if best is None or (len(clauses), len(text)) < (
+                len(best),
+                len(",".join(a + b for a, b in best)),
+            ):
                 best = clauses
 
     for c in candidates:
@@ -432,7 +447,7 @@ class VersionSet:
     representation is canonical.
     """
 
-    __slots__ = ("rng", "plus", "minus", "nv", "unset", "_hash")
+    __slots__ = ("_hash", "minus", "nv", "plus", "rng", "unset")
 
     def __init__(
         self,
@@ -457,10 +472,16 @@ class VersionSet:
     def empty(cls, nv: bool, unset: bool) -> VersionSet:
         return cls(_empty_range(), (), (), FinCo() if nv else None, False if unset else None)
 
-    def like(self, rng: Any, plus: Iterable[str] = (), nv: FinCo | None = None, unset: bool = False) -> VersionSet:
+    def like(
+        self, rng: Any, plus: Iterable[str] = (), nv: FinCo | None = None, unset: bool = False
+    ) -> VersionSet:
         """A set of this domain (nv and unset only where the domain has them)."""
         return VersionSet(
-            rng, plus, (), (nv or FinCo()) if self.nv is not None else None, unset if self.unset is not None else None
+            rng,
+            plus,
+            (),
+            (nv or FinCo()) if self.nv is not None else None,
+            unset if self.unset is not None else None,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -576,7 +597,7 @@ class VersionSet:
         ``custom`` (``cuda_version``): markerc-language text, where ``not`` is available."""
         if self.is_full:
             return []
-        rng_part, spell, nonver, unset = self._parts()
+        rng_part, spell, nonver, _unset = self._parts()
         if custom:
             return self._custom_terms(var)
         found = (self._substring_form(var) or self._joined_form(var) or self._within_form(var)
@@ -613,9 +634,17 @@ class VersionSet:
         are substrings of L, L being the longest of them."""
         full, empty = self.rng == _full_range(), self.rng.is_empty
         if empty and self.plus and not self.minus:
-            points, nv_points, word = self.plus, (self.nv.points if self.nv and not self.nv.co else None), "in"
+            points, nv_points, word = (
+                self.plus,
+                (self.nv.points if self.nv and not self.nv.co else None),
+                "in",
+            )
         elif full and self.minus and not self.plus:
-            points, nv_points, word = self.minus, (self.nv.points if self.nv and self.nv.co else None), "not in"
+            points, nv_points, word = (
+                self.minus,
+                (self.nv.points if self.nv and self.nv.co else None),
+                "not in",
+            )
         else:
             return None
         if self.nv is not None and nv_points is None:
@@ -655,7 +684,13 @@ class VersionSet:
         """``var in "A B C"`` for a finite set of spellings of a version-only field: version
         strings hold no space, so the substrings of the space-joined literals that are
         spellings are exactly those of each literal."""
-        if self.nv is not None or not self.rng.is_empty or self.minus or self.unset or len(self.plus) < 2:
+        if (
+            self.nv is not None
+            or not self.rng.is_empty
+            or self.minus
+            or self.unset
+            or len(self.plus) < 2
+        ):
             return None
         literals, singles = substring_groups(self.plus, is_spelling)
         words = sorted(set(literals) | set(singles), key=lambda t: (-len(t), t))
@@ -665,7 +700,12 @@ class VersionSet:
         return [f'{var} in "{joined}"']
 
     def _within_form(self, var: str) -> list[str] | None:
-        if not self.rng.is_empty or self.minus or self.unset or (self.nv is not None and self.nv.co):
+        if (
+            not self.rng.is_empty
+            or self.minus
+            or self.unset
+            or (self.nv is not None and self.nv.co)
+        ):
             return None
         nv_points = self.nv.points if self.nv is not None else frozenset()
         points = self.plus | nv_points
@@ -691,7 +731,9 @@ class VersionSet:
         if not unset:
             if not rng_part:
                 return None
-            return [f"{var} {op} {markerc_literal(v)}" for op, v in form or ()] or [f'{var} >= "0.dev0"']
+            return [f"{var} {op} {markerc_literal(v)}" for op, v in form or ()] or [
+                f'{var} >= "0.dev0"'
+            ]
         # unset is a member: != comparisons hold on unset, everything else is false there
         if not rng_part:
             return [f'not {var} >= "0.dev0"']
@@ -707,7 +749,7 @@ class VersionSet:
         intervals = _intervals(self.rng)
         group: list[Any] = []
         for interval in intervals:
-            trial = group + [interval]
+            trial = [*group, interval]
             if not group or spec_form(_sub_range(trial, self.rng)) is not None:
                 group = trial
                 continue
@@ -727,7 +769,11 @@ class VersionSet:
         out += [self.like(_empty_range(), (s,)) for s in singles if s in self.plus]
         out += [self.like(_empty_range(), (), FinCo((s,))) for s in singles if s in nv_points]
         if self.nv is not None and self.nv.co and not self.nv.is_empty:
-            out.append(VersionSet(_empty_range(), (), (), self.nv, False if self.unset is not None else None))
+            out.append(
+                VersionSet(
+                    _empty_range(), (), (), self.nv, False if self.unset is not None else None
+                )
+            )
         if self.unset:
             out.append(self.like(_empty_range(), unset=True))
         return out or [base]
@@ -736,8 +782,10 @@ class VersionSet:
         """Sets between self and ``bigger`` worth trying as a conjunctive piece, largest first."""
         out = [bigger]
         if self.rng.is_empty or self.plus or self.minus:
-            return out + [self]
-        touching = [iv for iv in _intervals(bigger.rng) if not _interval_range(iv).is_disjoint(self.rng)]
+            return [*out, self]
+        touching = [
+            iv for iv in _intervals(bigger.rng) if not _interval_range(iv).is_disjoint(self.rng)
+        ]
         if touching:
             out.append(self.like(_sub_range(touching, bigger.rng)))
             for iv in touching:  # each touching component on its own
@@ -758,9 +806,13 @@ def substrings(text: str) -> frozenset[str]:
     return frozenset(text[i:j] for i in range(len(text) + 1) for j in range(i, len(text) + 1))
 
 
-def within_form(points: frozenset[str], domain: Callable[[str], bool], var: str,
-                quote: Callable[[str], str | None],
-                neq_ok: Callable[[str], bool] = lambda d: True) -> list[str] | None:
+def within_form(
+    points: frozenset[str],
+    domain: Callable[[str], bool],
+    var: str,
+    quote: Callable[[str], str | None],
+    neq_ok: Callable[[str], bool] = lambda d: True,
+) -> list[str] | None:
     """``VAR in "L"`` minus some of L's substrings (``and VAR not in "M"``, ``and VAR != "d"``):
     a conjunction for a finite set of domain strings ``points`` (L its longest member)."""
     if not points:
@@ -781,7 +833,9 @@ def within_form(points: frozenset[str], domain: Callable[[str], bool], var: str,
     return out if len(out) < len(points) else None
 
 
-def substring_groups(points: frozenset[str], keep: Callable[[str], bool] = lambda t: True) -> tuple[list[str], list[str]]:
+def substring_groups(
+    points: frozenset[str], keep: Callable[[str], bool] = lambda t: True
+) -> tuple[list[str], list[str]]:
     """Cover ``points`` by ``VAR in "L"`` sets (the substrings of L that ``keep`` admits, all
     in ``points``) and single points: (the literals L, the points left over)."""
     covered: set[str] = set()
@@ -803,7 +857,7 @@ def _feasible(pats: tuple[str, ...]) -> tuple[frozenset[str], ...]:
     joined by a character none of them uses contains no other pattern)."""
     if len(pats) > MAX_PATTERNS:
         raise TooComplex(
-            f"more than {MAX_PATTERNS} different substring tests (\"x\" in VAR) on one variable: "
+            f'more than {MAX_PATTERNS} different substring tests ("x" in VAR) on one variable: '
             "markerc decides markers exactly and refuses to enumerate more"
         )
     out = []
@@ -819,7 +873,9 @@ def _cell(s: str, pats: tuple[str, ...]) -> frozenset[str]:
     return frozenset(p for p in pats if p in s)
 
 
-def _lift(cells: frozenset[frozenset[str]], pats: tuple[str, ...], to: tuple[str, ...]) -> frozenset[frozenset[str]]:
+def _lift(
+    cells: frozenset[frozenset[str]], pats: tuple[str, ...], to: tuple[str, ...]
+) -> frozenset[frozenset[str]]:
     if pats == to:
         return cells
     own = frozenset(pats)
@@ -837,7 +893,7 @@ class StrSet:
     so equal sets compare equal.
     """
 
-    __slots__ = ("pats", "cells", "plus", "minus", "unset", "_hash")
+    __slots__ = ("_hash", "cells", "minus", "pats", "plus", "unset")
 
     def __init__(
         self,
@@ -925,7 +981,11 @@ class StrSet:
 
     @property
     def is_full(self) -> bool:
-        return not self.minus and self.unset is not False and len(self.cells) == len(_feasible(self.pats))
+        return (
+            not self.minus
+            and self.unset is not False
+            and len(self.cells) == len(_feasible(self.pats))
+        )
 
     def key(self) -> tuple[Any, ...]:
         return (self.pats, tuple(sorted(tuple(sorted(c)) for c in self.cells)), tuple(sorted(self.plus)),
@@ -958,7 +1018,11 @@ class StrSet:
             return None
         has = [p for p in self.pats if all(p in c for c in self.cells)]
         avoid = [p for p in self.pats if not any(p in c for c in self.cells)]
-        matching = {c for c in _feasible(self.pats) if all(p in c for p in has) and not any(p in c for p in avoid)}
+        matching = {
+            c
+            for c in _feasible(self.pats)
+            if all(p in c for p in has) and not any(p in c for p in avoid)
+        }
         if matching != set(self.cells):
             return None
         # drop implied literals: containing "ab" implies containing "a"; avoiding "a", "ab"
@@ -994,7 +1058,7 @@ class StrSet:
         quoted = [quote(value) for _, value in wanted]
         if any(q is None for q in quoted):
             return None
-        out = [form.format(q=q, v=var) for (form, _), q in zip(wanted, quoted)]
+        out = [form.format(q=q, v=var) for (form, _), q in zip(wanted, quoted, strict=False)]
         if self.plus:
             return None
         natural = not has  # negative literals only: they hold on unset
@@ -1025,7 +1089,10 @@ class StrSet:
                 longest = max(minus, key=lambda t: (len(t), t))
                 subs = substrings(longest)
                 if len(minus & subs) > len(subs - minus) + 1:
-                    minus, back = minus | subs, frozenset(t for t in subs - self.minus if self._base(t))
+                    minus, back = (
+                        minus | subs,
+                        frozenset(t for t in subs - self.minus if self._base(t)),
+                    )
             for term in _pattern_cover(pats, self.cells):
                 cells = [c for c in _feasible(pats) if all((p in c) == want for p, want in term)]
                 out.append(StrSet(pats, cells, (), minus, unset))
@@ -1038,12 +1105,22 @@ class StrSet:
     def candidates(self, bigger: StrSet) -> list[StrSet]:
         out = [bigger]
         if bigger.cells and not self.cells:
-            out.append(StrSet(bigger.pats, bigger.cells, (), bigger.minus, False if bigger.unset is not None else None))
+            out.append(
+                StrSet(
+                    bigger.pats,
+                    bigger.cells,
+                    (),
+                    bigger.minus,
+                    False if bigger.unset is not None else None,
+                )
+            )
         out.append(self)
         return out
 
 
-def _reduce(pats: tuple[str, ...], cells: frozenset[frozenset[str]]) -> tuple[tuple[str, ...], frozenset[frozenset[str]]]:
+def _reduce(
+    pats: tuple[str, ...], cells: frozenset[frozenset[str]]
+) -> tuple[tuple[str, ...], frozenset[frozenset[str]]]:
     """Drop patterns that do not decide membership of any string."""
     changed = True
     while changed and pats:
@@ -1060,7 +1137,9 @@ def _reduce(pats: tuple[str, ...], cells: frozenset[frozenset[str]]) -> tuple[tu
     return pats, cells
 
 
-def _pattern_cover(pats: tuple[str, ...], cells: frozenset[frozenset[str]]) -> list[tuple[tuple[str, bool], ...]]:
+def _pattern_cover(
+    pats: tuple[str, ...], cells: frozenset[frozenset[str]]
+) -> list[tuple[tuple[str, bool], ...]]:
     """A small set of pattern-literal conjunctions covering exactly ``cells`` (the infeasible
     cells are free)."""
     feasible = set(_feasible(pats))
@@ -1068,7 +1147,7 @@ def _pattern_cover(pats: tuple[str, ...], cells: frozenset[frozenset[str]]) -> l
     # every conjunction of literals (3^n; n is small) that avoids the off cells
     implicants = []
     for choice in itertools.product((None, True, False), repeat=len(pats)):
-        term = tuple((p, w) for p, w in zip(pats, choice) if w is not None)
+        term = tuple((p, w) for p, w in zip(pats, choice, strict=False) if w is not None)
         covered = {c for c in feasible if all((p in c) == w for p, w in term)}
         if covered and not covered & off:
             implicants.append((term, frozenset(covered)))
@@ -1076,7 +1155,9 @@ def _pattern_cover(pats: tuple[str, ...], cells: frozenset[frozenset[str]]) -> l
     todo = set(cells)
     out = []
     while todo:
-        term, covered = max(primes, key=lambda t: (len(t[1] & todo), -len(t[0]), [str(x) for x in t[0]]))
+        term, covered = max(
+            primes, key=lambda t: (len(t[1] & todo), -len(t[0]), [str(x) for x in t[0]])
+        )
         out.append(term)
         todo -= covered
     return out
@@ -1110,7 +1191,9 @@ def _ivals_contain(ivals: tuple[tuple[int, int | None], ...], k: int) -> bool:
     return any(lo <= k and (hi is None or k < hi) for lo, hi in ivals)
 
 
-def _ivals_complement(ivals: tuple[tuple[int, int | None], ...]) -> tuple[tuple[int, int | None], ...]:
+def _ivals_complement(
+    ivals: tuple[tuple[int, int | None], ...],
+) -> tuple[tuple[int, int | None], ...]:
     out = []
     start = 0
     for lo, hi in ivals:
@@ -1123,7 +1206,9 @@ def _ivals_complement(ivals: tuple[tuple[int, int | None], ...]) -> tuple[tuple[
     return tuple(out)
 
 
-def _ivals_and(a: tuple[tuple[int, int | None], ...], b: tuple[tuple[int, int | None], ...]) -> tuple[tuple[int, int | None], ...]:
+def _ivals_and(
+    a: tuple[tuple[int, int | None], ...], b: tuple[tuple[int, int | None], ...]
+) -> tuple[tuple[int, int | None], ...]:
     out = []
     for lo1, hi1 in a:
         for lo2, hi2 in b:
@@ -1139,7 +1224,7 @@ class ArchSet:
     """Values of ``cuda_arch``: compute-capability ranges (``sm_90a`` has capability 90),
     exact spellings (``==``/``!=`` compare the text), and unset."""
 
-    __slots__ = ("ivals", "plus", "minus", "unset", "_hash")
+    __slots__ = ("_hash", "ivals", "minus", "plus", "unset")
 
     def __init__(self, ivals: Iterable[tuple[int, int | None]] = (), plus: Iterable[str] = (),
                  minus: Iterable[str] = (), unset: bool = False) -> None:  # fmt: skip

@@ -72,7 +72,9 @@ def json_text(sets: Sequence[CompiledSet], *, annotate: str = "source") -> str:
     _check_annotate(annotate)
     if not sets:
         return "[]\n"
-    body = ",\n".join("  " + json.dumps(json_element(cs, annotate), ensure_ascii=False) for cs in sets)
+    body = ",\n".join(
+        "  " + json.dumps(json_element(cs, annotate), ensure_ascii=False) for cs in sets
+    )
     return "[\n" + body + "\n]\n"
 
 
@@ -81,7 +83,9 @@ def output_name(cs: CompiledSet) -> str:
     return f"{case_stem(cs.model, cs.file)}/requirements.{safe_name(cs.engine)}.txt"
 
 
-def directory_outputs(sets: Sequence[CompiledSet], command: str, *, annotate: str = "source") -> dict[str, str]:
+def directory_outputs(
+    sets: Sequence[CompiledSet], command: str, *, annotate: str = "source"
+) -> dict[str, str]:
     """One requirements file per (model, engine); the same name from two files is an error
     the caller reports (it returns the clashing name under the key ``""``)."""
     out: dict[str, str] = {}
@@ -125,11 +129,17 @@ def explain_rows(verdicts: Sequence[Verdict]) -> list[tuple[str, str, str, str]]
 def explain_table(verdicts: Sequence[Verdict], width: int = 100) -> str:
     rows = explain_rows(verdicts)
     headers = ("where", "entry", "verdict", "why")
-    widths = [max(len(headers[i]), *(len(r[i]) for r in rows)) if rows else len(headers[i]) for i in range(3)]
+    widths = [
+        max(len(headers[i]), *(len(r[i]) for r in rows)) if rows else len(headers[i])
+        for i in range(3)
+    ]
     widths = [min(w, 48) for w in widths]
 
     def fmt(cells: Sequence[str]) -> str:
-        first = [c if len(c) <= widths[i] else c[: widths[i] - 1] + "\u2026" for i, c in enumerate(cells[:3])]
+        first = [
+            c if len(c) <= widths[i] else c[: widths[i] - 1] + "\u2026"
+            for i, c in enumerate(cells[:3])
+        ]
         return "  ".join(c.ljust(widths[i]) for i, c in enumerate(first)) + "  " + cells[3]
 
     out = [fmt(headers), fmt(["-" * w for w in widths] + ["---"])]

@@ -29,10 +29,10 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 __all__ = [
     "BUILTIN_SOURCE",
+    "INDEX_STRATEGIES",
     "CudaIndex",
     "Engine",
     "EngineTable",
-    "INDEX_STRATEGIES",
     "TorchIndex",
     "load_engines",
     "read_toml",
@@ -103,7 +103,9 @@ def _cuda_matches(spec: str, cuda_version: str) -> bool:
     from packaging.version import InvalidVersion, Version
 
     try:
-        return SpecifierSet(spec, prereleases=True).contains(Version(cuda_version), prereleases=True)
+        return SpecifierSet(spec, prereleases=True).contains(
+            Version(cuda_version), prereleases=True
+        )
     except (InvalidSpecifier, InvalidVersion):  # specifiers are checked when the table is read
         return False
 
@@ -151,7 +153,9 @@ class TorchIndex:
     launch_packages: tuple[str, ...] = ()
     source: str = BUILTIN_SOURCE
 
-    def backend_for(self, *, sys_platform: str | None, has_cuda: object, cuda_version: object) -> str | None:
+    def backend_for(
+        self, *, sys_platform: str | None, has_cuda: object, cuda_version: object
+    ) -> str | None:
         """The build a target needs: ``cuMm`` for CUDA M.m (the highest listed backend of the same
         major and a minor not above m: a CUDA 12.9 driver runs cu128 builds), ``cpu`` for a Linux
         or Windows target without CUDA; None where no pinning applies (macOS, unbound facts, no
@@ -264,15 +268,16 @@ def _toml_limit(text: str, path: str, exc: BaseException) -> MarkercError:
     """MK621 for TOML that tomllib cannot take: an integer over Python's digit limit, or arrays
     and inline tables nested deeper than the interpreter's stack."""
     if isinstance(exc, RecursionError):
-        depth, pos = 0, 0
-        for pos, ch in enumerate(text):
+        depth, pos = 0, max(len(text) - 1, 0)
+        for i, ch in enumerate(text):
             depth += (ch in "[{") - (ch in "]}")
             if depth > 100:
+                pos = i
                 break
         what = "arrays and inline tables nested too deeply for the TOML parser"
     else:
         digits = sys.get_int_max_str_digits()
-        m = re.search(r"[+-]?[0-9][0-9_]{%d,}" % (digits - 1), text)
+        m = re.search(rf"[+-]?[0-9][0-9_]{{{digits - 1},}}", text)
         pos = m.start() if m else 0
         what = f"an integer of more than {digits} digits"
     line = text.count("\n", 0, pos) + 1
@@ -325,7 +330,12 @@ def _apply_pyproject(table: EngineTable, pyproject: str) -> EngineTable:
         table = replace(table, engines=())
     torch = config.get("torch-index", config.get("torch_index"))
     if torch is not None:
-        table = replace(table, torch_index=_torch_index(table.torch_index, torch, pyproject, "tool.markerc.torch-index"))
+        table = replace(
+            table,
+            torch_index=_torch_index(
+                table.torch_index, torch, pyproject, "tool.markerc.torch-index"
+            ),
+        )
     spec = config.get("engines")
     if spec is None:
         return table
@@ -370,11 +380,16 @@ def _torch_index(base: TorchIndex, raw: object, source: str, where: str) -> Torc
     for key, value in raw.items():
         here = f"{where}.{key}"
         if key not in _TORCH_KEYS:
-            raise MarkercError("MK505", f"{source}: unknown key {here!r} (known: {', '.join(_TORCH_KEYS)})")
+            raise MarkercError(
+                "MK505", f"{source}: unknown key {here!r} (known: {', '.join(_TORCH_KEYS)})"
+            )
         if key == "url":
             url = _string(value, source, here)
             if url and "{backend}" not in url:
-                raise MarkercError("MK505", f"{source}: {here!r} must contain {{backend}} (e.g. .../whl/{{backend}})")
+                raise MarkercError(
+                    "MK505",
+                    f"{source}: {here!r} must contain {{backend}} (e.g. .../whl/{{backend}})",
+                )
             fields["url"] = url
         else:
             items = _strings(value, source, here)
@@ -438,7 +453,9 @@ def _engine_fields(table: Mapping[str, Any], source: str, where: str) -> dict[st
             fields[key] = _strings(value, source, here)
             for name in fields[key]:
                 if not _NAME.fullmatch(name):
-                    raise MarkercError("MK505", f"{source}: {here!r}: invalid distribution name {name!r}")
+                    raise MarkercError(
+                        "MK505", f"{source}: {here!r}: invalid distribution name {name!r}"
+                    )
         elif key == "cuda_index":
             fields[key] = _cuda_index(value, source, here)
         elif key == "platforms":
@@ -446,7 +463,8 @@ def _engine_fields(table: Mapping[str, Any], source: str, where: str) -> dict[st
             for plat in fields[key]:
                 if not _PLATFORM.fullmatch(plat):
                     raise MarkercError(
-                        "MK505", f"{source}: {here!r}: {plat!r} is not a sys_platform value (linux, darwin, win32)"
+                        "MK505",
+                        f"{source}: {here!r}: {plat!r} is not a sys_platform value (linux, darwin, win32)",
                     )
         else:  # aliases, packages, extra_index_url
             fields[key] = _strings(value, source, here)
@@ -467,18 +485,27 @@ def _cuda_index(raw: object, source: str, where: str) -> CudaIndex | None:
         raise MarkercError("MK505", f"{source}: {where!r} must be a table")
     for key in raw:
         if key not in _CUDA_INDEX_KEYS:
-            raise MarkercError("MK505", f"{source}: unknown key {where}.{key!r} (known: {', '.join(_CUDA_INDEX_KEYS)})")
+            raise MarkercError(
+                "MK505",
+                f"{source}: unknown key {where}.{key!r} (known: {', '.join(_CUDA_INDEX_KEYS)})",
+            )
     url = _string(raw.get("url", ""), source, f"{where}.url")
     if url and "{backend}" not in url:
-        raise MarkercError("MK505", f"{source}: {where}.url must contain {{backend}} (e.g. .../whl/{{backend}})")
+        raise MarkercError(
+            "MK505", f"{source}: {where}.url must contain {{backend}} (e.g. .../whl/{{backend}})"
+        )
     backends_raw = raw.get("backends", {})
     if not isinstance(backends_raw, dict):
-        raise MarkercError("MK505", f"{source}: {where}.backends must be a table of BACKEND = \"CUDA specifier\"")
+        raise MarkercError(
+            "MK505", f'{source}: {where}.backends must be a table of BACKEND = "CUDA specifier"'
+        )
     backends: list[tuple[str, str]] = []
     for backend, spec in backends_raw.items():
         here = f"{where}.backends.{backend}"
         if not _BACKEND.fullmatch(backend) or backend == "cpu":
-            raise MarkercError("MK505", f"{source}: {here!r}: {backend!r} is not a CUDA backend (cuNNN)")
+            raise MarkercError(
+                "MK505", f"{source}: {here!r}: {backend!r} is not a CUDA backend (cuNNN)"
+            )
         text = _string(spec, source, here)
         if not valid_specifier_set(text):
             raise MarkercError("MK505", f"{source}: {here!r}: {text!r} is not a version specifier")
@@ -486,7 +513,9 @@ def _cuda_index(raw: object, source: str, where: str) -> CudaIndex | None:
     packages = _strings(raw.get("packages", []), source, f"{where}.packages")
     for name in packages:
         if not _NAME.fullmatch(name):
-            raise MarkercError("MK505", f"{source}: {where}.packages: invalid distribution name {name!r}")
+            raise MarkercError(
+                "MK505", f"{source}: {where}.packages: invalid distribution name {name!r}"
+            )
     if not url or not backends:
         return None
     return CudaIndex(url, tuple(backends), packages)
@@ -504,7 +533,9 @@ def _strings(value: object, source: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _table(engines: Sequence[Engine], source: str, torch_index: TorchIndex = TorchIndex()) -> EngineTable:
+def _table(
+    engines: Sequence[Engine], source: str, torch_index: TorchIndex = TorchIndex()
+) -> EngineTable:
     """Build a table; MK505 when two engines claim one name or alias."""
     owner: dict[str, str] = {}
     for engine in engines:

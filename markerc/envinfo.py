@@ -197,10 +197,7 @@ def cuda_facts(
     torch_gpu = bool(imported and torch and torch.get("cuda_available"))
     if not gpus and not torch_gpu:
         return {"has_cuda": False, "cuda_version": None, "cuda_arch": None}
-    if imported and torch is not None:
-        cuda_version = torch.get("cuda") or None
-    else:
-        cuda_version = driver_cuda
+    cuda_version = torch.get("cuda") or None if imported and torch is not None else driver_cuda
     capability = (torch or {}).get("capability") if torch_gpu else None
     if not capability and gpus:
         capability = gpus[0][0]
@@ -228,14 +225,18 @@ def platform_facts(probe: dict[str, Any]) -> dict[str, str]:
         m = _VERSION_START.match(str(probe.get(key) or ""))
         if m:
             parts = m.group(0).split(".")
-            facts[fact] = ".".join((parts + ["0"])[:2])
+            facts[fact] = ".".join(([*parts, "0"])[:2])
     return facts
 
 
 def tooling(probe: dict[str, Any]) -> set[str]:
     """markerc and every distribution it needs (its extras included), by canonical name: what
     ``markerc env`` leaves out of ``[system]`` unless asked.  Empty when markerc is not there."""
-    requires = {canonical_name(k): v for k, v in (probe.get("requires") or {}).items() if isinstance(v, list)}
+    requires = {
+        canonical_name(k): v
+        for k, v in (probe.get("requires") or {}).items()
+        if isinstance(v, list)
+    }
     if "markerc" not in requires:
         return set()
     found: set[str] = set()

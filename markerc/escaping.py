@@ -25,6 +25,7 @@ from markerc.safety import printable
 
 __all__ = ["html_text", "md_code", "md_text", "printable"]
 
+
 def html_text(text: object) -> str:
     """Text for HTML element content or a double- or single-quoted attribute value."""
     return html.escape(printable(str(text)), quote=True)

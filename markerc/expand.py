@@ -14,11 +14,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from markerc import algebra
 from markerc.diagnostics import Diagnostic, Location, MarkercError
 from markerc.language import check_entry, legacy_placeholder
-from markerc.targets import canonical_name
-from markerc.versions import unsatisfiable
-from markerc import algebra
 from markerc.markers import STANDARD_VARIABLES, leaves, partial, render_markerc
 from markerc.nodes import (
     FALSE,
@@ -34,6 +32,8 @@ from markerc.nodes import (
     Requirement,
     SystemPin,
 )
+from markerc.targets import canonical_name
+from markerc.versions import unsatisfiable
 
 if TYPE_CHECKING:
     from markerc.engines import Engine, EngineTable
@@ -152,7 +152,11 @@ class Context:
     def bound_markers(self) -> tuple[tuple[str, str], ...]:
         """The standard marker values bound (lock uses them for --python-platform)."""
         return tuple(
-            sorted((k, str(v)) for k, v in self.bindings.items() if k in STANDARD_VARIABLES and v is not None)
+            sorted(
+                (k, str(v))
+                for k, v in self.bindings.items()
+                if k in STANDARD_VARIABLES and v is not None
+            )
         )
 
 
@@ -188,7 +192,12 @@ def _entry(source: Source):
         span = head.spec_span if head.spec_span.end else entry.head_span
         spec = ",".join(op + v for op, v in head.specifier)
         raise locate(
-            MarkercError("MK502", f"no version of {head.name} satisfies {spec!r}", span=span, text=source.text),
+            MarkercError(
+                "MK502",
+                f"no version of {head.name} satisfies {spec!r}",
+                span=span,
+                text=source.text,
+            ),
             source,
         )
     return entry
@@ -252,7 +261,8 @@ def _residual(source: Source, marker: Marker | None, ctx: Context) -> algebra.No
             (
                 leaf
                 for leaf in (leaves(marker) if marker is not None else ())
-                if leaf.var.name in bases and not (leaf.var.name in STANDARD_VARIABLES and not leaf.var.template)
+                if leaf.var.name in bases
+                and not (leaf.var.name in STANDARD_VARIABLES and not leaf.var.template)
             ),
             None,
         )
@@ -313,8 +323,7 @@ def _evaluate(source: Source, entry: Entry, ctx: Context) -> tuple[algebra.Node,
         why = ""
         if cond is algebra.FALSE:
             guard_false = (
-                source.guard is not None
-                and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
+                source.guard is not None and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
             )
             why = why_false(
                 source.guard if guard_false else entry.marker,  # type: ignore[arg-type]
@@ -337,7 +346,8 @@ def _check_engine_names(source: Source, entry: Entry, ctx: Context) -> None:
                     raise locate(
                         MarkercError(
                             "MK103",
-                            f"unknown engine {name!r} in a marker" + (f"; did you mean {hint!r}?" if hint else ""),
+                            f"unknown engine {name!r} in a marker"
+                            + (f"; did you mean {hint!r}?" if hint else ""),
                             span=leaf.value_span,
                             text=source.text,
                         ),
@@ -350,12 +360,21 @@ def _legacy_warning(source: Source, entry: Entry, head: object) -> Diagnostic | 
     if source.layer == "engine" and source.via is not None:
         return None  # the engine table's own entries: reported by `markerc check` if at all
     if isinstance(head, Placeholder) and head.legacy:
-        code, right = ("MK301", head.render()) if not head.spelling.startswith("#") else ("MK310", head.render())
+        code, right = (
+            ("MK301", head.render())
+            if not head.spelling.startswith("#")
+            else ("MK310", head.render())
+        )
     elif isinstance(head, SystemPin) and head.noncanonical:
         code, right = "MK310", head.render()
     else:
         return None
-    err = MarkercError(code, f"legacy spelling {head.spelling or source.text!r}: write {right}", span=entry.head_span, text=source.text)
+    err = MarkercError(
+        code,
+        f"legacy spelling {head.spelling or source.text!r}: write {right}",
+        span=entry.head_span,
+        text=source.text,
+    )
     return locate(err, source).to_diagnostic()
 
 
@@ -382,7 +401,15 @@ def expand(source: Source, ctx: Context) -> Iterator[Item | Verdict | Diagnostic
         yield Item(source, ident, name, (), (), head.url, cond)
     else:
         assert isinstance(head, Requirement)
-        yield Item(source, canonical_name(head.name), head.name, head.extras, head.specifier, head.url, cond)
+        yield Item(
+            source,
+            canonical_name(head.name),
+            head.name,
+            head.extras,
+            head.specifier,
+            head.url,
+            cond,
+        )
     yield Verdict(source, "kept", marker=marker_text(cond))
 
 
@@ -402,15 +429,21 @@ def _expand_placeholder(
         )
     if target != ctx.engine.name:
         yield Verdict(
-            source, "other-engine", f"placeholder of engine {target}; compiling for {ctx.engine.name}"
+            source,
+            "other-engine",
+            f"placeholder of engine {target}; compiling for {ctx.engine.name}",
         )
         return
     if source.depth >= MAX_EXPANSION_DEPTH:
-        raise locate(MarkercError("MK505", "placeholders expand into each other in a cycle"), source)
+        raise locate(
+            MarkercError("MK505", "placeholders expand into each other in a cycle"), source
+        )
     defaults = ctx.engine.packages
     yield Verdict(source, "expanded", f"{len(defaults)} entries of engine {target}")
-    guard = marker if source.guard is None else (
-        And((source.guard, marker)) if marker is not None else source.guard
+    guard = (
+        marker
+        if source.guard is None
+        else (And((source.guard, marker)) if marker is not None else source.guard)
     )
     for j, text in enumerate(defaults):
         child = Source(
@@ -470,7 +503,9 @@ def companion_conditions(
     return out
 
 
-def torch_companions(items: list[Item], ctx: Context, source_for: Callable[[Item], Source]) -> list[Item]:
+def torch_companions(
+    items: list[Item], ctx: Context, source_for: Callable[[Item], Source]
+) -> list[Item]:
     """SPEC 7: a system-pinned torchvision/torchaudio/torchcodec gets a ``#system_torch#`` pin
     (engine layer) exactly where no torch requirement applies."""
     pins = [(i, i.cond) for i in items if i.system and i.key in COMPANIONS]

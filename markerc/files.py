@@ -4,6 +4,7 @@ renamed into place."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -36,10 +37,9 @@ def _stage(path: str, data: str | bytes, new_mode: int, keep_mode: bool = True) 
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            try:  # mkstemp makes 0600: give the file the old file's mode, or a new file's
+            # mkstemp makes 0600: give the file the old file's mode, or a new file's
+            with contextlib.suppress(OSError):
                 os.fchmod(fh.fileno(), _mode_for(path, new_mode) if keep_mode else new_mode)
-            except OSError:
-                pass
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -58,10 +58,8 @@ def _mode_for(path: str, new_mode: int) -> int:
 
 
 def _discard(tmp: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(tmp)
-    except OSError:
-        pass
 
 
 def _sync_folders(paths: list[str]) -> None:

@@ -53,7 +53,7 @@ def render_diagnostics(
     if fmt == "json":
         import json
 
-        rows = [dict(d.as_json(), fixable=f) for d, f in zip(diagnostics, flags)]
+        rows = [dict(d.as_json(), fixable=f) for d, f in zip(diagnostics, flags, strict=False)]
         return json.dumps(rows, indent=2, ensure_ascii=False)
     if fmt == "github":
         return "\n".join(github_command(d) for d in diagnostics)
@@ -94,10 +94,12 @@ def _full(d: Diagnostic, color: bool) -> str:
     return "\n".join(lines)
 
 
-def _counts(diagnostics: Sequence[Diagnostic], flags: Sequence[bool]) -> list[tuple[str, str, int, int]]:
+def _counts(
+    diagnostics: Sequence[Diagnostic], flags: Sequence[bool]
+) -> list[tuple[str, str, int, int]]:
     """(code, severity, count, fixable count), errors first, then by count and code."""
     table: dict[str, list[object]] = {}
-    for d, fix in zip(diagnostics, flags):
+    for d, fix in zip(diagnostics, flags, strict=False):
         row = table.setdefault(d.code, [d.severity, 0, 0])
         row[1] = int(row[1]) + 1  # type: ignore[call-overload]
         row[2] = int(row[2]) + int(fix)  # type: ignore[call-overload]
@@ -105,7 +107,9 @@ def _counts(diagnostics: Sequence[Diagnostic], flags: Sequence[bool]) -> list[tu
     return sorted(rows, key=lambda r: (r[1] != "error", -r[2], r[0]))
 
 
-def summary(diagnostics: Sequence[Diagnostic], fixable: Sequence[bool] = (), *, color: bool = False) -> str:
+def summary(
+    diagnostics: Sequence[Diagnostic], fixable: Sequence[bool] = (), *, color: bool = False
+) -> str:
     """``Found 1 error and 7 warnings in 2 files:``, one line per code, then what ``--fix``
     would do."""
     from markerc.catalogue import by_code
@@ -125,14 +129,22 @@ def summary(diagnostics: Sequence[Diagnostic], fixable: Sequence[bool] = (), *, 
         rule = rules.get(code)
         name = rule.name if rule else ""
         mark = " [*]" if fix else ""
-        lines.append(f"  {count:>5}  {_paint(code, _COLOURS[severity], color)}  {severity:<7}  {name}{mark}")
+        lines.append(
+            f"  {count:>5}  {_paint(code, _COLOURS[severity], color)}  {severity:<7}  {name}{mark}"
+        )
     total = sum(flags)
     if total:
         lines.append(f"[*] {total} fixable with `markerc check --fix`.")
     return "\n".join(lines)
 
 
-def statistics(diagnostics: Sequence[Diagnostic], fixable: Sequence[bool], fmt: str = "full", *, color: bool = False) -> str:
+def statistics(
+    diagnostics: Sequence[Diagnostic],
+    fixable: Sequence[bool],
+    fmt: str = "full",
+    *,
+    color: bool = False,
+) -> str:
     """``--statistics``: one row per code (count, code, severity, fixable, name, title)."""
     from markerc.catalogue import by_code
 
@@ -143,8 +155,13 @@ def statistics(diagnostics: Sequence[Diagnostic], fixable: Sequence[bool], fmt: 
 
         return json.dumps(
             [
-                {"code": c, "name": rules[c].name if c in rules else None, "severity": s,
-                 "count": n, "fixable": f}
+                {
+                    "code": c,
+                    "name": rules[c].name if c in rules else None,
+                    "severity": s,
+                    "count": n,
+                    "fixable": f,
+                }
                 for c, s, n, f in rows
             ],
             indent=2,
@@ -154,7 +171,9 @@ def statistics(diagnostics: Sequence[Diagnostic], fixable: Sequence[bool], fmt: 
         rule = rules.get(code)
         mark = "[*]" if fix else "[ ]"
         title = f"{rule.name}  {rule.title}" if rule else ""
-        out.append(f"{count:>5}  {_paint(code, _COLOURS[severity], color)}  {severity:<7}  {mark} {title}")
+        out.append(
+            f"{count:>5}  {_paint(code, _COLOURS[severity], color)}  {severity:<7}  {mark} {title}"
+        )
     return "\n".join(out)
 
 

@@ -57,7 +57,9 @@ def record_errors(record: ModelRecord) -> Iterator[MarkercError]:
             yield _at(problem, block.index_strategy)
 
 
-def check_options(opts: IndexOptions, *, location: Location | None = None, expansion: bool = False) -> None:
+def check_options(
+    opts: IndexOptions, *, location: Location | None = None, expansion: bool = False
+) -> None:
     """Raise for the first package source that cannot be written as one option line."""
     values = [("index_url", opts.index_url)] if opts.index_url else []
     values += [("extra_index_url", u) for u in opts.extra_index_url]

@@ -75,8 +75,6 @@ _WS_MATCH = _WS.match
 _CONSTANT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)', re.DOTALL)
 
 
-
-
 # --------------------------------------------------------------------------------------------
 # Positions
 
@@ -539,7 +537,9 @@ class _Parser:
         except RecursionError:
             self.fail("value nested too deeply", i)
         if type(value) is str and len(value) > MAX_STRING_CHARS:
-            self.problem(("MK621", f"string of {len(value)} characters (at most {MAX_STRING_CHARS})", i, end))
+            self.problem(
+                ("MK621", f"string of {len(value)} characters (at most {MAX_STRING_CHARS})", i, end)
+            )
         return value, end
 
     def skip(self, i: int) -> int:

@@ -46,7 +46,9 @@ class InstallReport:
     lock_file: str | None
     created: bool  # the venv was created by this run
     dry_run: bool
-    installed: tuple[str, ...] = ()  # what the install step was given (skip-installed: what the base lacks)
+    installed: tuple[
+        str, ...
+    ] = ()  # what the install step was given (skip-installed: what the base lacks)
     provided: tuple[str, ...] = ()  # NAME==VERSION the base environment provides (skip-installed)
 
 
@@ -200,7 +202,9 @@ def run_install(
         commands = install_commands(cs, venv=venv, installer=installer, lock_file=lock_file,
                                     system_site_packages=system_site_packages, python=python,
                                     allow_build=allow_build)  # fmt: skip
-        if (skip_installed and lock_file is None and installer == "uv") or provided_by_lock is not None:
+        if (
+            skip_installed and lock_file is None and installer == "uv"
+        ) or provided_by_lock is not None:
             commands = _skip_commands(cs, commands, venv, lock_file, allow_build)
         return InstallReport(venv, venv_python(venv), installer, commands, requirements, lock_file,
                              created=False, dry_run=True)  # fmt: skip
@@ -225,7 +229,18 @@ def run_install(
             done: list[tuple[str, ...]] = []
             total = len(commands) + 1
             for argv in commands:  # creating the venv
-                _run_step(run, argv, child, progress, len(done) + 1, total, installer, venv, "creating", allow_build)
+                _run_step(
+                    run,
+                    argv,
+                    child,
+                    progress,
+                    len(done) + 1,
+                    total,
+                    installer,
+                    venv,
+                    "creating",
+                    allow_build,
+                )
                 done.append(argv)
             if over_base:
                 parent = base_mod.probe(python or "", runner=run)
@@ -246,12 +261,27 @@ def run_install(
                 install = _no_deps(install)
                 provided = tuple(f"{n}=={v}" for n, v in provided_by_lock)
             elif skip_installed and cs is not None and installer == "uv":
-                resolved, install, installed, provided = _skip_plan(cs, venv, tmp, run, child, allow_build, installer)
+                resolved, install, installed, provided = _skip_plan(
+                    cs, venv, tmp, run, child, allow_build, installer
+                )
                 done += [resolved] if resolved else []
             if install:
-                _run_step(run, install, child, progress, total, total, installer, venv, "installing into", allow_build)
+                _run_step(
+                    run,
+                    install,
+                    child,
+                    progress,
+                    total,
+                    total,
+                    installer,
+                    venv,
+                    "installing into",
+                    allow_build,
+                )
                 done.append(install)
-            shown = tuple(tuple(REQUIREMENTS_PLACEHOLDER if a == req_file else a for a in c) for c in done)
+            shown = tuple(
+                tuple(REQUIREMENTS_PLACEHOLDER if a == req_file else a for a in c) for c in done
+            )
             shown = tuple(tuple(_placeholder(a, tmp) for a in c) for c in shown)
     except BaseException:
         _remove_created(created_root)
@@ -262,7 +292,11 @@ def run_install(
 
 #: What a report shows in place of the temp files of skip-installed (resolution, install set).
 _INSTALL_SET = "<install set>"
-_PLACEHOLDERS = {"to-resolve.in": "<to resolve>", "resolution.txt": "<resolution>", "install-set.txt": _INSTALL_SET}
+_PLACEHOLDERS = {
+    "to-resolve.in": "<to resolve>",
+    "resolution.txt": "<resolution>",
+    "install-set.txt": _INSTALL_SET,
+}
 
 
 def _placeholder(arg: str, tmp: str) -> str:
@@ -280,8 +314,14 @@ def _run_step(run: Runner, argv: Sequence[str], child: Mapping[str, str], progre
     result = run(list(argv), cwd=None, env=dict(child))
     if result.returncode != 0:
         text = trim_output(result.stderr or result.stdout) or f"exit status {result.returncode}"
-        message = f"{installer} failed {what} {venv}:\n" + "\n".join(f"  | {ln}" for ln in text.splitlines())
-        if not allow_build and re.search(r"building from source is disabled|--no-build|building source distributions (for `[^`]*` )?is disabled", text, re.I):
+        message = f"{installer} failed {what} {venv}:\n" + "\n".join(
+            f"  | {ln}" for ln in text.splitlines()
+        )
+        if not allow_build and re.search(
+            r"building from source is disabled|--no-build|building source distributions (for `[^`]*` )?is disabled",
+            text,
+            re.I,
+        ):
             raise MarkercError("MK538", message, notes=(
                 "markerc installs wheels only, so that no sdist build backend runs; "
                 "--allow-build lets the installer build sdists (it runs their code)",))  # fmt: skip
@@ -294,7 +334,7 @@ def _no_deps(argv: Sequence[str]) -> tuple[str, ...]:
     that the base provides are not in it)."""
     argv = list(argv)
     at = argv.index("install") + 1 if "install" in argv else len(argv)
-    return tuple(argv[:at] + ["--no-deps"] + argv[at:])
+    return tuple([*argv[:at], "--no-deps", *argv[at:]])
 
 
 def _lock_base(lock_file: str | None) -> tuple[tuple[str, str], ...] | None:
@@ -321,7 +361,9 @@ def _skip_commands(cs: CompiledSet | None, commands: Sequence[tuple[str, ...]], 
     return tuple(out)
 
 
-def _resolve_argv(cs: CompiledSet | None, venv: str, src: str, out: str, allow_build: bool) -> tuple[str, ...]:
+def _resolve_argv(
+    cs: CompiledSet | None, venv: str, src: str, out: str, allow_build: bool
+) -> tuple[str, ...]:
     from markerc.uvtool import uv_bin
 
     flags = _index_flags(cs.options, "uv") if cs is not None else []
@@ -334,10 +376,16 @@ def _resolve_argv(cs: CompiledSet | None, venv: str, src: str, out: str, allow_b
 def _reinstall_flags(cs: CompiledSet | None) -> list[str]:
     """Launch step 14's packages (xllamacpp): a venv's copy of the same version may be the CPU
     build, so uv installs them again (Xinference uninstalls them first)."""
-    return [a for name in (cs.reinstall if cs is not None else ()) for a in ("--reinstall-package", name)]
+    return [
+        a
+        for name in (cs.reinstall if cs is not None else ())
+        for a in ("--reinstall-package", name)
+    ]
 
 
-def _set_install_argv(cs: CompiledSet | None, venv: str, src: str, allow_build: bool) -> tuple[str, ...]:
+def _set_install_argv(
+    cs: CompiledSet | None, venv: str, src: str, allow_build: bool
+) -> tuple[str, ...]:
     from markerc.uvtool import uv_bin
 
     flags = _index_flags(cs.options, "uv") if cs is not None else []
@@ -365,7 +413,9 @@ def _skip_plan(cs: CompiledSet, venv: str, tmp: str, run: Runner, child: Mapping
     with open(src, "w", encoding="utf-8", newline="") as fh:
         fh.write("".join(f"{r}\n" for r in parts.to_resolve))
     with open(out, "w", encoding="utf-8", newline="") as fh:
-        fh.write(base_mod.preferences(installed))  # uv prefers the versions of an existing output file
+        fh.write(
+            base_mod.preferences(installed)
+        )  # uv prefers the versions of an existing output file
     argv = _resolve_argv(cs, venv, src, out, allow_build)
     _run_step(run, argv, child, None, 0, 0, installer, venv, "resolving for", allow_build)
     from markerc.reading import read_text as read_bounded

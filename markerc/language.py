@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-
 from typing import TYPE_CHECKING
 
 from markerc.markers import resolve
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
     from markerc.engines import EngineTable
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def check_entry(text: str) -> Entry:
     """Parse ``text`` and resolve its marker.  Raises :class:`MarkercError` with a span."""
     entry = parse_entry(text)

@@ -89,7 +89,9 @@ class _Place:
 
 # --------------------------------------------------------------------------- lines and names
 
-_NAMED_URL = re.compile(r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(?P<extras>\[[^\]]*\])?\s*@\s*(?P<url>\S.*)")
+_NAMED_URL = re.compile(
+    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(?P<extras>\[[^\]]*\])?\s*@\s*(?P<url>\S.*)"
+)
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _LINE_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 
@@ -115,7 +117,7 @@ def line_name(line: Line) -> str | None:
     return canonical_name(m.group(1)) if m else None
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def _system_pin_name(text: str) -> str | None:
     """The distribution of a ``#system_X#`` entry (canonical), else None."""
     if "system" not in text.lower():  # the common case, without parsing
@@ -200,7 +202,13 @@ def engine_cuda_index(
     backend = cuda.backend_for(bindings.get("cuda_version"))
     if backend is None:
         return options, ()
-    gpu = replace(options, index_url=cuda.url_for(backend), extra_index_url=(), find_links=(), index_strategy=None)
+    gpu = replace(
+        options,
+        index_url=cuda.url_for(backend),
+        extra_index_url=(),
+        find_links=(),
+        index_strategy=None,
+    )
     return gpu, tuple(canonical_name(p) for p in cuda.packages)
 
 
@@ -254,7 +262,11 @@ def offline_rewrite(lines: Sequence[Line], *, why: str) -> tuple[Line, ...]:
             out.append(line)
             continue
         origins = tuple(
-            replace(o, text=_without_url(o.text, url), via=_join(o.via, "offline: wheel URL rewritten to name==version"))
+            replace(
+                o,
+                text=_without_url(o.text, url),
+                via=_join(o.via, "offline: wheel URL rewritten to name==version"),
+            )
             for o in line.origins
         )
         out.append(Line(pin, line.marker, origins, condition=line.condition))
@@ -274,7 +286,12 @@ def _dedupe(lines: Sequence[Line]) -> tuple[Line, ...]:
         key = (line.requirement, line.marker)
         if key in seen:
             first = out[seen[key]]
-            out[seen[key]] = Line(first.requirement, first.marker, first.origins + line.origins, condition=first.condition)
+            out[seen[key]] = Line(
+                first.requirement,
+                first.marker,
+                first.origins + line.origins,
+                condition=first.condition,
+            )
             continue
         seen[key] = len(out)
         out.append(line)
@@ -290,7 +307,9 @@ def _refusal(refused: Sequence[tuple[Line, str]], why: str) -> MarkercError:
         where = ", ".join(o.describe() for o in line.origins) or "no recorded origin"
         listed.append(f"  {printable(line.render())}  ({reason}; from {printable(where)})")
         if first_location is None:
-            first_location = next((o.location for o in line.origins if o.location is not None), None)
+            first_location = next(
+                (o.location for o in line.origins if o.location is not None), None
+            )
     message = (
         f"{len(refused)} direct reference(s) would bypass the package index in offline mode ({why}):\n"
         + "\n".join(listed)
@@ -303,7 +322,9 @@ def _refusal(refused: Sequence[tuple[Line, str]], why: str) -> MarkercError:
         notes.append("replace a named one with -p 'NAME==VERSION' (a user requirement replaces the entry of its "
                      "name), or serve it as a wheel URL")  # fmt: skip
     if any(not line_name(line) for line, _ in refused):
-        notes.append("a bare URL has no name a user requirement could replace: write it as 'NAME @ URL' in the hub")
+        notes.append(
+            "a bare URL has no name a user requirement could replace: write it as 'NAME @ URL' in the hub"
+        )
     return MarkercError("MK551", message, location=first_location, notes=tuple(notes))
 
 
@@ -315,8 +336,10 @@ def needs_index(options: IndexOptions, why: str) -> None:
     raise MarkercError(
         "MK550",
         f"offline mode ({why}) needs the index that serves every package: none is configured",
-        notes=("give --index-url URL (a mirror) or --no-index --find-links DIR (a wheel folder), "
-               "or an index_url in the model's virtualenv block",),  # fmt: skip
+        notes=(
+            "give --index-url URL (a mirror) or --no-index --find-links DIR (a wheel folder), "
+            "or an index_url in the model's virtualenv block",
+        ),
     )
 
 
@@ -359,7 +382,9 @@ def offline_reason(launch: LaunchOptions, user: UserSources) -> str | None:
                                    ("--find-links", user.find_links), ("--extra-index-url", user.extra_index_url))
              if on]  # fmt: skip
     if flags:
-        return f"implied by {', '.join(flags)}: with your own package sources no public URL survives"
+        return (
+            f"implied by {', '.join(flags)}: with your own package sources no public URL survives"
+        )
     return None
 
 
@@ -400,5 +425,3 @@ def apply(
     if launch.numpy_abi_pins:
         lines = abi_pins(lines, engine=engine, system=system, keep_local_version=keep_local_version)
     return Launched(tuple(lines), options, tuple(warnings), reinstall)
-
-

@@ -26,12 +26,12 @@ from markerc.nodes import TRUE, Compare, Entry, Marker, Placeholder, Requirement
 from markerc.targets import canonical_name
 
 __all__ = [
+    "SYSTEM_PACKAGES",
     "Context",
     "Finding",
     "Fix",
     "Item",
     "RuleSet",
-    "SYSTEM_PACKAGES",
     "diag",
 ]
 

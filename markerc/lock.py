@@ -22,6 +22,7 @@ See ``docs/lock.md``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -33,7 +34,6 @@ from dataclasses import dataclass, field, replace
 from markerc import lockfile
 from markerc.diagnostics import Location, MarkercError
 from markerc.files import atomic_write, safe_name
-from markerc.reading import first_line
 from markerc.matrix import (
     DEFAULT_PYTHON,
     LockTarget,
@@ -43,6 +43,7 @@ from markerc.matrix import (
     default_lock_target,
     output_name,
 )
+from markerc.reading import first_line
 from markerc.result import CompiledSet, IndexOptions, Line
 from markerc.safety import line_problem, toml_string
 from markerc.targets import canonical_name
@@ -52,8 +53,8 @@ from markerc.uvtool import (
     absolute_location,
     child_env,
     is_url,
-    read_text,
     python_version,
+    read_text,
     trim_output,
 )
 
@@ -113,7 +114,9 @@ class LockJob:
     sets: tuple[CompiledSet, ...]  # all cases that share this input
     outputs: tuple[str, ...]  # relative output paths (uv format: pyproject.toml and uv.lock)
     request: Request = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
-    resolved_by: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)  # output -> header line
+    resolved_by: tuple[tuple[str, str], ...] = field(
+        default=(), compare=False, repr=False
+    )  # output -> header line
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,9 @@ class LockPlan:
     cases: int
     fmt: str = "pylock"
     resolver: str = "uv"
-    outcomes: tuple[Outcome, ...] = ()  # pairs that are not cases (skipped, excluded, failed to compile)
+    outcomes: tuple[
+        Outcome, ...
+    ] = ()  # pairs that are not cases (skipped, excluded, failed to compile)
     known: frozenset[str] = frozenset()  # every output path the matrix names (all shards)
     targets: tuple[str | None, ...] = ()
 
@@ -255,9 +260,18 @@ def _fingerprint(*, requirements: object, sources: object, lt: LockTarget, resol
     p = lt.platform
     parts = {
         "requirements": requirements,
-        "sources": [sources, [lt.torch.url, lt.torch.backend, list(lt.torch.packages)] if lt.torch else None],
-        "platform": [p.python_platform, p.python_version, list(p.env), list(p.facts), lt.cuda_version]
-                    + ([["base", [list(b) for b in lt.base], list(reinstall)]] if lt.base is not None else []),
+        "sources": [
+            sources,
+            [lt.torch.url, lt.torch.backend, list(lt.torch.packages)] if lt.torch else None,
+        ],
+        "platform": [
+            p.python_platform,
+            p.python_version,
+            list(p.env),
+            list(p.facts),
+            lt.cuda_version,
+        ]
+        + ([["base", [list(b) for b in lt.base], list(reinstall)]] if lt.base is not None else []),
         "resolver": [resolver, settings.resolver_version, settings.allow_build, _KEY_SCHEMA],
         "environment": [list(e) for e in settings.environment],
         "request": request,
@@ -277,7 +291,17 @@ def _uv_compile_request(cs: CompiledSet, fmt: str, lt: LockTarget, settings: Set
     opts = _options(cs.options)
     plat = lt.platform
     out = "pylock.toml" if fmt == "pylock" else "requirements.txt"
-    args = ["pip", "compile", "requirements.in", "-o", out, "--color", "never", "--no-header", "--no-config"]
+    args = [
+        "pip",
+        "compile",
+        "requirements.in",
+        "-o",
+        out,
+        "--color",
+        "never",
+        "--no-header",
+        "--no-config",
+    ]
     args += ["--universal"] if plat.universal else ["--python-platform", plat.python_platform or ""]
     args += ["--python-version", plat.python_version]
     if fmt == "pylock":
@@ -320,7 +344,10 @@ def _uv_compile_request(cs: CompiledSet, fmt: str, lt: LockTarget, settings: Set
 
 def _pip_compile_request(cs: CompiledSet, lt: LockTarget, settings: Settings) -> Request:
     if lt.base is not None:
-        raise MarkercError("MK556", "lock --skip-installed needs the uv resolver (pip-compile cannot lock over a base)")
+        raise MarkercError(
+            "MK556",
+            "lock --skip-installed needs the uv resolver (pip-compile cannot lock over a base)",
+        )
     _check_pip_compile_target(cs)
     opts = _options(cs.options)
     args = ["--no-header", "--strip-extras", "--newline", "LF", "--quiet", "--no-emit-find-links",
@@ -362,7 +389,9 @@ def _toml_list(values: Sequence[str], indent: str = "") -> str:
     return f"[\n{body}{indent}]"
 
 
-def _index_table(name: str, url: str, *, explicit: bool = False, default: bool = False) -> list[str]:
+def _index_table(
+    name: str, url: str, *, explicit: bool = False, default: bool = False
+) -> list[str]:
     """A ``[[tool.uv.index]]`` table; a local folder (no URL scheme) is a flat (find-links) index."""
     out = ["", "[[tool.uv.index]]", f"name = {toml_string(name)}", f"url = {toml_string(url)}"]
     if not is_url(url):
@@ -455,7 +484,11 @@ def uv_pyproject(project: str, sets: Sequence[CompiledSet], pin: TorchPin | None
     seen: set[str] = set()
     for i, url in enumerate(_unique(o.index_url for o in opts if o.index_url)):
         seen.add(url)
-        out += ["", "[[tool.uv.index]]", f"name = {toml_string('default' if i == 0 else f'index-{i}')}"]
+        out += [
+            "",
+            "[[tool.uv.index]]",
+            f"name = {toml_string('default' if i == 0 else f'index-{i}')}",
+        ]
         out += [f"url = {toml_string(url)}", "default = true" if i == 0 else "explicit = false"]
     for extra, cs in extras.items():
         for n, url in enumerate(_options(cs.options).extra_index_url, start=1):
@@ -478,7 +511,9 @@ def _unique(items: object) -> list[str]:
     return list(dict.fromkeys(items))  # type: ignore[call-overload]
 
 
-def _uv_lock_request(project: str, sets: Sequence[CompiledSet], lt: LockTarget, settings: Settings) -> Request:
+def _uv_lock_request(
+    project: str, sets: Sequence[CompiledSet], lt: LockTarget, settings: Settings
+) -> Request:
     if lt.base is not None:
         raise MarkercError("MK556", "lock --skip-installed writes pylock or requirements locks: a uv.lock cannot "
                                     "record what a base environment provides")  # fmt: skip
@@ -511,7 +546,9 @@ def resolver_settings(resolver: str = "uv", *, allow_build: bool = False, progra
         except PackageNotFoundError:
             label = "pip-compile (not installed)"
         return Settings(label, (), allow_build)
-    return Settings(tool_version(program or _program("uv")), resolution_environment(environ), allow_build)
+    return Settings(
+        tool_version(program or _program("uv")), resolution_environment(environ), allow_build
+    )
 
 
 def plan(
@@ -535,7 +572,9 @@ def plan(
     """
     _check_format(fmt)
     if resolver not in RESOLVERS:
-        raise MarkercError("MK507", f"unknown resolver {resolver!r} (choose {', '.join(RESOLVERS)})")
+        raise MarkercError(
+            "MK507", f"unknown resolver {resolver!r} (choose {', '.join(RESOLVERS)})"
+        )
     if resolver == "pip-compile" and fmt != "requirements":
         raise MarkercError("MK507", "the pip-compile resolver writes only --format requirements")
     settings = settings or resolver_settings(resolver)
@@ -554,7 +593,9 @@ def plan(
             request = _uv_lock_request(case_dir(members[0].file, members[0].model, None, "uv").split("/")[0],
                                        members, target_of(members[0]), settings)  # fmt: skip
             cases.append(((f"{base}/pyproject.toml", f"{base}/uv.lock"), tuple(members), request))
-            described[f"{base}/pyproject.toml"] = f"{settings.resolver_version} for {target_of(members[0]).describe()}"
+            described[f"{base}/pyproject.toml"] = (
+                f"{settings.resolver_version} for {target_of(members[0]).describe()}"
+            )
     else:
         for cs in sets:
             if resolver == "pip-compile":
@@ -562,7 +603,9 @@ def plan(
             else:
                 request = _uv_compile_request(cs, fmt, target_of(cs), settings)
             cases.append(((output_path(cs, fmt),), (cs,), request))
-            described[output_path(cs, fmt)] = f"{settings.resolver_version} for {target_of(cs).describe()}"
+            described[output_path(cs, fmt)] = (
+                f"{settings.resolver_version} for {target_of(cs).describe()}"
+            )
 
     by_path: dict[str, tuple[str, CompiledSet]] = {}
     grouped: dict[str, tuple[list[str], list[CompiledSet], Request]] = {}
@@ -594,8 +637,14 @@ def plan(
         jobs = shard_jobs(jobs, shard)
         per_case = 2 if fmt == "uv" else 1
         n_cases = sum(len(j.outputs) // per_case for j in jobs)
-        kept_outcomes = tuple(o for o in outcomes if _shard_of(o.output or o.model or "", shard[1]) == shard[0] - 1)
-    names = tuple(target_names) if target_names is not None else tuple(dict.fromkeys(cs.target for cs in sets))
+        kept_outcomes = tuple(
+            o for o in outcomes if _shard_of(o.output or o.model or "", shard[1]) == shard[0] - 1
+        )
+    names = (
+        tuple(target_names)
+        if target_names is not None
+        else tuple(dict.fromkeys(cs.target for cs in sets))
+    )
     return LockPlan(tuple(jobs), n_cases, fmt, resolver, kept_outcomes, known, names)
 
 
@@ -636,7 +685,9 @@ def _command_for(job: LockJob, output: str) -> str:
         base = output.rsplit("/", 1)[0]
         members = [cs for cs in job.sets if _case_dir(cs, "uv") == base] or list(job.sets)
         cs = members[0]
-        return lockfile.lock_command(cs.file, cs.model, [m.engine for m in members], cs.target, "uv")
+        return lockfile.lock_command(
+            cs.file, cs.model, [m.engine for m in members], cs.target, "uv"
+        )
     cs = job.sets[job.outputs.index(output)]  # one output per set, in the same order
     return lockfile.lock_command(cs.file, cs.model, [cs.engine], cs.target, job.request.fmt)
 
@@ -655,7 +706,9 @@ def _render(job: LockJob, output: str, files: Mapping[str, str]) -> str:
         return files[name]
     extra = f" uv.lock={lockfile.text_digest(files['uv.lock'])}" if job.request.fmt == "uv" else ""
     resolved_by = dict(job.resolved_by).get(output)
-    return lockfile.render(_command_for(job, output), job.request.fingerprint, files[name], extra, resolved_by)
+    return lockfile.render(
+        _command_for(job, output), job.request.fingerprint, files[name], extra, resolved_by
+    )
 
 
 def _names(job: LockJob) -> tuple[str, ...]:
@@ -717,7 +770,9 @@ def _program(resolver: str) -> list[str]:
         import importlib.util
 
         if importlib.util.find_spec("piptools") is None:
-            raise MarkercError("MK507", "the pip-compile resolver needs pip-tools: pip install pip-tools")
+            raise MarkercError(
+                "MK507", "the pip-compile resolver needs pip-tools: pip install pip-tools"
+            )
         return [sys.executable, "-m", "piptools", "compile"]
     from markerc.uvtool import uv_bin
 
@@ -725,7 +780,9 @@ def _program(resolver: str) -> list[str]:
 
 
 def _child_env(req: Request, tmp: str) -> dict[str, str]:
-    env = child_env({"CUSTOM_COMPILE_COMMAND": "markerc lock"} if req.resolver == "pip-compile" else None)
+    env = child_env(
+        {"CUSTOM_COMPILE_COMMAND": "markerc lock"} if req.resolver == "pip-compile" else None
+    )
     env.pop("MACOSX_DEPLOYMENT_TARGET", None)
     env.update(dict(req.env))
     if req.fmt == "uv":
@@ -758,7 +815,11 @@ def resolve_job(
 
     req = job.request
     prog = list(program if program is not None else _program(req.resolver))
-    extra = ["--python", sys.executable] if req.resolver == "uv" and req.args[:2] == ("pip", "compile") else []
+    extra = (
+        ["--python", sys.executable]
+        if req.resolver == "uv" and req.args[:2] == ("pip", "compile")
+        else []
+    )
     # (builds, --allow-build only, use our interpreter)
     run = runner or run_process
     with tempfile.TemporaryDirectory(prefix="markerc-lock-") as tmp:
@@ -808,7 +869,9 @@ def _rounds(job: LockJob, base: Sequence[str], given: Mapping[str, str], reads: 
         except MarkercError as err:  # say what the resolver said: its exit status and stderr
             said = trim_output(result.stderr, max_lines=5) or "(nothing)"
             note = f"{req.resolver} exited {result.returncode}; its stderr: {said}"
-            raise MarkercError(err.code, err.message, location=err.location, notes=(*err.notes, note)) from None
+            raise MarkercError(
+                err.code, err.message, location=err.location, notes=(*err.notes, note)
+            ) from None
         if req.pin is None or req.fmt == "uv":
             break
         more = tuple(sorted((resolved.names() & set(req.pin.packages)) - set(pinned)))
@@ -833,14 +896,22 @@ def _resolve_over_base(job: LockJob, prog: Sequence[str], extra: Sequence[str], 
     if parts.to_resolve:
         given = {"requirements.in": "".join(f"{ln}\n" for ln in (*parts.to_resolve, *req.option_lines)),
                  _RESOLUTION: base_mod.preferences(installed)}  # fmt: skip
-        pinned = tuple(sorted(n for n in _names_in(parts.to_resolve) if req.pin is not None and n in req.pin.packages))
+        pinned = tuple(
+            sorted(
+                n
+                for n in _names_in(parts.to_resolve)
+                if req.pin is not None and n in req.pin.packages
+            )
+        )
         files, _ = _rounds(job, [*prog, *req.resolve_args, *extra], given, (_RESOLUTION,), "requirements",
                            pinned, tmp, env, run, timer)  # fmt: skip
         pins = base_mod.parse_resolution(files[_RESOLUTION])
         todo, also = base_mod.install_set(pins, installed, req.reinstall)
         provided.update(also)
     text = "".join(f"{p.text}\n" for p in todo) + "".join(f"{ln}\n" for ln in req.option_lines)
-    names = tuple(sorted(p.name for p in todo if req.pin is not None and p.name in req.pin.packages))
+    names = tuple(
+        sorted(p.name for p in todo if req.pin is not None and p.name in req.pin.packages)
+    )
     for name in os.listdir(tmp):  # a fresh round: no preference file, no earlier output
         if not os.path.isdir(os.path.join(tmp, name)):
             os.remove(os.path.join(tmp, name))
@@ -882,7 +953,11 @@ def classify(stderr: str) -> tuple[str, str]:
         return "sdist-refused", "MK538"
     if _NETWORK.search(stderr):
         return "network", "MK541"
-    if "No solution found" in stderr or "ResolutionImpossible" in stderr or "Could not find a version" in stderr:
+    if (
+        "No solution found" in stderr
+        or "ResolutionImpossible" in stderr
+        or "Could not find a version" in stderr
+    ):
         return "no-solution", "MK506"
     return "resolver", "MK506"
 
@@ -967,7 +1042,9 @@ def _involved_lines(job: LockJob, stderr: str) -> list[Line]:
 def _locations(job: LockJob, error: MarkercError) -> tuple[str, ...]:
     """The hub locations of the requirements a failure involves, each once."""
     lines = _involved_lines(job, getattr(error, "stderr_text", error.message))
-    return tuple(dict.fromkeys(str(o.location) for ln in lines for o in ln.origins if o.location is not None))
+    return tuple(
+        dict.fromkeys(str(o.location) for ln in lines for o in ln.origins if o.location is not None)
+    )
 
 
 # --------------------------------------------------------------------------- run
@@ -993,11 +1070,18 @@ class PruneScope:
         else:
             if len(parts) != 3:
                 return False
-            m = re.fullmatch(r"pylock\.([^.]+)\.toml" if self.fmt == "pylock" else r"requirements\.(.+)\.txt", parts[2])
+            m = re.fullmatch(
+                r"pylock\.([^.]+)\.toml" if self.fmt == "pylock" else r"requirements\.(.+)\.txt",
+                parts[2],
+            )
             if not m:
                 return False
             target, engine_ok = parts[1], self.engines is None or m.group(1) in self.engines
-        return target in self.targets and engine_ok and (self.models is None or parts[0] in self.models)
+        return (
+            target in self.targets
+            and engine_ok
+            and (self.models is None or parts[0] in self.models)
+        )
 
     @staticmethod
     def engine_part(engine: str, fmt: str) -> str:
@@ -1011,7 +1095,9 @@ def orphans(out_dir: str, plan: LockPlan, scope: PruneScope) -> list[str]:
     if not os.path.isdir(out_dir):
         return found
     for root, dirs, names in os.walk(out_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d)))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d))
+        )
         for name in sorted(names):
             path = os.path.join(root, name)
             rel = os.path.relpath(path, out_dir).replace(os.sep, "/")
@@ -1101,7 +1187,9 @@ _CAUSES = {"MK539": "invalid-output", "MK540": "cuda-mismatch"}
 def _cases(job: LockJob) -> list[tuple[CompiledSet, str]]:
     """(set, output) per case of a job; ``--format uv``: one case per model folder (uv.lock)."""
     if job.request.fmt != "uv":
-        return list(zip(job.sets, job.outputs))  # one output per set, in the same order
+        return list(
+            zip(job.sets, job.outputs, strict=False)
+        )  # one output per set, in the same order
     return [(next(s for s in job.sets if _case_dir(s, "uv") == o.rsplit("/", 1)[0]), o)
             for o in job.outputs if o.endswith("uv.lock")]  # fmt: skip
 
@@ -1117,13 +1205,23 @@ def _row(job: LockJob, cs: CompiledSet, output: str) -> dict[str, object]:
     engine = cs.engine
     if job.request.fmt == "uv":  # one case per model: every engine of that model's uv.lock
         engine = ",".join(s.engine for s in job.sets if _case_dir(s, "uv") == _case_dir(cs, "uv"))
-    return {"file": cs.file, "model": cs.model, "engine": engine, "target": cs.target, "output": output}
+    return {
+        "file": cs.file,
+        "model": cs.model,
+        "engine": engine,
+        "target": cs.target,
+        "output": output,
+    }
 
 
 def _orphan_row(rel: str, status: str, plan: LockPlan, scope: PruneScope) -> Outcome:
     parts = rel.split("/")
     target = parts[1] if len(parts) == 3 else None
-    engine = re.sub(r"^(pylock|requirements)\.|\.(toml|txt)$", "", parts[-1]) if plan.fmt != "uv" else "*"
+    engine = (
+        re.sub(r"^(pylock|requirements)\.|\.(toml|txt)$", "", parts[-1])
+        if plan.fmt != "uv"
+        else "*"
+    )
     reason = "no case of the matrix writes this file any more"
     reason += "; removed (--prune)" if status == "pruned" else "; run with --prune to remove it"
     return Outcome("", parts[0], engine, None if target == "universal" else target, status, rel,
@@ -1136,10 +1234,8 @@ def _remove_inside(out_dir: str, rel: str) -> None:
     base = os.path.realpath(out_dir)
     if os.path.islink(path) or os.path.commonpath([base, os.path.realpath(path)]) != base:
         return
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.remove(path)
-    except FileNotFoundError:
-        pass
 
 
 def _check(plan: LockPlan, out_dir: str, prune: PruneScope | None) -> LockReport:
@@ -1150,7 +1246,9 @@ def _check(plan: LockPlan, out_dir: str, prune: PruneScope | None) -> LockReport
             status, reason, code = _check_output(job, out_dir, output)
             outcomes.append(Outcome(**row, status=status, reason=reason, code=code))  # type: ignore[arg-type]
     if prune is not None:
-        outcomes += [_orphan_row(rel, "stale", plan, prune) for rel in orphans(out_dir, plan, prune)]
+        outcomes += [
+            _orphan_row(rel, "stale", plan, prune) for rel in orphans(out_dir, plan, prune)
+        ]
     return LockReport(tuple(plan.outcomes) + tuple(outcomes), 0, 0)
 
 
@@ -1163,10 +1261,18 @@ def _check_output(job: LockJob, out_dir: str, output: str) -> tuple[str, str | N
         return "missing", "no lock file: run markerc lock without --check", "MK535"
     parsed = lockfile.parse(text)
     if parsed is None:
-        what = "an older markerc header" if lockfile.written_by_markerc(text) else "no markerc header"
+        what = (
+            "an older markerc header" if lockfile.written_by_markerc(text) else "no markerc header"
+        )
         return "stale", f"{what}: re-create it with markerc lock", "MK534"
-    if not parsed.intact() or (job.request.fmt == "uv" and parsed.extra("uv.lock") != lockfile.text_digest(lock_text)):
-        return "stale", "the file was changed after markerc wrote it (its content digest does not match)", "MK537"
+    if not parsed.intact() or (
+        job.request.fmt == "uv" and parsed.extra("uv.lock") != lockfile.text_digest(lock_text)
+    ):
+        return (
+            "stale",
+            "the file was changed after markerc wrote it (its content digest does not match)",
+            "MK537",
+        )
     if parsed.key != job.key:
         reasons = lockfile.stale_reasons(parsed, job.request.fingerprint)
         return "stale", "; ".join(reasons) or "the resolution input changed", "MK534"
@@ -1174,7 +1280,11 @@ def _check_output(job: LockJob, out_dir: str, output: str) -> tuple[str, str | N
     if job.request.fmt == "uv":
         files["uv.lock"] = lock_text
     if _render(job, headed, files) != text:
-        return "stale", "the header is out of date (another hub file name, model or target name)", "MK534"
+        return (
+            "stale",
+            "the header is out of date (another hub file name, model or target name)",
+            "MK534",
+        )
     return "unchanged", None, None
 
 
@@ -1194,7 +1304,10 @@ def _resolve_all(
         progress(0, total, "", 0)
 
     known = dict(programs or {})
-    found = {r: list(known[r]) if r in known else _program(r) for r in sorted({j.request.resolver for j in todo})}
+    found = {
+        r: list(known[r]) if r in known else _program(r)
+        for r in sorted({j.request.resolver for j in todo})
+    }
 
     def one(job: LockJob) -> dict[str, str]:
         return resolve_job(job, runner=runner, program=found[job.request.resolver], timer=timer)
@@ -1245,7 +1358,9 @@ def verify_lock(path: str, job: LockJob | None = None) -> None:
         raise MarkercError("MK537", f"{path} was changed after markerc wrote it (its content digest does "
                                     "not match); re-create it with markerc lock")  # fmt: skip
     if job is not None and parsed.key != job.key:
-        reasons = lockfile.stale_reasons(parsed, job.request.fingerprint, only=("requirements", "sources", "platform"))
+        reasons = lockfile.stale_reasons(
+            parsed, job.request.fingerprint, only=("requirements", "sources", "platform")
+        )
         if reasons:
             raise MarkercError("MK534", f"{path} is stale for this model, engine and target: "
                                         + "; ".join(reasons) + "; re-create it with markerc lock")  # fmt: skip

@@ -77,7 +77,9 @@ class Fingerprint:
         missing = [c for c in COMPONENTS if c not in parts]
         if missing:  # a programming error
             raise ValueError(f"fingerprint lacks {missing}")
-        return Fingerprint(tuple((c, digest(parts[c])[:12]) for c in COMPONENTS), one_line(resolved_by))
+        return Fingerprint(
+            tuple((c, digest(parts[c])[:12]) for c in COMPONENTS), one_line(resolved_by)
+        )
 
     def inputs_line(self) -> str:
         return " ".join(f"{name}={value}" for name, value in self.components)
@@ -93,7 +95,9 @@ def one_line(text: str) -> str:
     return comment(mask_credentials(text))
 
 
-def lock_command(file: str, model: str | None, engines: Sequence[str], target: str | None, fmt: str) -> str:
+def lock_command(
+    file: str, model: str | None, engines: Sequence[str], target: str | None, fmt: str
+) -> str:
     """The command that re-creates one case, built from the case (never from ``argv``)."""
     import os
 
@@ -109,7 +113,9 @@ def lock_command(file: str, model: str | None, engines: Sequence[str], target: s
     return one_line(shlex.join(words))
 
 
-def header(command: str, fingerprint: Fingerprint, content_digest: str, resolved_by: str | None = None) -> str:
+def header(
+    command: str, fingerprint: Fingerprint, content_digest: str, resolved_by: str | None = None
+) -> str:
     return (
         f"{HEADER_FIRST}\n#    {command}\n{_RESOLVED_PREFIX}{one_line(resolved_by or fingerprint.resolved_by)}\n"
         f"{_INPUTS_PREFIX}{fingerprint.inputs_line()}\n{_KEY_PREFIX}{fingerprint.key}\n"
@@ -157,7 +163,10 @@ def parse(text: str | None) -> Parsed | None:
         return None
     command, resolved, inputs, key, content = parts[1:HEADER_LINES]
     prefixes = ("#    ", _RESOLVED_PREFIX, _INPUTS_PREFIX, _KEY_PREFIX, _DIGEST_PREFIX)
-    if not all(line.startswith(p) for line, p in zip((command, resolved, inputs, key, content), prefixes)):
+    if not all(
+        line.startswith(p)
+        for line, p in zip((command, resolved, inputs, key, content), prefixes, strict=False)
+    ):
         return None
     components: dict[str, str] = {}
     for word in inputs[len(_INPUTS_PREFIX) :].split():
@@ -171,13 +180,19 @@ def written_by_markerc(text: str | None) -> bool:
     return text is not None and text.split("\n", 1)[0] == HEADER_FIRST
 
 
-def stale_reasons(recorded: Parsed, fingerprint: Fingerprint, *, only: Sequence[str] = COMPONENTS) -> list[str]:
+def stale_reasons(
+    recorded: Parsed, fingerprint: Fingerprint, *, only: Sequence[str] = COMPONENTS
+) -> list[str]:
     """Which inputs differ between a lock's header and the current ``fingerprint`` (in ``only``)."""
     reasons = []
     for name, value in fingerprint.components:
         if name in only and recorded.components.get(name) != value:
             what = CHANGED[name]
-            if name == "resolver" and recorded.resolved_by.split(" for ")[0] != fingerprint.resolved_by.split(" for ")[0]:
+            if (
+                name == "resolver"
+                and recorded.resolved_by.split(" for ")[0]
+                != fingerprint.resolved_by.split(" for ")[0]
+            ):
                 what += f" ({recorded.resolved_by.split(' for ')[0]} -> {fingerprint.resolved_by.split(' for ')[0]})"
             reasons.append(what)
     if len(reasons) > 1 and CHANGED["request"] in reasons:  # it changes whenever another input does
@@ -222,7 +237,10 @@ def check_output(kind: str, text: str) -> Resolved:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _invalid(kind, f"not TOML ({exc})", text) from None
-    except (ValueError, RecursionError) as exc:  # an integer over Python's digit limit, deep nesting
+    except (
+        ValueError,
+        RecursionError,
+    ) as exc:  # an integer over Python's digit limit, deep nesting
         raise _invalid(kind, f"not TOML markerc can read ({type(exc).__name__})", text) from None
     if kind == "pylock":
         packages = doc.get("packages")
@@ -234,7 +252,7 @@ def check_output(kind: str, text: str) -> Resolved:
             Pylock.from_dict(doc)
         except ImportError:  # pragma: no cover - packaging < 26
             pass
-        except Exception as exc:  # noqa: BLE001 - packaging raises its own PylockValidationError
+        except Exception as exc:
             raise _invalid(kind, f"not a valid PEP 751 lock ({exc})", text) from None
     else:  # uv.lock
         packages = doc.get("package", [])
@@ -295,7 +313,9 @@ def check_cuda(resolved: Resolved, cuda_version: str | None) -> None:
     if not cuda_version or not cuda_version.split(".")[0].isdigit():
         return
     want = int(cuda_version.split(".")[0])
-    wrong = [f"{n}=={v}" if v else n for n, v in resolved.pins if cuda_major_of(n, v) not in (None, want)]
+    wrong = [
+        f"{n}=={v}" if v else n for n, v in resolved.pins if cuda_major_of(n, v) not in (None, want)
+    ]
     if wrong:
         raise MarkercError(
             "MK540",

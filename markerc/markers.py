@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from markerc.diagnostics import MarkercError, Span
-from markerc.versions import valid_specifier
 from markerc.nodes import (
     FALSE,
     TRUE,
@@ -40,6 +39,7 @@ from markerc.nodes import (
     Or,
     Var,
 )
+from markerc.versions import valid_specifier
 
 Value = Any  # str | bool | None
 Bindings = Mapping[str, Value]
@@ -61,7 +61,9 @@ VERSION_FIELDS = frozenset(
 )
 # Version fields whose every real value is a PEP 440 version (an interpreter's version).
 # platform_release is any string ("5.15.0-1051-azure"), which matters for exact negation.
-ALWAYS_VERSION_FIELDS = frozenset({"python_version", "python_full_version", "implementation_version"})
+ALWAYS_VERSION_FIELDS = frozenset(
+    {"python_version", "python_full_version", "implementation_version"}
+)
 STANDARD_VARIABLES = STRING_FIELDS | VERSION_FIELDS
 FORBIDDEN_VARIABLES = frozenset({"extra", "extras", "dependency_groups"})
 BOOL_VARIABLES = frozenset({"has_cuda", "has_npu"})
@@ -102,7 +104,7 @@ def is_standard(var: Var) -> bool:
 def _suggest(name: str) -> str:
     import difflib
 
-    pool = sorted(STANDARD_VARIABLES | CUSTOM_VARIABLES) + ["#engine#"]
+    pool = [*sorted(STANDARD_VARIABLES | CUSTOM_VARIABLES), "#engine#"]
     match = difflib.get_close_matches(name, pool, n=1, cutoff=0.75)
     if name in ("engine", "model_engine"):
         return "; did you mean #engine#?"
@@ -197,16 +199,18 @@ def _type_problem(c: Compare) -> str | None:
         return None
     if kind == "bool":
         if op not in ("==", "!="):
-            return f"{shown} is a boolean: use it bare, with 'not', or with == / != \"true\"/\"false\""
+            return (
+                f'{shown} is a boolean: use it bare, with \'not\', or with == / != "true"/"false"'
+            )
         if value.lower() not in _TRUTH:
-            return f"{shown} is a boolean: compare it with \"true\" or \"false\", not \"{value}\""
+            return f'{shown} is a boolean: compare it with "true" or "false", not "{value}"'
         return None
     if kind == "cuda_version":
         if op in ("in", "not in"):
             return f"{shown} is a version: '{op}' does not apply"
         if c.reversed:
             if parse_version(value) is None:
-                return f"{shown} is a version: \"{value}\" is not a PEP 440 version"
+                return f'{shown} is a version: "{value}" is not a PEP 440 version'
         elif not valid_specifier(op, value):
             return f"{shown} is a version: '{op} \"{value}\"' is not a PEP 440 comparison"
         return None
@@ -214,9 +218,7 @@ def _type_problem(c: Compare) -> str | None:
         if op not in ("==", "!=", "<", "<=", ">", ">="):
             return f"{shown} is a GPU architecture: '{op}' does not apply"
         if not _ARCH.fullmatch(value):
-            return (
-                f"{shown} is a GPU architecture like \"sm_90\" or \"sm_100a\", not \"{value}\""
-            )
+            return f'{shown} is a GPU architecture like "sm_90" or "sm_100a", not "{value}"'
         return None
     # template variables are strings bound with --set
     if op not in ("==", "!=", "in", "not in"):
@@ -227,7 +229,7 @@ def _type_problem(c: Compare) -> str | None:
 # ====================================================================== PEP 440 helpers
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def _specifier(text: str) -> Any:
     from packaging.specifiers import InvalidSpecifier, Specifier
 
@@ -237,7 +239,7 @@ def _specifier(text: str) -> Any:
         return None
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def parse_version(text: str) -> Any:
     """``packaging.version.Version(text)`` or None."""
     from packaging.version import InvalidVersion, Version
@@ -306,7 +308,7 @@ def eval_leaf(leaf: Compare | Bare, value: Value, canon: Canon = str.lower) -> b
     if kind in ("string", "version"):
         return _standard(leaf, str(value))
     if kind == "bool":
-        same = bool(value) == _TRUTH.get(leaf.value.lower(), None)
+        same = bool(value) == _TRUTH.get(leaf.value.lower())
         return same if op == "==" else not same
     if kind == "engine":
         mine = canon(str(value))

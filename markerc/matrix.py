@@ -59,7 +59,9 @@ class LockTarget:
         """The ``# resolved by ... for`` part of a lock header."""
         text = self.platform.describe()
         if self.torch is not None:
-            text += f"; {self.torch.backend} builds of the PyTorch family from {redact(self.torch.url)}"
+            text += (
+                f"; {self.torch.backend} builds of the PyTorch family from {redact(self.torch.url)}"
+            )
         if self.base is not None:
             text += f"; over the target's base environment ({len(self.base)} distributions, skip-installed)"
         return text + "".join(f"; {n}" for n in self.notes)
@@ -97,7 +99,9 @@ def lock_target(target: Target | None, engines: EngineTable, *, user_sources: bo
     elif backend is not None and user_sources and index.source == BUILTIN_SOURCE:
         notes.append("no torch index: the package sources given replace every built-in URL")
     elif backend is not None:
-        pin = TorchPin(backend, index.url_for(backend), tuple(canonical_name(p) for p in index.packages))
+        pin = TorchPin(
+            backend, index.url_for(backend), tuple(canonical_name(p) for p in index.packages)
+        )
     elif cuda_version is not None and index.url:
         notes.append(f"no torch index build for CUDA {cuda_version}")
     base = target.system if skip_installed else None
@@ -126,7 +130,9 @@ class Outcome:
     reason: str | None = None
     locations: tuple[str, ...] = ()
     code: str | None = None
-    cause: str | None = None  # failed: compile no-solution sdist-refused network cuda-mismatch invalid-output resolver
+    cause: str | None = (
+        None  # failed: compile no-solution sdist-refused network cuda-mismatch invalid-output resolver
+    )
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -190,15 +196,24 @@ def parse_exclusion(spec: object, source: str = "--exclude") -> Exclusion:
     if isinstance(spec, str):
         parts = spec.strip().split(":")
         if not spec.strip() or len(parts) > 3 or any(not p for p in parts):
-            raise MarkercError("MK507", f"{source}: exclusion {spec!r} must be MODEL[:ENGINE[:TARGET]] (patterns)")
+            raise MarkercError(
+                "MK507", f"{source}: exclusion {spec!r} must be MODEL[:ENGINE[:TARGET]] (patterns)"
+            )
         parts += ["*"] * (3 - len(parts))
         return Exclusion(*parts, source=source)
     if isinstance(spec, dict):
         unknown = set(spec) - {"model", "engine", "target", "reason"}
         values = [spec.get(k, "*") for k in ("model", "engine", "target")]
         reason = spec.get("reason")
-        if unknown or not all(isinstance(v, str) and v for v in values) or not isinstance(reason, (str, type(None))):
-            raise MarkercError("MK505", f"{source}: exclusion {spec!r}: expected model/engine/target patterns and a reason string")
+        if (
+            unknown
+            or not all(isinstance(v, str) and v for v in values)
+            or not isinstance(reason, (str, type(None)))
+        ):
+            raise MarkercError(
+                "MK505",
+                f"{source}: exclusion {spec!r}: expected model/engine/target patterns and a reason string",
+            )
         return Exclusion(*values, reason=reason, source=source)  # type: ignore[arg-type]
     raise MarkercError("MK505", f"{source}: exclusion {spec!r} must be a string or a table")
 
@@ -225,7 +240,9 @@ def load_exclusions(cwd: str = ".") -> tuple[Exclusion, ...]:
 class Matrix:
     sets: tuple[CompiledSet, ...]
     targets: Mapping[str | None, LockTarget]
-    outcomes: tuple[Outcome, ...] = ()  # pairs that are not cases: excluded, skipped, failed to compile
+    outcomes: tuple[
+        Outcome, ...
+    ] = ()  # pairs that are not cases: excluded, skipped, failed to compile
     errors: tuple[MarkercError, ...] = ()  # the compile failures, to print
     warnings: tuple[Diagnostic, ...] = field(default=())
     target_names: tuple[str | None, ...] = ()
@@ -262,19 +279,28 @@ def build_matrix(
     for target in targets:
         name = target.name if target is not None else None
         if name in lock_targets:
-            raise MarkercError("MK507", f"two --target profiles are named {name or UNIVERSAL!r}; give each its own name")
+            raise MarkercError(
+                "MK507",
+                f"two --target profiles are named {name or UNIVERSAL!r}; give each its own name",
+            )
         lt = lock_target(target, engines, user_sources=sources.given, no_index=sources.no_index,
                          skip_installed=skip_installed)  # fmt: skip
         lock_targets[name] = lt
         names.append(name)
-        opts = replace(options, target=target) if target is not None else replace(options, target=Target())  # type: ignore[type-var]
+        opts = (
+            replace(options, target=target)
+            if target is not None
+            else replace(options, target=Target())
+        )  # type: ignore[type-var]
         contexts: dict[str, object] = {}
         for job in plan_jobs(hubs, engines, engine_spec, model, engine_less=ENGINE_LESS):  # type: ignore[arg-type]
             hub, record, engine = job.hub, job.record, job.engine
             model_name = record.name if record.name is not None else case_stem(None, hub.path)
             row = dict(file=hub.path, model=record.name, engine=engine.name, target=name,
                        output=output_name(hub.path, record.name, engine.name, name, fmt))  # fmt: skip
-            rule = next((e for e in excl if e.matches(model_name, engine.name, name or UNIVERSAL)), None)
+            rule = next(
+                (e for e in excl if e.matches(model_name, engine.name, name or UNIVERSAL)), None
+            )
             if rule is not None:
                 outcomes.append(Outcome(**row, status="excluded", reason=f"excluded by {rule.describe()}",  # type: ignore[arg-type]
                                         code="MK532"))  # fmt: skip
@@ -302,7 +328,9 @@ def build_matrix(
                                         reason="no requirements for this engine and target: nothing to lock"))  # fmt: skip
                 continue
             sets.append(compiled.compiled)
-    return Matrix(tuple(sets), lock_targets, tuple(outcomes), tuple(errors), tuple(warnings), tuple(names))
+    return Matrix(
+        tuple(sets), lock_targets, tuple(outcomes), tuple(errors), tuple(warnings), tuple(names)
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -311,7 +339,9 @@ def build_matrix(
 STATUSES = ("written", "unchanged", "stale", "missing", "failed", "skipped", "excluded", "pruned")
 
 
-def summary(outcomes: Iterable[Outcome], targets: Sequence[str | None]) -> dict[str, dict[str, int]]:
+def summary(
+    outcomes: Iterable[Outcome], targets: Sequence[str | None]
+) -> dict[str, dict[str, int]]:
     """Per target name (``universal`` for none): the count of each status."""
     table = {(t or UNIVERSAL): dict.fromkeys(STATUSES, 0) for t in targets}
     for o in outcomes:
@@ -337,7 +367,9 @@ def report_json(outcomes: Sequence[Outcome], *, fmt: str, targets: Sequence[str 
     return doc
 
 
-def summary_table(outcomes: Sequence[Outcome], targets: Sequence[str | None], *, check: bool) -> str:
+def summary_table(
+    outcomes: Sequence[Outcome], targets: Sequence[str | None], *, check: bool
+) -> str:
     """The table printed at the end of every run."""
     table = summary(outcomes, targets)
     cols = ["unchanged", "stale", "missing"] if check else ["written", "unchanged"]

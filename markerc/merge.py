@@ -34,7 +34,7 @@ class Merged:
 class _Draft:
     """A line before its condition is written out (a plain slotted class: thousands per hub)."""
 
-    __slots__ = ("order", "key", "layer", "requirement", "specifier", "url", "cond", "items")
+    __slots__ = ("cond", "items", "key", "layer", "order", "requirement", "specifier", "url")
 
     def __init__(self, order: tuple[int, ...], key: str, layer: str, requirement: str,
                  specifier: tuple[tuple[str, str], ...], url: str | None, cond: algebra.Node,
@@ -50,7 +50,13 @@ class _Draft:
 
 
 def origin(source: Source) -> Origin:
-    return Origin(layer=source.layer, text=source.text, via=source.via, source=source, string=source.positioned_by)
+    return Origin(
+        layer=source.layer,
+        text=source.text,
+        via=source.via,
+        source=source,
+        string=source.positioned_by,
+    )
 
 
 def merge(items: Sequence[Item], *, pep508: bool = True) -> Merged:
@@ -118,7 +124,7 @@ def _override(items: list[Item]) -> tuple[list[Item], list[Verdict]]:
     return kept, notes
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def _spec_text(specifier: tuple[tuple[str, str], ...]) -> str:
     """Canonical specifier text (packaging sorts and normalises the clauses)."""
     from packaging.specifiers import SpecifierSet
@@ -140,7 +146,8 @@ def _combine(items: list[Item]) -> list[_Draft]:
 
 def _unsatisfiable_alone(item: Item) -> MarkercError:
     err = locate(
-        MarkercError("MK502", f"no version of {item.name} satisfies {item.source.text!r}"), item.source
+        MarkercError("MK502", f"no version of {item.name} satisfies {item.source.text!r}"),
+        item.source,
     )
     err.overlap = item.cond  # type: ignore[attr-defined]
     return err
@@ -186,7 +193,9 @@ def _combine_group(group: list[Item]) -> list[_Draft]:
             if spec not in specifier:
                 specifier.append(spec)
                 if unsatisfiable(tuple(specifier)):
-                    raise _pair_error(spec_items[0], item, "requirements no version satisfies", cond)
+                    raise _pair_error(
+                        spec_items[0], item, "requirements no version satisfies", cond
+                    )
         if item.specifier:
             spec_items.append(item)
     drafts: list[_Draft] = []
@@ -234,7 +243,10 @@ def conflicts(drafts: Sequence[Any]) -> list[tuple[Any, Any, str, algebra.Node]]
 
 
 def clash(
-    spec_a: tuple[tuple[str, str], ...], url_a: str | None, spec_b: tuple[tuple[str, str], ...], url_b: str | None
+    spec_a: tuple[tuple[str, str], ...],
+    url_a: str | None,
+    spec_b: tuple[tuple[str, str], ...],
+    url_b: str | None,
 ) -> str | None:
     """Why two requirements of one name cannot hold together (None: they can)."""
     if url_a is not None and url_b is not None and url_a != url_b:

@@ -7,7 +7,6 @@ entries that mean the same thing compare equal however they were spaced or quote
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from markerc.diagnostics import Span
 
@@ -83,8 +82,8 @@ class Const:
 TRUE = Const(True)
 FALSE = Const(False)
 
-Marker = Union[Compare, Bare, Not, And, Or, Const]
-Leaf = Union[Compare, Bare]
+Marker = Compare | Bare | Not | And | Or | Const
+Leaf = Compare | Bare
 
 
 # ---------------------------------------------------------------- heads
@@ -146,7 +145,7 @@ class SystemPin:
         return out + ("[" + ",".join(self.extras) + "]" if self.extras else "")
 
 
-Head = Union[Requirement, BareUrl, Placeholder, SystemPin]
+Head = Requirement | BareUrl | Placeholder | SystemPin
 
 
 @dataclass(frozen=True)

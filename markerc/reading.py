@@ -16,7 +16,14 @@ import stat
 
 from markerc.diagnostics import Location, MarkercError
 
-__all__ = ["MAX_HUB_BYTES", "MAX_TEXT_BYTES", "describe_mode", "first_line", "read_bytes", "read_text"]
+__all__ = [
+    "MAX_HUB_BYTES",
+    "MAX_TEXT_BYTES",
+    "describe_mode",
+    "first_line",
+    "read_bytes",
+    "read_text",
+]
 
 MAX_HUB_BYTES = 1024 * 1024 * 1024  # a hub file (the real Xinference hub is 1.6 MB)
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # TOML tables, pyproject.toml, locks, reports
@@ -86,7 +93,9 @@ def read_text(path: str, limit: int = MAX_TEXT_BYTES, errors: str = "strict") ->
     try:
         return data.decode("utf-8", errors)
     except UnicodeDecodeError as exc:
-        raise _refuse(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+        raise _refuse(
+            path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
 
 
 def first_line(path: str, limit: int = 4096) -> str | None:

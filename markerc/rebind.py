@@ -57,11 +57,17 @@ def _line(line: Line, packages: Sequence[SourceString]) -> Line:
     origins = []
     for o in line.origins:
         string = _string(o.source, packages)
-        origins.append(o if string is None else Origin(o.layer, o.text, o.fixed_location, o.via, o.source, string))
+        origins.append(
+            o
+            if string is None
+            else Origin(o.layer, o.text, o.fixed_location, o.via, o.source, string)
+        )
     return Line(line.requirement, line.marker, tuple(origins), line.condition)
 
 
-def rebind_set(compiled: CompiledSet, *, file: str, model: str | None, block: Block | None) -> CompiledSet:
+def rebind_set(
+    compiled: CompiledSet, *, file: str, model: str | None, block: Block | None
+) -> CompiledSet:
     """``compiled`` as the compile of the record with ``block`` in ``file``: its own file, model
     and entry strings (positions stay lazy).  Lines from the engine table alone are shared."""
     packages = block.packages if block is not None else ()

@@ -31,7 +31,14 @@ LABELS = {
     "failed": "fails",
     "na": "not applicable",
 }
-_SHORT = {"locked": "locked", "compiles": "ok", "stale": "stale", "skipped": "skip", "failed": "FAIL", "na": "\u00b7"}
+_SHORT = {
+    "locked": "locked",
+    "compiles": "ok",
+    "stale": "stale",
+    "skipped": "skip",
+    "failed": "FAIL",
+    "na": "\u00b7",
+}
 _EMOJI = {"locked": "🔒", "compiles": "✅", "stale": "⚠️", "skipped": "⏭️", "failed": "❌", "na": "·"}
 #: Longest reason shown in Markdown (the HTML page shows all of it).
 _MD_REASON = 300
@@ -96,7 +103,10 @@ def cell_status(
         if case.status in ("stale", "missing"):
             return "stale", f"lock {case.status} (markerc lock --check){reason}"
         if case.status in ("written", "unchanged"):
-            return "locked", f"locked: {case.output or lock_file} ({case.status} by the last markerc lock)"
+            return (
+                "locked",
+                f"locked: {case.output or lock_file} ({case.status} by the last markerc lock)",
+            )
     if lock_present:
         return "locked", f"lock file {lock_file} exists"
     return "compiles", f"compiles ({len(cell.compiled.requirements)} requirements)"
@@ -117,7 +127,9 @@ def build_matrix(
     """Rows (file, model) in input order, ``models`` first (so a model no cell names still has
     its row, all not applicable); one cell per engine x target."""
     cases = lock_cases or {}
-    grid: dict[tuple[str, str | None], dict[tuple[str, str | None], Cell]] = {row: {} for row in models}
+    grid: dict[tuple[str, str | None], dict[tuple[str, str | None], Cell]] = {
+        row: {} for row in models
+    }
     for cell in cells:
         row = grid.setdefault(cell.row, {})
         prior = row.get((cell.engine, cell.target))
@@ -131,10 +143,22 @@ def build_matrix(
                 cell = row.get((engine, target))
                 rel = lock_path(cell, lock_format) if cell is not None else None
                 present = locks_dir is not None and lock_exists(locks_dir, rel)
-                status, reason = cell_status(cell, cases.get((file, model, engine, target)), engine, rel, present)
-                out.append(ReportCell(engine, target, status, reason, rel if status == "locked" else None))
+                status, reason = cell_status(
+                    cell, cases.get((file, model, engine, target)), engine, rel, present
+                )
+                out.append(
+                    ReportCell(engine, target, status, reason, rel if status == "locked" else None)
+                )
         rows.append(ReportRow(file, model, tuple(out)))
-    return Matrix(tuple(hubs), tuple(engines), tuple(targets), tuple(rows), locks_dir, lock_report, lock_format)
+    return Matrix(
+        tuple(hubs),
+        tuple(engines),
+        tuple(targets),
+        tuple(rows),
+        locks_dir,
+        lock_report,
+        lock_format,
+    )
 
 
 # --------------------------------------------------------------------------- JSON
@@ -152,9 +176,21 @@ def as_json(m: Matrix) -> dict[str, object]:
         "lock_format": m.lock_format,
         "summary": m.counts(),
         "rows": [
-            {"file": r.file, "type": r.type, "model": r.model,
-             "cells": [{"engine": c.engine, "target": c.target, "status": c.status, "reason": c.reason,
-                        "lock": c.lock} for c in r.cells]}  # fmt: skip
+            {
+                "file": r.file,
+                "type": r.type,
+                "model": r.model,
+                "cells": [
+                    {
+                        "engine": c.engine,
+                        "target": c.target,
+                        "status": c.status,
+                        "reason": c.reason,
+                        "lock": c.lock,
+                    }
+                    for c in r.cells
+                ],
+            }
             for r in m.rows
         ],
     }
@@ -173,7 +209,9 @@ def markdown(m: Matrix) -> str:
     out = [
         "## markerc matrix",
         "",
-        "hubs: " + ", ".join(md_code(h) for h in m.hubs) + " · targets: "
+        "hubs: "
+        + ", ".join(md_code(h) for h in m.hubs)
+        + " · targets: "
         + ", ".join(md_code(target_label(t)) for t in m.targets),
         "",
         "| status | cells |",
@@ -182,13 +220,21 @@ def markdown(m: Matrix) -> str:
     out += [f"| {_EMOJI[s]} {LABELS[s]} | {counts[s]} |" for s in STATUSES]
     out.append("")
     columns = [(e, t) for e in m.engines for t in m.targets]
+
     def row(cells: Sequence[str]) -> str:
         return "| " + " | ".join(cells) + " |"
 
-    out.append(row(["model", "type", *(f"{md_code(e)}<br>{md_code(target_label(t))}" for e, t in columns)]))
+    out.append(
+        row(["model", "type", *(f"{md_code(e)}<br>{md_code(target_label(t))}" for e, t in columns)])
+    )
     out.append(row(["---", "---", *(":-:" for _ in columns)]))
-    out += [row([md_code(r.name), md_code(r.type), *(_EMOJI[c.status] for c in r.cells)]) for r in m.rows]
-    problems = [(r, c) for r in m.rows for c in r.cells if c.status in ("failed", "stale", "skipped")]
+    out += [
+        row([md_code(r.name), md_code(r.type), *(_EMOJI[c.status] for c in r.cells)])
+        for r in m.rows
+    ]
+    problems = [
+        (r, c) for r in m.rows for c in r.cells if c.status in ("failed", "stale", "skipped")
+    ]
     if problems:
         out += ["", "### Failures, stale locks and skips", ""]
         for r, c in problems:
@@ -249,17 +295,27 @@ def _filter_css(n_types: int, n_engines: int) -> str:
     rules = []
     for i in range(n_types):
         rules.append(f"#ft-{i}:checked ~ table.matrix tbody tr:not(.t{i}) {{ display: none; }}")
-        rules.append(f"#ft-{i}:checked ~ .filters label[for=ft-{i}] {{ background: #1d4ed8; color: #fff; }}")
+        rules.append(
+            f"#ft-{i}:checked ~ .filters label[for=ft-{i}] {{ background: #1d4ed8; color: #fff; }}"
+        )
     for i in range(n_engines):
         rules.append(f"#fe-{i}:checked ~ table.matrix .ce:not(.e{i}) {{ display: none; }}")
-        rules.append(f"#fe-{i}:checked ~ .filters label[for=fe-{i}] {{ background: #1d4ed8; color: #fff; }}")
+        rules.append(
+            f"#fe-{i}:checked ~ .filters label[for=fe-{i}] {{ background: #1d4ed8; color: #fff; }}"
+        )
     for s in STATUSES:
         if s == "na":
             continue
-        rules.append(f'#fs-{s}:checked ~ table.matrix tbody tr:not(:has(td[data-status="{s}"])) {{ display: none; }}')
-        rules.append(f"#fs-{s}:checked ~ .filters label[for=fs-{s}] {{ background: #1d4ed8; color: #fff; }}")
+        rules.append(
+            f'#fs-{s}:checked ~ table.matrix tbody tr:not(:has(td[data-status="{s}"])) {{ display: none; }}'
+        )
+        rules.append(
+            f"#fs-{s}:checked ~ .filters label[for=fs-{s}] {{ background: #1d4ed8; color: #fff; }}"
+        )
     for g in ("ft", "fe", "fs"):
-        rules.append(f"#{g}-all:checked ~ .filters label[for={g}-all] {{ background: #1d4ed8; color: #fff; }}")
+        rules.append(
+            f"#{g}-all:checked ~ .filters label[for={g}-all] {{ background: #1d4ed8; color: #fff; }}"
+        )
     return "\n".join(rules)
 
 
@@ -286,20 +342,25 @@ def html(m: Matrix) -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>markerc matrix</title>",
         f"<style>{_CSS}\n{_filter_css(len(types), len(engines))}</style>",
         "</head>",
         "<body>",
         "<h1>markerc matrix</h1>",
-        '<p class="meta">hubs: ' + ", ".join(f"<code>{html_text(h)}</code>" for h in m.hubs)
-        + " · targets: " + ", ".join(f"<code>{html_text(target_label(t))}</code>" for t in m.targets)
+        '<p class="meta">hubs: '
+        + ", ".join(f"<code>{html_text(h)}</code>" for h in m.hubs)
+        + " · targets: "
+        + ", ".join(f"<code>{html_text(target_label(t))}</code>" for t in m.targets)
         + (f" · locks: <code>{html_text(m.locks_dir)}</code>" if m.locks_dir else "")
         + (f" · lock report: <code>{html_text(m.lock_report)}</code>" if m.lock_report else "")
         + f" · {len(m.rows)} models · markerc {html_text(__version__)}</p>",
         '<ul class="summary" id="summary">'
-        + "".join(f'<li class="s-{s}" data-count="{counts[s]}"><b>{counts[s]}</b> {html_text(LABELS[s])}</li>' for s in STATUSES)
+        + "".join(
+            f'<li class="s-{s}" data-count="{counts[s]}"><b>{counts[s]}</b> {html_text(LABELS[s])}</li>'
+            for s in STATUSES
+        )
         + "</ul>",
     ]
     # the radio buttons come before .filters and the table: CSS sibling selectors do the filtering

@@ -118,7 +118,12 @@ class Origin:
         return f"{self.place}: {self.text}{via}"
 
     def as_json(self, *, location: bool = False) -> dict[str, object]:
-        doc: dict[str, object] = {"layer": self.layer, "entry": self.text, "place": self.place, "via": self.via}
+        doc: dict[str, object] = {
+            "layer": self.layer,
+            "entry": self.text,
+            "place": self.place,
+            "via": self.via,
+        }
         if location:
             loc = self.location
             doc["location"] = str(loc) if loc else None
@@ -177,5 +182,7 @@ class CompiledSet:
         with ``requirements``; file positions only with ``location``."""
         return {
             "target": self.target,
-            "origins": [[o.as_json(location=location) for o in line.origins] for line in self.lines],
+            "origins": [
+                [o.as_json(location=location) for o in line.origins] for line in self.lines
+            ],
         }

@@ -81,16 +81,26 @@ def _checked(hub: HubFile) -> HubFile:
 def read_side(spec: str) -> Side:
     """Read one argument of ``diff``/``report`` (see the module docstring)."""
     if os.path.isdir(spec):
-        names = sorted(n for n in os.listdir(spec) if n.endswith(".json") and os.path.isfile(os.path.join(spec, n)))
+        names = sorted(
+            n
+            for n in os.listdir(spec)
+            if n.endswith(".json") and os.path.isfile(os.path.join(spec, n))
+        )
         if not names:
             raise MarkercError("MK571", f"{spec}: the folder holds no *.json hub file")
-        return Side(spec, tuple(HubEntry(n, _checked(load_hub(os.path.join(spec, n)))) for n in names), False)
+        return Side(
+            spec,
+            tuple(HubEntry(n, _checked(load_hub(os.path.join(spec, n)))) for n in names),
+            False,
+        )
     if os.path.exists(spec):
         return Side(spec, (HubEntry(os.path.basename(spec), _checked(load_hub(spec))),), True)
     rev, sep, rel = spec.partition(":")
     if sep and rev and not re.fullmatch(r"[A-Za-z]", rev):  # "C:\\..." is a Windows path
         return _read_revision(spec, rev, rel)
-    raise MarkercError("MK205", f"cannot read {spec}: no such file or folder (a git revision is REV:PATH)")
+    raise MarkercError(
+        "MK205", f"cannot read {spec}: no such file or folder (a git revision is REV:PATH)"
+    )
 
 
 def _git(args: Sequence[str], what: str) -> bytes:
@@ -131,7 +141,9 @@ def _read_revision(spec: str, rev: str, rel: str) -> Side:
     if kind == "blob":
         data = _git(["cat-file", "blob", oid], spec)
         key = os.path.basename(rel.rstrip("/")) or rel
-        return Side(spec, (HubEntry(key, _checked(parse_hub(decode_utf8(data, spec), spec))),), True)
+        return Side(
+            spec, (HubEntry(key, _checked(parse_hub(decode_utf8(data, spec), spec))),), True
+        )
     if kind != "tree":
         raise MarkercError("MK570", f"cannot read {spec}: it is a git {kind}, not a file or folder")
     entries = []
@@ -192,7 +204,11 @@ def compile_cells(
     out: list[Cell] = []
     hubs = [e.hub for e in entries]
     keys = {id(e.hub): e.key for e in entries}
-    jobs = [j for j in plan_jobs(hubs, engines, engine_spec, None) if model is None or j.record.name == model]  # type: ignore[arg-type]
+    jobs = [
+        j
+        for j in plan_jobs(hubs, engines, engine_spec, None)
+        if model is None or j.record.name == model
+    ]  # type: ignore[arg-type]
     contexts: dict[tuple[str, int], object] = {}
     for job in jobs:  # cells in file, record, engine, target order
         key = keys[id(job.hub)]
@@ -202,18 +218,28 @@ def compile_cells(
             if ctx is None:
                 ctx = contexts[(job.engine.name, i)] = make_context(job.engine, engines, opts)  # type: ignore[arg-type]
             try:
-                compiled = compile_record(job.hub, job.record, job.engine, engines, opts, ctx).compiled  # type: ignore[arg-type]
+                compiled = compile_record(
+                    job.hub, job.record, job.engine, engines, opts, ctx
+                ).compiled  # type: ignore[arg-type]
             except MarkercError as err:
-                out.append(Cell(key, job.record.name, job.engine.name, target, None, err.to_diagnostic()))
+                out.append(
+                    Cell(key, job.record.name, job.engine.name, target, None, err.to_diagnostic())
+                )
                 continue
             out.append(Cell(key, job.record.name, job.engine.name, target, compiled))
     return out
 
 
-def model_rows(entries: Sequence[HubEntry], model: str | None = None) -> list[tuple[str, str | None]]:
+def model_rows(
+    entries: Sequence[HubEntry], model: str | None = None
+) -> list[tuple[str, str | None]]:
     """Every (file, model) of ``entries`` in file order (``model``: only that one), whether or
     not any cell compiles for it."""
-    return list(dict.fromkeys((e.key, r.name) for e in entries for r in e.hub.records if model in (None, r.name)))
+    return list(
+        dict.fromkeys(
+            (e.key, r.name) for e in entries for r in e.hub.records if model in (None, r.name)
+        )
+    )
 
 
 def check_model_selected(sides: Iterable[Side], model: str | None) -> None:
@@ -232,7 +258,10 @@ def unique_targets(names: Sequence[str | None]) -> None:
     seen: set[str | None] = set()
     for name in names:
         if name in seen:
-            raise MarkercError("MK507", f"two --target profiles are named {name or 'universal'!r}: give each its own name")
+            raise MarkercError(
+                "MK507",
+                f"two --target profiles are named {name or 'universal'!r}: give each its own name",
+            )
         seen.add(name)
 
 
@@ -281,7 +310,9 @@ class LockCase:
 LOCK_REPORT_SCHEMA = "markerc-lock-report/1"
 
 
-def read_lock_report(path: str) -> tuple[str | None, dict[tuple[str, str | None, str, str | None], LockCase]]:
+def read_lock_report(
+    path: str,
+) -> tuple[str | None, dict[tuple[str, str | None, str, str | None], LockCase]]:
     """The lock format and the cases of a ``lock --report`` file, by cell key (file name,
     model, engine, target).  MK572 for a file that is not such a report."""
     import json
@@ -298,7 +329,10 @@ def read_lock_report(path: str) -> tuple[str | None, dict[tuple[str, str | None,
         raise MarkercError("MK572", f"{path} is not JSON: {getattr(exc, 'msg', exc)}",
                            location=Location(path, line, col)) from None  # fmt: skip
     if not isinstance(doc, dict) or doc.get("schema") != LOCK_REPORT_SCHEMA:
-        raise MarkercError("MK572", f"{path} is not a markerc lock report (expected \"schema\": \"{LOCK_REPORT_SCHEMA}\")")
+        raise MarkercError(
+            "MK572",
+            f'{path} is not a markerc lock report (expected "schema": "{LOCK_REPORT_SCHEMA}")',
+        )
     cases = doc.get("cases")
     fmt = doc.get("format")
     if not isinstance(cases, list) or not (fmt is None or isinstance(fmt, str)):
@@ -309,8 +343,15 @@ def read_lock_report(path: str) -> tuple[str | None, dict[tuple[str, str | None,
             and isinstance(case.get("status"), str) and all(
                 case.get(k) is None or isinstance(case.get(k), str) for k in ("model", "target", "reason", "output"))  # fmt: skip
         if not ok:
-            raise MarkercError("MK572", f"{path}: case #{i + 1} lacks a string file, engine or status")
-        key = (os.path.basename(case["file"]), case.get("model"), case["engine"], case.get("target"))
+            raise MarkercError(
+                "MK572", f"{path}: case #{i + 1} lacks a string file, engine or status"
+            )
+        key = (
+            os.path.basename(case["file"]),
+            case.get("model"),
+            case["engine"],
+            case.get("target"),
+        )
         out[key] = LockCase(case["status"], case.get("reason"), case.get("output"))
     return fmt, out
 

@@ -238,7 +238,9 @@ def source_problem(value: str, key: str, *, expansion: bool = False) -> Problem 
     if scheme is None or (len(scheme.group(1)) == 1 and key == "find_links"):  # C:\wheels
         if key == "find_links":
             return None
-        return Problem("MK605", f"{what} is not a URL (http://, https:// or file://)", lead, lead + len(text))
+        return Problem(
+            "MK605", f"{what} is not a URL (http://, https:// or file://)", lead, lead + len(text)
+        )
     try:
         parts = urlsplit(text)
         _ = parts.port  # a port that is not a number raises
@@ -246,8 +248,10 @@ def source_problem(value: str, key: str, *, expansion: bool = False) -> Problem 
         return Problem("MK605", f"{what} does not parse as a URL: {exc}", lead, lead + len(text))
     if parts.scheme.lower() not in _SCHEMES:
         return Problem(
-            "MK605", f"{what} has scheme {parts.scheme!r}: write an http://, https:// or file:// URL",
-            lead, lead + len(parts.scheme),
+            "MK605",
+            f"{what} has scheme {parts.scheme!r}: write an http://, https:// or file:// URL",
+            lead,
+            lead + len(parts.scheme),
         )
     if parts.scheme.lower() != "file" and not parts.hostname:
         return Problem("MK605", f"{what} has no host", lead, lead + len(text))
@@ -265,7 +269,9 @@ def host_problem(value: str, key: str = "trusted_host") -> Problem | None:
     if problem is not None:
         return problem
     text = value.strip()
-    host, _, port = text.rpartition(":") if not text.endswith("]") and ":" in text else (text, "", "")
+    host, _, port = (
+        text.rpartition(":") if not text.endswith("]") and ":" in text else (text, "", "")
+    )
     if not _HOST.fullmatch(host) or (port and not port.isdigit()):
         lead = len(value) - len(value.lstrip())
         return Problem("MK605", f"{what} is not a host name or host:port", lead, lead + len(text))
@@ -307,7 +313,9 @@ def entry_problem(text: str) -> Problem | None:
     """Why an entry cannot become a line of a requirements file, beyond its syntax: a control
     or format character (MK600), ``${`` (MK601), a trailing backslash (MK602), ``' #'`` inside
     a quoted marker value (MK603; outside strings a ``#`` is a placeholder's)."""
-    problem = line_problem(text, "the entry", hash_comment=False, tab=True)  # MK520 refuses a tab in a value written back
+    problem = line_problem(
+        text, "the entry", hash_comment=False, tab=True
+    )  # MK520 refuses a tab in a value written back
     if problem is not None:
         return problem
     for m in _QUOTED.finditer(text):
@@ -322,12 +330,16 @@ def entry_problem(text: str) -> Problem | None:
             )
         dash = m.group().find(" -")
         if dash >= 0:
-            return Problem("MK604", f"the entry holds {_DASH}", m.start() + dash, m.start() + dash + 2)
+            return Problem(
+                "MK604", f"the entry holds {_DASH}", m.start() + dash, m.start() + dash + 2
+            )
     return None
 
 
-_DASH = ("' -' inside a quoted value: pip splits a requirement line at spaces and reads "
-         "everything from a word starting with '-' as installer options")
+_DASH = (
+    "' -' inside a quoted value: pip splits a requirement line at spaces and reads "
+    "everything from a word starting with '-' as installer options"
+)
 
 
 @functools.lru_cache(maxsize=8192)  # pure; compile asks once per engine and set

@@ -136,7 +136,9 @@ def _deep_message() -> str:
 
 # -- locating a problem the hooks reported ----------------------------------------------------
 
-_TOKEN = re.compile(r'[ \t\n\r]+|"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^ \t\n\r{}\[\]:,"]+', re.DOTALL)
+_TOKEN = re.compile(
+    r'[ \t\n\r]+|"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^ \t\n\r{}\[\]:,"]+', re.DOTALL
+)
 
 
 def locate(text: str, start: int, *, depth_only: bool = False) -> Problem | None:

@@ -16,8 +16,6 @@ import re
 from typing import Any
 
 from markerc.diagnostics import MarkercError, Span
-from markerc.safety import blank_strings, entry_problem
-from markerc.versions import valid_specifier
 from markerc.nodes import (
     And,
     Bare,
@@ -32,6 +30,8 @@ from markerc.nodes import (
     SystemPin,
     Var,
 )
+from markerc.safety import blank_strings, entry_problem
+from markerc.versions import valid_specifier
 
 MAX_LENGTH = 4096
 MAX_DEPTH = 64
@@ -90,7 +90,7 @@ def grammar_text() -> str:
     raise FileNotFoundError("markerc.lark: the grammar is missing from this installation")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lark_parser(full: bool = False) -> Any:
     """The LALR parser, built once per process.
 
@@ -144,7 +144,7 @@ def standalone_source() -> str:
 # ---------------------------------------------------------------- public entry points
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def parse_entry(text: str) -> Entry:
     """Parse one ``packages`` string.  Raises :class:`MarkercError` with a span on bad input."""
     _precheck(text, entry=True)
@@ -152,7 +152,7 @@ def parse_entry(text: str) -> Entry:
     return _Builder(text).entry(tree)
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def parse_marker(text: str) -> Marker:
     """Parse a marker expression on its own (the part after ``;``)."""
     _precheck(text, entry=False)
@@ -176,7 +176,9 @@ def _precheck(text: str, *, entry: bool) -> None:
         )
     unsafe = entry_problem(text) if entry else None
     if unsafe is not None:
-        raise MarkercError(unsafe.code, unsafe.message, span=Span(unsafe.start, unsafe.end), text=text)
+        raise MarkercError(
+            unsafe.code, unsafe.message, span=Span(unsafe.start, unsafe.end), text=text
+        )
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
     if not stripped:
@@ -245,9 +247,7 @@ def _parse(text: str, start: str) -> Any:
             text=text,
         ) from None
     except RecursionError:
-        raise MarkercError(
-            "MK005", "entry nested too deeply", span=Span(0, 1), text=text
-        ) from None
+        raise MarkercError("MK005", "entry nested too deeply", span=Span(0, 1), text=text) from None
 
 
 def _expected(names: set[str]) -> str:
@@ -310,8 +310,16 @@ class _BadEscape(Exception):
 
 
 _SIMPLE_ESCAPES = {
-    "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
-    "t": "\t", "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
 }
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 
@@ -339,7 +347,9 @@ def decode_string(body: str) -> str:
         if i + 1 >= n:
             raise _BadEscape(
                 "a backslash before the closing quote escapes it: the string is not terminated "
-                "(packaging refuses it); write \\\\ for a backslash", i, 1
+                "(packaging refuses it); write \\\\ for a backslash",
+                i,
+                1,
             )
         nxt = body[i + 1]
         if nxt in _SIMPLE_ESCAPES:
@@ -355,12 +365,18 @@ def decode_string(body: str) -> str:
             width = _HEX_ESCAPES[nxt]
             digits = body[i + 2 : i + 2 + width]
             if len(digits) != width or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                raise _BadEscape(f"truncated \\{nxt} escape: it needs {width} hex digits", i, 2 + len(digits))
+                raise _BadEscape(
+                    f"truncated \\{nxt} escape: it needs {width} hex digits", i, 2 + len(digits)
+                )
             code = int(digits, 16)
             if code > 0x10FFFF:
-                raise _BadEscape(f"\\{nxt}{digits} is beyond the last Unicode character", i, 2 + width)
+                raise _BadEscape(
+                    f"\\{nxt}{digits} is beyond the last Unicode character", i, 2 + width
+                )
             if 0xD800 <= code <= 0xDFFF:
-                raise _BadEscape(f"\\{nxt}{digits} makes a lone surrogate, which is not text", i, 2 + width)
+                raise _BadEscape(
+                    f"\\{nxt}{digits} makes a lone surrogate, which is not text", i, 2 + width
+                )
             out.append(chr(code))
             i += 2 + width
         elif nxt == "N":

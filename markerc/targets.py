@@ -31,8 +31,8 @@ from markerc.safety import line_problem, toml_string, version_problem
 
 __all__ = [
     "CUSTOM_VARIABLES",
-    "PLATFORM_FACTS",
     "KNOWN_VARIABLES",
+    "PLATFORM_FACTS",
     "STANDARD_VARIABLES",
     "Target",
     "Value",
@@ -120,10 +120,14 @@ class Target:
         return dict(self.facts)
 
     def with_values(self, **values: Value) -> Target:
-        return Target.make(self.name, {**self.bindings(), **values}, self.system_map(), self.fact_map())
+        return Target.make(
+            self.name, {**self.bindings(), **values}, self.system_map(), self.fact_map()
+        )
 
     def with_system(self, **versions: str) -> Target:
-        return Target.make(self.name, self.bindings(), {**self.system_map(), **versions}, self.fact_map())
+        return Target.make(
+            self.name, self.bindings(), {**self.system_map(), **versions}, self.fact_map()
+        )
 
     def merged(self, other: Target) -> Target:
         """``self`` overlaid with ``other`` (later wins, value by value)."""
@@ -194,7 +198,10 @@ def convert_value(name: str, raw: object, *, code: str = "MK507", where: str = "
     if value == "":
         return None
     if len(value) > 256 or _LONG_NUMBER.search(value):  # a comparison would parse it as a version
-        raise MarkercError(code, f"{where}{name}: value too long (at most 256 characters, numbers of at most 100 digits)")
+        raise MarkercError(
+            code,
+            f"{where}{name}: value too long (at most 256 characters, numbers of at most 100 digits)",
+        )
     if name == "cuda_version" and not _CUDA_VERSION.fullmatch(value):
         raise MarkercError(code, f"{where}cuda_version must look like '12.8', not {raw!r}")
     if name == "cuda_arch" and not _CUDA_ARCH.fullmatch(value):
@@ -311,7 +318,9 @@ def load_target(spec: str, *, cwd: str = ".") -> Target:
     wins over the shipped one."""
     path = spec if os.path.isabs(spec) else os.path.join(cwd, spec)
     pathlike = os.sep in spec or "/" in spec or spec.endswith(".toml")
-    if os.path.isfile(path) or (pathlike and os.path.exists(path)):  # read_toml refuses a FIFO, a device
+    if os.path.isfile(path) or (
+        pathlike and os.path.exists(path)
+    ):  # read_toml refuses a FIFO, a device
         data = read_toml(path)
         stem = os.path.splitext(os.path.basename(path))[0]
         return _profile(data, path, "", default_name=stem)
@@ -365,7 +374,7 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
             continue
         if key == "unset":
             if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-                raise MarkercError("MK505", f'{where}unset must be a list of variable names')
+                raise MarkercError("MK505", f"{where}unset must be a list of variable names")
             for var in raw:
                 values[check_variable(var, code="MK505", where=where)] = None
             continue

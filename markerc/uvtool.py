@@ -44,7 +44,7 @@ def run_process(
     import subprocess
 
     try:
-        done = subprocess.run(  # noqa: S603 - argument list, no shell
+        done = subprocess.run(
             list(argv),
             cwd=cwd,
             env=dict(env) if env is not None else None,
@@ -68,7 +68,8 @@ def uv_bin() -> str:
         return str(uv.find_uv_bin())
     except (ImportError, FileNotFoundError) as exc:
         raise MarkercError(
-            "MK506", f"this command runs uv, which is not installed ({exc}): pip install 'markerc[lock]'"
+            "MK506",
+            f"this command runs uv, which is not installed ({exc}): pip install 'markerc[lock]'",
         ) from None
 
 
@@ -97,14 +98,16 @@ _NOISE = (
 )
 
 
-def trim_output(text: str, *, max_lines: int = 40, max_chars: int = 4000, max_line: int = 400) -> str:
+def trim_output(
+    text: str, *, max_lines: int = 40, max_chars: int = 4000, max_line: int = 400
+) -> str:
     """uv's stderr for a diagnostic: printable (:func:`printable`), no credentials, no noise,
     bounded length (lines, characters per line, characters in all)."""
     lines = [printable(ln).rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
     lines = [ln if len(ln) <= max_line else ln[:max_line] + " ..." for ln in lines]
     lines = [ln for ln in lines if ln and not any(p.search(ln) for p in _NOISE)]
     if len(lines) > max_lines:
-        lines = [f"... ({len(lines) - max_lines} lines omitted)"] + lines[-max_lines:]
+        lines = [f"... ({len(lines) - max_lines} lines omitted)", *lines[-max_lines:]]
     out = redact("\n".join(lines))
     if len(out) > max_chars:
         out = "..." + out[-max_chars:]
@@ -133,7 +136,13 @@ def resolution_environment(environ: Mapping[str, str] | None = None) -> tuple[tu
     configuration files (``--no-config``, or a private config home for ``uv lock``).
     """
     env = os.environ if environ is None else environ
-    return tuple(sorted((k, v) for k, v in env.items() if k.startswith("UV_") and not _UV_IRRELEVANT.fullmatch(k)))
+    return tuple(
+        sorted(
+            (k, v)
+            for k, v in env.items()
+            if k.startswith("UV_") and not _UV_IRRELEVANT.fullmatch(k)
+        )
+    )
 
 
 def tool_version(argv: Sequence[str], *, runner: Runner | None = None) -> str:
@@ -260,7 +269,9 @@ def resolver_platform(
     glibc, musl, macos = (facts.get(k) for k in ("glibc_version", "musl_version", "macos_version"))
     if triple.endswith("linux-gnu"):
         if glibc and musl:
-            raise MarkercError("MK530", f"a target cannot state both glibc_version {glibc} and musl_version {musl}")
+            raise MarkercError(
+                "MK530", f"a target cannot state both glibc_version {glibc} and musl_version {musl}"
+            )
         if musl:
             if _version_tuple(musl)[:2] < MUSL_LEVEL:
                 raise MarkercError(
@@ -271,9 +282,14 @@ def resolver_platform(
         level = _version_tuple(glibc or DEFAULT_GLIBC)[:2]
         if len(level) < 2 or level < MANYLINUX_RANGE[0]:
             raise MarkercError(
-                "MK530", f"glibc_version {glibc}: uv cannot resolve for glibc older than 2.17 (manylinux2014)"
+                "MK530",
+                f"glibc_version {glibc}: uv cannot resolve for glibc older than 2.17 (manylinux2014)",
             )
-        note = f"glibc {glibc}" if glibc else f"glibc {DEFAULT_GLIBC}: markerc's default, the target does not say"
+        note = (
+            f"glibc {glibc}"
+            if glibc
+            else f"glibc {DEFAULT_GLIBC}: markerc's default, the target does not say"
+        )
         if level > MANYLINUX_RANGE[1]:
             level = MANYLINUX_RANGE[1]
             note += f"; uv knows manylinux up to 2_{level[1]}"
@@ -281,7 +297,11 @@ def resolver_platform(
                                 (("glibc_version", glibc or DEFAULT_GLIBC),), (note,))  # fmt: skip
     if triple.endswith("apple-darwin"):
         release = bound.get("platform_release", "")
-        derived = macos_from_darwin(release) if not macos and bound.get("platform_system", "Darwin") == "Darwin" else None
+        derived = (
+            macos_from_darwin(release)
+            if not macos and bound.get("platform_system", "Darwin") == "Darwin"
+            else None
+        )
         version = macos or derived or DEFAULT_MACOS
         if macos:
             note = f"macOS {macos}"

@@ -61,7 +61,11 @@ def check_component(value: str, what: str) -> str:
     shown = printable(value)
     reason = None
     if value in ("", ".", ".."):
-        reason = "it is empty or a relative reference" if value in ("", ".") else "'..' leaves the folder"
+        reason = (
+            "it is empty or a relative reference"
+            if value in ("", ".")
+            else "'..' leaves the folder"
+        )
     elif _UNSAFE.search(value):
         reason = "it holds a path separator or a control character"
     elif os.path.isabs(value) or os.path.splitdrive(value)[0]:
@@ -72,7 +76,9 @@ def check_component(value: str, what: str) -> str:
         raise MarkercError(
             "MK552",
             f"{what} {shown!r} cannot be a folder of Xinference's venv layout: {reason}",
-            notes=("markerc never rewrites such a name: Xinference would look for the venv under the name as written",),
+            notes=(
+                "markerc never rewrites such a name: Xinference would look for the venv under the name as written",
+            ),
         )
     return value
 
@@ -80,10 +86,16 @@ def check_component(value: str, what: str) -> str:
 def venv_path(home: str, model: str, engine: str | None, python_version: str) -> str:
     """``home/virtualenv/v4/<model>/<(engine or "default").lower()>/<python_version>``, as
     Xinference v2 computes it; each part checked with :func:`check_component`."""
-    if not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", python_version):  # Xinference always writes X.Y.Z
+    if not re.fullmatch(
+        r"[0-9]+\.[0-9]+\.[0-9]+", python_version
+    ):  # Xinference always writes X.Y.Z
         raise MarkercError("MK552", f"python version {python_version!r} is not X.Y.Z")
     engine_dir = (engine or "default").lower()
-    parts = [check_component(model, "model name"), check_component(engine_dir, "engine name"), python_version]
+    parts = [
+        check_component(model, "model name"),
+        check_component(engine_dir, "engine name"),
+        python_version,
+    ]
     return os.path.join(home, "virtualenv", LAYOUT, *parts)
 
 
@@ -119,7 +131,9 @@ def check_install_target(path: str, *, root: str | None = None) -> bool:
     """Before installing into ``path``: True when it is a venv markerc recognises (installed
     into, never re-created), False when it does not exist (created); MK553 for anything else
     (a file, a folder that is not a venv, a link; with ``root``, a link anywhere below it)."""
-    link = _links_between(root, path) if root is not None else (path if os.path.islink(path) else None)
+    link = (
+        _links_between(root, path) if root is not None else (path if os.path.islink(path) else None)
+    )
     if link is not None:
         raise MarkercError("MK553", f"{link} is a symbolic link: markerc does not install through links "
                                     "(it could write outside the folder you named)")  # fmt: skip
@@ -127,7 +141,11 @@ def check_install_target(path: str, *, root: str | None = None) -> bool:
         return False
     if is_venv(path):
         return True
-    what = "a file" if not os.path.isdir(path) else "a folder that is not a virtual environment (no pyvenv.cfg or interpreter)"
+    what = (
+        "a file"
+        if not os.path.isdir(path)
+        else "a folder that is not a virtual environment (no pyvenv.cfg or interpreter)"
+    )
     raise MarkercError("MK553", f"{path} exists and is {what}: markerc neither overwrites nor deletes it",
                        notes=("remove it yourself, or choose another --venv / --xinference-home",))  # fmt: skip
 
@@ -156,7 +174,11 @@ def _dirs(path: str) -> list[str]:
         names = sorted(os.listdir(path))
     except OSError:
         return []
-    return [n for n in names if os.path.isdir(os.path.join(path, n)) and not os.path.islink(os.path.join(path, n))]
+    return [
+        n
+        for n in names
+        if os.path.isdir(os.path.join(path, n)) and not os.path.islink(os.path.join(path, n))
+    ]
 
 
 def list_venvs(home: str) -> list[VenvEntry]:
@@ -189,10 +211,17 @@ def remove_venvs(home: str, model: str, *, engine: str | None = None, python: st
     gone = [e for e in matches if e.venv]
     if not gone:
         narrowed = ([f"engine {engine.lower()}"] if engine is not None else []) + (
-            [f"Python {python}"] if python is not None else [])
+            [f"Python {python}"] if python is not None else []
+        )
         what = f" ({', '.join(narrowed)})" if narrowed else ""
         others = [e for e in matches if not e.venv]
-        note = (f"{len(others)} matching folder(s) are not venvs markerc recognises; they are left alone",) if others else ()
+        note = (
+            (
+                f"{len(others)} matching folder(s) are not venvs markerc recognises; they are left alone",
+            )
+            if others
+            else ()
+        )
         raise MarkercError("MK557", f"no venv of model {model!r}{what} under {root}", notes=note)
     if dry_run:
         return gone

@@ -12,7 +12,7 @@ import functools
 import re
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def _parse(text: str):  # type: ignore[no-untyped-def]
     from packaging.version import InvalidVersion, Version
 
@@ -24,7 +24,7 @@ def _parse(text: str):  # type: ignore[no-untyped-def]
         return None
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def valid_specifier(op: str, version: str) -> bool:
     """True when ``Specifier(op + version)`` is a valid PEP 440 specifier."""
     if op == "===":
@@ -63,10 +63,12 @@ def valid_specifier_set(text: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=None)  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool:
     """True when no PEP 440 version (pre-releases included) satisfies every clause."""
-    if not specifier or (len(specifier) == 1 and specifier[0][0] in (">=", ">", "!=", "~=", "==", "===")):
+    if not specifier or (
+        len(specifier) == 1 and specifier[0][0] in (">=", ">", "!=", "~=", "==", "===")
+    ):
         return False  # one such clause always admits a version (no packaging import needed)
     from packaging.specifiers import SpecifierSet
 
