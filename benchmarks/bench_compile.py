@@ -201,9 +201,9 @@ def write_system_dir(path: str, system: dict[str, str]) -> None:
 
 def peer_cases(paths: Sequence[str]) -> list[dict]:
     """The (model, engine) cases markerc compiles, with the package list Xinference would pass."""
-    from markerc.compile import plan_jobs
-    from markerc.engines import load_engines
-    from markerc.hub import load_hub
+    from markerc.compiler.compile import plan_jobs
+    from markerc.compiler.engines import load_engines
+    from markerc.compiler.hub import load_hub
 
     table = load_engines()
     hubs = [load_hub(p) for p in paths]
@@ -280,10 +280,10 @@ def markerc_process(paths: Sequence[str], tmp: str) -> tuple[float, int]:
 IN_PROCESS = r'''
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from markerc.compile import Options, compile_hubs
-from markerc.emit import json_text
-from markerc.engines import load_engines
-from markerc.targets import load_target
+from markerc.compiler.compile import Options, compile_hubs
+from markerc.compiler.emit import json_text
+from markerc.compiler.engines import load_engines
+from markerc.compiler.targets import load_target
 paths, target_path, engines = json.loads(sys.argv[2]), sys.argv[3], sys.argv[4].split(",")
 t0 = time.perf_counter()
 options = Options(target=load_target(target_path), system_missing="unpinned")

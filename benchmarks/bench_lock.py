@@ -5,7 +5,7 @@
    Needs no front end: the compiled sets are synthesised.
 2. ``plan_real_hub``: ``--plan`` timing (compile + plan, no resolution) over the real Xinference hub
    for three targets, given a callable producing compiled sets.  Without one, it uses
-   ``markerc.compile.compile_hub_files`` when that module exists, else prints
+   ``markerc.compiler.compile.compile_hub_files`` when that module exists, else prints
    "skipped: compiler not available".
 3. ``check_real_hub``: ``markerc lock <6 hub files> --engine all --target <3 shipped profiles>
    --check`` as a whole process (the console entry, start-up included), against a lock folder
@@ -31,9 +31,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from markerc import lock, uvtool  # noqa: E402
+from markerc.backends import lock, uvtool  # noqa: E402
 from markerc.diagnostics import MarkercError  # noqa: E402
-from markerc.result import CompiledSet, IndexOptions, Line, Origin  # noqa: E402
+from markerc.compiler.result import CompiledSet, IndexOptions, Line, Origin  # noqa: E402
 from tests.wheelhouse import WheelSpec, build_wheelhouse  # noqa: E402
 
 #: Four distinct requirement sets (one per engine), shared by every synthetic model.
@@ -128,11 +128,11 @@ SetsFor = Callable[[Sequence[str], "str | None"], Sequence[CompiledSet]]
 
 def _default_compiler() -> SetsFor | None:
     try:
-        from markerc.compile import compile_hub_files  # type: ignore[attr-defined]
+        from markerc.compiler.compile import compile_hub_files  # type: ignore[attr-defined]
     except ImportError:
         return None
 
-    from markerc.targets import load_target
+    from markerc.compiler.targets import load_target
 
     def sets_for(paths: Sequence[str], target: str | None) -> Sequence[CompiledSet]:  # noqa: D401
         return compile_hub_files(paths, engines="all", targets=[load_target(target)] if target else [])
@@ -195,10 +195,10 @@ def check_real_hub(targets: Sequence[str] = tuple(t for t in DEFAULT_TARGETS if 
     lock folder where every case is current; asserts that it resolves nothing and exits 0."""
     import subprocess
 
-    from markerc import matrix
-    from markerc.compile import Options, load_hubs
-    from markerc.engines import load_engines
-    from markerc.targets import load_target
+    from markerc.backends import matrix
+    from markerc.compiler.compile import Options, load_hubs
+    from markerc.compiler.engines import load_engines
+    from markerc.compiler.targets import load_target
 
     paths = sorted(glob.glob(HUB_GLOB))
     if not paths:

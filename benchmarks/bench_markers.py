@@ -24,9 +24,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from markerc import algebra  # noqa: E402
+from markerc.language import algebra  # noqa: E402
 from markerc.diagnostics import MarkercError  # noqa: E402
-from markerc.language import check_marker  # noqa: E402
+from markerc.language.entry import check_marker  # noqa: E402
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _OPS = re.compile(r"===|==|!=|~=|<=|>=|<|>|\bnot in\b|\bin\b")

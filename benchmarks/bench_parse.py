@@ -4,7 +4,7 @@ Reads the six real Xinference hub files (``../shared/corpus/xinference/*.json`` 
 repository root), collects every string of every family-level ``virtualenv.packages`` list and
 reports, in one run (best of N, ``time.perf_counter``):
 
-* the one-off parser load (``markerc.syntax.lark_parser``: Lark's stand-alone parser generated
+* the one-off parser load (``markerc.language.syntax.lark_parser``: Lark's stand-alone parser generated
   from the grammar), next to what importing Lark and building from its disk cache would cost;
 * markerc cold: ``check_entry`` (parse + type check) and ``parse_entry`` (syntax only) over the
   distinct strings, with ``parse_entry.cache_clear()`` and ``check_entry.cache_clear()`` first;
@@ -61,7 +61,7 @@ LARK_PROBE = (
 
 
 def grammar_load_fresh(repeats: int) -> tuple[float, float]:
-    """Best, in fresh byte-compiled interpreters, of importing markerc.syntax and building a
+    """Best, in fresh byte-compiled interpreters, of importing markerc.language.syntax and building a
     parser: with the stand-alone parser markerc uses, and with ``lark.Lark`` from Lark's disk
     cache (the alternative) -- the one-off cost before a first parse."""
     import subprocess
@@ -112,9 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     distinct = list(dict.fromkeys(occurrences))
 
     t0 = time.perf_counter()
-    from markerc import syntax
+    from markerc.language import syntax
     from markerc.diagnostics import MarkercError
-    from markerc.language import check_entry
+    from markerc.language.entry import check_entry
 
     import_s = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -153,9 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(occurrences)} occurrences, {len(distinct)} distinct strings; markerc rejects {rejected}; "
           f"packaging {packaging_version} accepts {len(accepted)}, refuses {len(distinct) - len(accepted)}")  # fmt: skip
     print(f"best of {args.repeats}, time.perf_counter; Python {sys.version.split()[0]}\n")
-    print(f"import markerc.syntax + language: {import_s * 1e3:.1f} ms (first, once)")
+    print(f"import markerc.language.syntax + language: {import_s * 1e3:.1f} ms (first, once)")
     print(f"parser load, one-off per process (not in the rates below): {first_load * 1e3:.1f} ms here; "
-          f"best of {args.repeats} fresh processes, import markerc.syntax + build: with the stand-alone "
+          f"best of {args.repeats} fresh processes, import markerc.language.syntax + build: with the stand-alone "
           f"parser markerc uses {standalone_load * 1e3:.1f} ms; with import lark + Lark(...) from its "
           f"disk cache {lark_load * 1e3:.1f} ms\n")  # fmt: skip
     rows = [

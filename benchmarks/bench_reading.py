@@ -55,7 +55,7 @@ def build(base: list[dict[str, object]], n: int) -> list[dict[str, object]]:
 _PEAK = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
-from markerc.hub import load_hub
+from markerc.compiler.hub import load_hub
 t = time.perf_counter(); h = load_hub({path!r}); t = time.perf_counter() - t
 print(len(h.records), t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -67,7 +67,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    from markerc.hub import load_hub
+    from markerc.compiler.hub import load_hub
 
     base = models()
     print(f"{'models':>7} {'layout':>10} {'MB':>7} {'load s':>8} {'s/MB':>7} {'peak MB':>8}"

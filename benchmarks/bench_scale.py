@@ -141,8 +141,8 @@ def measure(argv: Sequence[str], repeats: int, env: dict[str, str]) -> tuple[lis
 
 def count_cases(paths: Sequence[str]) -> int:
     sys.path.insert(0, ROOT)
-    from markerc.compile import load_hubs, plan_jobs
-    from markerc.engines import load_engines
+    from markerc.compiler.compile import load_hubs, plan_jobs
+    from markerc.compiler.engines import load_engines
 
     return sum(1 for _ in plan_jobs(load_hubs(paths), load_engines(), ENGINE_SPEC.split(","), None))
 

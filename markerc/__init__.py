@@ -15,17 +15,17 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "parse_entry": "markerc.syntax",
-    "parse_marker": "markerc.syntax",
-    "check_entry": "markerc.language",
-    "check_marker": "markerc.language",
-    "evaluate": "markerc.markers",
-    "partial": "markerc.markers",
-    "residual": "markerc.markers",
-    "negate": "markerc.markers",
-    "simplify": "markerc.markers",
-    "render": "markerc.markers",
-    "render_markerc": "markerc.markers",
+    "parse_entry": "markerc.language.syntax",
+    "parse_marker": "markerc.language.syntax",
+    "check_entry": "markerc.language.entry",
+    "check_marker": "markerc.language.entry",
+    "evaluate": "markerc.language.markers",
+    "partial": "markerc.language.markers",
+    "residual": "markerc.language.markers",
+    "negate": "markerc.language.markers",
+    "simplify": "markerc.language.markers",
+    "render": "markerc.language.markers",
+    "render_markerc": "markerc.language.markers",
     "MarkercError": "markerc.diagnostics",
 }
 

@@ -249,7 +249,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     r.add_argument(
         "--config",
         metavar="FILE",
-        help="read [tool.markerc.check] (pyproject.toml) or [check] (markerc.toml) from FILE "
+        help="read [tool.markerc.lint.check] (pyproject.toml) or [check] (markerc.toml) from FILE "
         "instead of the nearest one above each checked file",
     )
     r.add_argument("--isolated", action="store_true", help="read no configuration file")
@@ -303,7 +303,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="MODEL[:ENGINE[:TARGET]]",
-        help="skip the pairs these shell patterns match (repeatable; also [tool.markerc.lock] exclude)",
+        help="skip the pairs these shell patterns match (repeatable; also [tool.markerc.backends.lock] exclude)",
     )
     lk.add_argument(
         "--prune",
@@ -459,18 +459,18 @@ def _err(text: str) -> None:
 
 
 def _engines(args: argparse.Namespace) -> Any:
-    from markerc.engines import load_engines
+    from markerc.compiler.engines import load_engines
 
     pyproject = "pyproject.toml" if os.path.isfile("pyproject.toml") else None
     return load_engines(args.engine_files, pyproject=pyproject)
 
 
 def _target(args: argparse.Namespace, spec: str | None) -> Any:
-    from markerc.targets import Target, load_target, parse_set, parse_system
+    from markerc.compiler.targets import Target, load_target, parse_set, parse_system
 
     target = load_target(spec) if spec else Target()
     if getattr(args, "system_python", None):
-        from markerc.envinfo import describe_environment
+        from markerc.backends.envinfo import describe_environment
 
         found = describe_environment(args.system_python, include_tooling=True)
         target = target.merged(Target.make(None, {}, found.system_map()))
@@ -494,9 +494,9 @@ def _check_sources(args: argparse.Namespace) -> None:
 
 
 def _options(args: argparse.Namespace, target: Any) -> Any:
-    from markerc.compile import Options
-    from markerc.indexes import UserSources
-    from markerc.launch import LaunchOptions
+    from markerc.compiler.compile import Options
+    from markerc.compiler.indexes import UserSources
+    from markerc.compiler.launch import LaunchOptions
 
     _check_sources(args)
     return Options(
@@ -537,7 +537,7 @@ def _command_text(argv: Sequence[str]) -> str:
 
 def _compile(args: argparse.Namespace, target_specs: Sequence[str | None]) -> list[Any]:
     """Compile the selected records for each target; hub warnings go to stderr (once)."""
-    from markerc.compile import compile_loaded, load_hubs
+    from markerc.compiler.compile import compile_loaded, load_hubs
 
     engines = _engines(args)
     hubs = load_hubs(args.hubs)
@@ -561,8 +561,8 @@ def _compile(args: argparse.Namespace, target_specs: Sequence[str | None]) -> li
 
 
 def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from markerc.compiler.emit import directory_outputs, json_text, requirements_text
     from markerc.diagnostics import MarkercError
-    from markerc.emit import directory_outputs, json_text, requirements_text
     from markerc.files import write_all
 
     compiled = _compile(args, [args.target])
@@ -601,8 +601,8 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from markerc.compiler.emit import explain_json, explain_table
     from markerc.diagnostics import MarkercError
-    from markerc.emit import explain_json, explain_table
     from markerc.safety import printable
 
     if _model(args) is None or _engine_spec(args) in (["all"], []) or len(_engine_spec(args)) != 1:
@@ -631,9 +631,9 @@ def _color(choice: str) -> bool:
 
 
 def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from markerc.check import check_paths
-    from markerc.check_config import Resolver, cli_layer
-    from markerc.formats import render_diagnostics
+    from markerc.lint.check import check_paths
+    from markerc.lint.config import Resolver, cli_layer
+    from markerc.lint.formats import render_diagnostics
 
     fmt = args.output_format or {"text": "full"}.get(args.format, args.format) or "full"
     rules = Resolver(
@@ -648,7 +648,7 @@ def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     )
     engines = _engines(args)
     if args.fix:
-        from markerc.fix import fix_paths
+        from markerc.lint.fix import fix_paths
 
         fixed = fix_paths(
             args.files, engines=engines, rules=rules, follow_symlinks=args.fix_symlinks
@@ -670,7 +670,7 @@ def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from markerc.schema import schema_text
+    from markerc.compiler.schema import schema_text
 
     sys.stdout.write(schema_text())
     return 0
@@ -732,8 +732,8 @@ def _lock_targets(args: argparse.Namespace) -> list[Any]:
 
 
 def _prune_scope(args: argparse.Namespace, matrix: Any, fmt: str) -> Any:
+    from markerc.backends.lock import PruneScope
     from markerc.files import case_stem, safe_name
-    from markerc.lock import PruneScope
 
     targets = frozenset(safe_name(t) if t else "universal" for t in matrix.target_names)
     models = None
@@ -749,9 +749,9 @@ def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
     import json
     import time
 
-    from markerc import lock, matrix
-    from markerc.compile import load_hubs
-    from markerc.targets import Target
+    from markerc.backends import lock, matrix
+    from markerc.compiler.compile import load_hubs
+    from markerc.compiler.targets import Target
 
     started = time.perf_counter()
     engines = _engines(args)
@@ -831,8 +831,8 @@ def _review_inputs(
     args: argparse.Namespace, specs: Sequence[str]
 ) -> tuple[Any, list[Any], list[Any]]:
     """Engines, the sides read from ``specs``, and one compile ``Options`` per target."""
-    from markerc import review
     from markerc.diagnostics import MarkercError
+    from markerc.review import sources as review
 
     engines = _engines(args)
     sides = [review.read_side(spec) for spec in specs]
@@ -861,7 +861,8 @@ def _print_errors(diagnostics: Sequence[Any]) -> None:
 
 
 def cmd_diff(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from markerc import diff, review
+    from markerc.review import diff
+    from markerc.review import sources as review
 
     engines, (old, new), options = _review_inputs(args, [args.old, args.new])
     kw = {
@@ -892,8 +893,9 @@ def cmd_diff(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from markerc import report, review
     from markerc.diagnostics import MarkercError
+    from markerc.review import report
+    from markerc.review import sources as review
 
     engines, sides, options = _review_inputs(args, args.hubs)
     entries = [e for side in sides for e in side.entries]
@@ -958,9 +960,9 @@ def _print_outcomes(args: argparse.Namespace, outcomes: Sequence[Any]) -> None:
 def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
     import shlex
 
+    from markerc.backends.install import run_install
+    from markerc.backends.venvs import home_from
     from markerc.diagnostics import MarkercError
-    from markerc.install import run_install
-    from markerc.venvs import home_from
 
     if _model(args) is None or len(_engine_spec(args)) != 1 or _engine_spec(args) == ["all"]:
         raise MarkercError("MK507", "install needs one --model NAME and one --engine ENGINE")
@@ -993,8 +995,8 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
         _verify_lock(args, cs)
     venv, root = args.venv, None
     if home is not None:
-        from markerc import base
-        from markerc.venvs import check_component, venv_path
+        from markerc.backends import base
+        from markerc.backends.venvs import check_component, venv_path
 
         if cs.model is None:
             raise MarkercError(
@@ -1040,9 +1042,9 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def cmd_venvs(args: argparse.Namespace, argv: Sequence[str]) -> int:
     import json
 
+    from markerc.backends.venvs import home_from, list_venvs, remove_venvs
     from markerc.diagnostics import MarkercError
     from markerc.escaping import printable
-    from markerc.venvs import home_from, list_venvs, remove_venvs
 
     if not args.venvs_command:
         raise MarkercError("MK507", "markerc venvs needs an action: list or remove")
@@ -1068,10 +1070,10 @@ def cmd_venvs(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def _verify_lock(args: argparse.Namespace, cs: Any) -> None:
     """install --lock: the lock must be one markerc wrote, unchanged, for this compiled set."""
-    from markerc import lock, matrix
-    from markerc.base import read_provided
-    from markerc.install import is_pylock
-    from markerc.uvtool import read_text
+    from markerc.backends import lock, matrix
+    from markerc.backends.base import read_provided
+    from markerc.backends.install import is_pylock
+    from markerc.backends.uvtool import read_text
 
     fmt = "pylock" if is_pylock(args.lock) else "requirements"
     over_base = read_provided(read_text(args.lock) or "", fmt) is not None
@@ -1084,9 +1086,9 @@ def _verify_lock(args: argparse.Namespace, cs: Any) -> None:
 
 
 def cmd_env(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from markerc.envinfo import describe_environment
+    from markerc.backends.envinfo import describe_environment
+    from markerc.compiler.targets import profile_toml
     from markerc.files import atomic_write
-    from markerc.targets import profile_toml
 
     target = describe_environment(args.python, name=args.name, include_tooling=args.with_tooling)
     text = profile_toml(target)

@@ -1,4 +1,4 @@
-"""The marker algebra (markerc.algebra): Hypothesis properties over generated markers on every
+"""The marker algebra (markerc.language.algebra): Hypothesis properties over generated markers on every
 variable kind, with markerc's reference evaluator and packaging as the oracles.
 
 * soundness: the canonical value evaluates as the input in every environment; its PEP 508
@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from packaging.markers import Marker as PMarker
 
-from markerc import algebra as A
+from markerc.language import algebra as A
 from markerc.diagnostics import MarkercError
-from markerc.domains import is_spelling
-from markerc.language import check_marker
-from markerc.markers import evaluate, resolve
-from markerc.nodes import And, Not, Or
+from markerc.language.domains import is_spelling
+from markerc.language.entry import check_marker
+from markerc.language.markers import evaluate, resolve
+from markerc.language.nodes import And, Not, Or
 
 from .conftest import DEEP
 from .strategies import (
@@ -210,7 +210,7 @@ def test_no_pep508_form_is_refused(text):
 
 
 def test_engine_set_comes_from_the_engine_table():
-    from markerc.engines import load_engines
+    from markerc.compiler.engines import load_engines
 
     node = A.value(check_marker('#engine# != "vllm" and #engine# in "vllm, sglang, mlx"'))
     assert A.engines_where(node) == {"sglang", "mlx"}
@@ -303,8 +303,8 @@ def test_rendering_does_not_depend_on_which_equal_spelling_came_first() -> None:
     """Values are interned: without one spelling per version, ``< "3.14.0rc2"`` seen first would
     make every later equal range (``< "3.14rc2"``) render with its spelling, so an output
     would depend on unrelated entries compiled before it."""
-    from markerc.language import check_marker
-    from markerc.markers import negate, render
+    from markerc.language.entry import check_marker
+    from markerc.language.markers import negate, render
 
     first = render(negate(check_marker('python_version < "3.14.0rc2"')))
     second = render(negate(check_marker('python_version < "3.14rc2"')))
@@ -318,8 +318,8 @@ def test_pieces_of_a_version_set_keep_its_arbitrary_equality_holes() -> None:
     """``not (cuda_version > "1" or cuda_version === "1.0")`` holds for "1" but not for "1.0":
     splitting the set into conjunctive pieces must keep that hole (found by check's brute-force
     property once check used the algebra)."""
-    from markerc import algebra
-    from markerc.language import check_marker
+    from markerc.language import algebra
+    from markerc.language.entry import check_marker
 
     node = algebra.value(check_marker('not (cuda_version > "1" or cuda_version === "1.0")'))
     algebra.describe(node)  # raised "marker rendering lost exactness" before

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from markerc.check import check_hub, check_paths
-from markerc.lint import RuleSet
-from markerc.hub import load_hub
+from markerc.lint.check import check_hub, check_paths
+from markerc.lint.framework import RuleSet
+from markerc.compiler.hub import load_hub
 from markerc.diagnostics import CATALOGUE, Diagnostic, Location
-from markerc.engines import load_engines
-from markerc.formats import render_diagnostics
+from markerc.compiler.engines import load_engines
+from markerc.lint.formats import render_diagnostics
 from tests.cli_helpers import run_markerc
 from tests.conftest import corpus_files
 

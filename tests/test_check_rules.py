@@ -9,11 +9,11 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from markerc.check_rules import constant_value, cuda_arch_witnesses, cuda_version_witnesses, osa_distance
-from markerc.engines import load_engines
-from markerc.language import check_marker
-from markerc.lint import Context
-from markerc.markers import evaluate
+from markerc.lint.rules import constant_value, cuda_arch_witnesses, cuda_version_witnesses, osa_distance
+from markerc.compiler.engines import load_engines
+from markerc.language.entry import check_marker
+from markerc.lint.framework import Context
+from markerc.language.markers import evaluate
 from tests.conftest import DEEP
 
 ENGINES = load_engines()

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from packaging.markers import Marker as PMarker
 from packaging.requirements import Requirement as PRequirement
 
-from markerc import algebra
-from markerc.compile import Options, compile_hubs, compile_record, engines_named
+from markerc.language import algebra
+from markerc.compiler.compile import Options, compile_hubs, compile_record, engines_named
 from markerc.diagnostics import MarkercError
-from markerc.engines import load_engines
-from markerc.hub import load_hub, parse_hub
-from markerc.targets import Target, load_target
+from markerc.compiler.engines import load_engines
+from markerc.compiler.hub import load_hub, parse_hub
+from markerc.compiler.targets import Target, load_target
 
 from .cli_helpers import ROOT, run_markerc
 from .conftest import DEEP, corpus_files
@@ -497,7 +497,7 @@ def test_uv_accepts_emitted_requirements(tmp_path):
     assert r.returncode == 0, r.stderr
     import subprocess
 
-    from markerc.uvtool import uv_bin
+    from markerc.backends.uvtool import uv_bin
 
     env = {**os.environ, **offline_env(str(tmp_path / "uv-cache"))}
     proc = subprocess.run([uv_bin(), "pip", "compile", "--universal", str(out), "--no-header"],

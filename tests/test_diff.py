@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from markerc.diff import NameChange, compare_sets
-from markerc.result import CompiledSet, IndexOptions, Line
+from markerc.review.diff import NameChange, compare_sets
+from markerc.compiler.result import CompiledSet, IndexOptions, Line
 
 from .cli_helpers import ROOT, run_markerc
 from .conftest import corpus_files

@@ -1,4 +1,4 @@
-"""markerc.engines: the built-in engine table and user overrides."""
+"""markerc.compiler.engines: the built-in engine table and user overrides."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from markerc.diagnostics import MarkercError
-from markerc.engines import BUILTIN_SOURCE, load_engines
+from markerc.compiler.engines import BUILTIN_SOURCE, load_engines
 
 SGL_URL = "https://github.com/sgl-project/whl/releases/download/v0.3.21/sgl_kernel-0.3.21+cu130-cp310-abi3-manylinux2014_{}.whl"
 
@@ -188,10 +188,10 @@ def test_pyproject_inline_tables(tmp_path: Path) -> None:
 [project]
 name = "x"
 
-[tool.markerc.engines.vllm]
+[tool.markerc.compiler.engines.vllm]
 index_strategy = "first-index"
 
-[tool.markerc.engines.deepdoc]
+[tool.markerc.compiler.engines.deepdoc]
 packages = ["deepdoc-lib"]
 """,
     )

@@ -1,4 +1,4 @@
-"""markerc.envinfo: the interpreter probe and GPU detection (recorded nvidia-smi outputs)."""
+"""markerc.backends.envinfo: the interpreter probe and GPU detection (recorded nvidia-smi outputs)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from packaging.markers import default_environment
 
 from markerc.diagnostics import MarkercError
-from markerc.envinfo import (
+from markerc.backends.envinfo import (
     NVIDIA_SMI_QUERY,
     PROBE,
     PROBE_PREFIX,
@@ -24,7 +24,7 @@ from markerc.envinfo import (
     parse_nvidia_smi_query,
     parse_probe_output,
 )
-from markerc.targets import STANDARD_VARIABLES, load_target, profile_toml
+from markerc.compiler.targets import STANDARD_VARIABLES, load_target, profile_toml
 
 # Written in the shape nvidia-smi prints, with the H100 facts of SPEC 9 (driver 580.159.04,
 # CUDA 13.0, compute capability 9.0); no GPU was available to record a real transcript.
@@ -324,7 +324,7 @@ def test_probe_ignores_the_working_directory(tmp_path) -> None:
 
 
 def test_platform_facts_and_tooling_from_the_probe() -> None:
-    from markerc.envinfo import platform_facts, tooling
+    from markerc.backends.envinfo import platform_facts, tooling
 
     assert platform_facts({"libc": ["glibc", "2.39"]}) == {"glibc_version": "2.39"}
     assert platform_facts({"libc": ["", ""], "musl": "1.2.4"}) == {"musl_version": "1.2"}

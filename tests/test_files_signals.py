@@ -212,7 +212,7 @@ def test_lock_killed_mid_run_leaves_old_files_and_a_rerun_completes(project: Pat
     fake = project / "fake"
     (fake / "uv").mkdir(parents=True)
     (fake / "uv" / "__init__.py").write_text(SLOW_UV)
-    from markerc.uvtool import uv_bin
+    from markerc.backends.uvtool import uv_bin
 
     env = _env(project, str(fake))
     env.update(REAL_UV=uv_bin(), UV_STARTED=str(project / "started"))

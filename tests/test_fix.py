@@ -8,11 +8,11 @@ import re
 import shutil
 from pathlib import Path
 
-from markerc.check import check_paths
+from markerc.lint.check import check_paths
 from markerc.diagnostics import CATALOGUE
-from markerc.lint import RuleSet
-from markerc.engines import load_engines
-from markerc.fix import fix_paths
+from markerc.lint.framework import RuleSet
+from markerc.compiler.engines import load_engines
+from markerc.lint.fix import fix_paths
 from tests.cli_helpers import ROOT, run_markerc
 from tests.conftest import corpus_files
 
@@ -171,7 +171,7 @@ def test_fix_respects_ignores(tmp_path: Path) -> None:
     proc = run_markerc("check", "--fix", "--per-file-ignores", "old_*.json:MK401", "--ignore", "MK314", str(path))
     assert proc.stderr == "" and path.read_bytes() == before
     assert proc.returncode == 0
-    (tmp_path / "pyproject.toml").write_text('[tool.markerc.check]\nignore = ["MK4"]\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.markerc.lint.check]\nignore = ["MK4"]\n', encoding="utf-8")
     proc = run_markerc("check", "--fix", str(path), cwd=ROOT)
     assert [line.split(": fixed ")[1] for line in proc.stderr.splitlines()] == [
         "MK314: 'system_numpy' -> '#system_numpy#'"

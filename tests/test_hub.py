@@ -1,4 +1,4 @@
-"""markerc.hub: positional loading of model-hub JSON, diagnostics, record selection."""
+"""markerc.compiler.hub: positional loading of model-hub JSON, diagnostics, record selection."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from markerc.diagnostics import Location, MarkercError
-from markerc.engines import load_engines
-from markerc.hub import HubText, load_hub, parse_hub, select_records
+from markerc.compiler.engines import load_engines
+from markerc.compiler.hub import HubText, load_hub, parse_hub, select_records
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "hub"
@@ -232,7 +232,7 @@ def test_invalid_json_is_mk201_at_the_offending_character(
 
 
 def test_deep_nesting_is_mk621_at_the_bracket_past_the_limit() -> None:
-    from markerc.strictjson import MAX_DEPTH
+    from markerc.compiler.strictjson import MAX_DEPTH
 
     deep = "[" * 200_000 + "]" * 200_000
     for text in (f'[{{"model_name": "a", "x": {deep}}}]', f'{{"packages": [{deep}]}}'):
@@ -249,7 +249,7 @@ def test_deep_nesting_is_mk621_at_the_bracket_past_the_limit() -> None:
 
 
 def test_nesting_at_the_limit_and_brackets_in_strings_are_fine() -> None:
-    from markerc.strictjson import MAX_DEPTH
+    from markerc.compiler.strictjson import MAX_DEPTH
 
     inner = "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2)  # the list and the model: 2 levels
     text = f'[{{"model_name": "a", "s": "[[[[\\"[[[", "x": {inner}, "virtualenv": {{"packages": []}}}}]'

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from markerc import install, lock, uvtool
+from markerc.backends import install, lock, uvtool
 from markerc.diagnostics import Location, MarkercError
-from markerc.result import CompiledSet, IndexOptions, Line, Origin
+from markerc.compiler.result import CompiledSet, IndexOptions, Line, Origin
 from tests.wheelhouse import UNSET_ENV, build_wheelhouse, offline_env
 
 SEED = {"pip", "setuptools", "wheel"}  # what `python -m venv` may seed

@@ -1,4 +1,4 @@
-"""Xinference's target-dependent launch steps (markerc/launch.py) through the CLI, on the fixture
+"""Xinference's target-dependent launch steps (markerc/compiler/launch.py) through the CLI, on the fixture
 hub fixtures/hub/launch.json: step 12 (PyTorch index from the system torch's local tag), 14
 (llama.cpp's CUDA index), 17 (offline mode), 19 (NumPy ABI pins); each one switched off by its
 flag and by its data; and "no public URL survives" with the user's own package sources."""
@@ -10,11 +10,11 @@ import re
 
 import pytest
 
-from markerc.compile import Options, compile_record, plan_jobs
+from markerc.compiler.compile import Options, compile_record, plan_jobs
 from markerc.diagnostics import MarkercError
-from markerc.engines import load_engines
-from markerc.indexes import UserSources
-from markerc.targets import Target
+from markerc.compiler.engines import load_engines
+from markerc.compiler.indexes import UserSources
+from markerc.compiler.targets import Target
 
 from .cli_helpers import ROOT, run_markerc
 from .conftest import corpus_files
@@ -244,7 +244,7 @@ def test_no_public_url_survives_on_the_real_hub(tmp_path) -> None:
                                           "torchaudio": "2.9.1+cu130", "torchcodec": "0.8.1+cu130",
                                           "numpy": "2.2.6", "pandas": "2.3.3"}),
                       sources=UserSources(no_index=True, find_links=(str(tmp_path),)))  # fmt: skip
-    from markerc.compile import load_hubs
+    from markerc.compiler.compile import load_hubs
 
     refused = compiled = 0
     for job in plan_jobs(load_hubs([str(p) for p in corpus_files()]), engines, ["all"], None):

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from markerc import lock, lockfile, uvtool
+from markerc.backends import lock, lockfile, uvtool
 from markerc.diagnostics import Location, MarkercError
-from markerc.result import CompiledSet, IndexOptions, Line, Origin
+from markerc.compiler.result import CompiledSet, IndexOptions, Line, Origin
 from tests.wheelhouse import UNSET_ENV, build_wheelhouse, offline_env
 
 if sys.version_info >= (3, 11):
@@ -258,7 +258,7 @@ def test_uv_pyproject_indexes(wheelhouse: str) -> None:
                            bound_markers=(("python_full_version", "3.11.1+"), ("sys_platform", "linux")))  # fmt: skip
     doc = tomllib.loads(lock.uv_pyproject("m", [untagged]))
     assert doc["project"]["requires-python"] == "==3.11.1"
-    from markerc.uvtool import python_version
+    from markerc.backends.uvtool import python_version
 
     assert python_version({"python_full_version": "3.11.1+", "python_version": "3.11"}) == "3.11.1"
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from markerc import lock, lockfile, uvtool
+from markerc.backends import lock, lockfile, uvtool
 from markerc.diagnostics import MarkercError
-from markerc.engines import load_engines
-from markerc.matrix import lock_target
-from markerc.result import CompiledSet, IndexOptions, Line, Origin
-from markerc.targets import load_target, parse_set
+from markerc.compiler.engines import load_engines
+from markerc.backends.matrix import lock_target
+from markerc.compiler.result import CompiledSet, IndexOptions, Line, Origin
+from markerc.compiler.targets import load_target, parse_set
 
 # --------------------------------------------------------------------------- printable output
 

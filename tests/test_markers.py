@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from packaging.markers import Marker as PMarker
 
 from markerc.diagnostics import MarkercError
-from markerc.language import check_marker
-from markerc.markers import (
+from markerc.language.entry import check_marker
+from markerc.language.markers import (
     NoComplement,
     canonical_text,
     evaluate,
@@ -22,7 +22,7 @@ from markerc.markers import (
     simplify,
     unbound_custom,
 )
-from markerc.nodes import FALSE, TRUE, Const
+from markerc.language.nodes import FALSE, TRUE, Const
 
 from .conftest import DEEP
 from .strategies import custom_bindings, environments, mixed_markers, standard_markers

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markerc import algebra
-from markerc.engines import load_engines
-from markerc.expand import companion_conditions
-from markerc.language import check_marker
-from markerc.merge import clash, conflicts
+from markerc.language import algebra
+from markerc.compiler.engines import load_engines
+from markerc.compiler.expand import companion_conditions
+from markerc.language.entry import check_marker
+from markerc.compiler.merge import clash, conflicts
 
 SPACE = algebra.space(load_engines())
 

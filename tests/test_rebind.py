@@ -1,4 +1,4 @@
-"""Per-distinct compilation (markerc.rebind): records with identical blocks are compiled once per
+"""Per-distinct compilation (markerc.compiler.rebind): records with identical blocks are compiled once per
 engine and target, and every record still gets its own file, model name and entry positions in
 JSON output, requirements annotations, explain and diagnostics."""
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from markerc.compile import Options, compile_hubs
-from markerc.engines import load_engines
-from markerc.hub import load_hub
-from markerc.targets import load_target
+from markerc.compiler.compile import Options, compile_hubs
+from markerc.compiler.engines import load_engines
+from markerc.compiler.hub import load_hub
+from markerc.compiler.targets import load_target
 
 from .cli_helpers import ROOT, run_markerc
 
@@ -110,7 +110,7 @@ def test_cli_json_and_annotations_name_each_record(tmp_path):
 
 
 def test_explain_of_a_rebound_record_shows_its_own_positions(tmp_path):
-    from markerc.emit import explain_json, explain_rows
+    from markerc.compiler.emit import explain_json, explain_rows
 
     path = _hub(tmp_path)
     a, b = _compile(path)

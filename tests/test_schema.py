@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from markerc.hub import parse_hub
+from markerc.compiler.hub import parse_hub
 from tests.cli_helpers import ROOT, run_markerc
 from tests.conftest import corpus_files
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from markerc.uvtool import uv_bin
+from markerc.backends.uvtool import uv_bin
 from tests.cli_helpers import run_markerc
 from tests.trap import Trap, canary
 from tests.wheelhouse import UNSET_ENV, build_wheelhouse

@@ -25,10 +25,10 @@ from pip._internal.req.req_file import (
     join_lines,
 )
 
-from markerc.compile import Options, compile_hubs
+from markerc.compiler.compile import Options, compile_hubs
 from markerc.diagnostics import MarkercError
-from markerc.emit import requirements_text
-from markerc.engines import load_engines
+from markerc.compiler.emit import requirements_text
+from markerc.compiler.engines import load_engines
 from tests.conftest import DEEP
 
 ENGINES = load_engines()

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from markerc import base as base_mod
-from markerc.result import Line, Origin
+from markerc.backends import base as base_mod
+from markerc.compiler.result import Line, Origin
 from tests.cli_helpers import ROOT
 from tests.wheelhouse import UNSET_ENV, build_wheelhouse, offline_env
 
@@ -29,7 +29,7 @@ UV = None
 
 
 def uv() -> str:
-    from markerc.uvtool import uv_bin
+    from markerc.backends.uvtool import uv_bin
 
     return uv_bin()
 
@@ -268,8 +268,8 @@ def test_xinference_home_is_the_path_xinference_computes(tmp_path, wheels, env) 
 
 def test_create_command_is_xoscars(tmp_path, wheels, env) -> None:
     """The venv is created with the command xoscar's create_env runs for Xinference."""
-    from markerc.install import install_commands
-    from markerc.result import CompiledSet, IndexOptions
+    from markerc.backends.install import install_commands
+    from markerc.compiler.result import CompiledSet, IndexOptions
 
     base = make_base(tmp_path, wheels, env)
     venv = tmp_path / "new"

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from markerc import reading, strictjson
+from markerc import reading
+from markerc.compiler import strictjson
 from markerc.diagnostics import MarkercError
-from markerc.hub import HubText, load_hub, parse_hub
+from markerc.compiler.hub import HubText, load_hub, parse_hub
 
 from .cli_helpers import ROOT, run_markerc
 
@@ -114,7 +115,7 @@ def test_string_at_the_limit_is_fine() -> None:
 def test_file_over_the_size_limit_is_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "big.json"
     path.write_text('{"packages": ["' + "a" * 3000 + '"]}')
-    monkeypatch.setattr("markerc.hub.MAX_HUB_BYTES", 2048)
+    monkeypatch.setattr("markerc.compiler.hub.MAX_HUB_BYTES", 2048)
     with pytest.raises(MarkercError) as err:
         load_hub(str(path))
     assert err.value.code == "MK621" and "larger than" in err.value.message
@@ -289,7 +290,7 @@ def test_toml_past_tomllib_limits_is_mk621_not_an_internal_error(tmp_path: Path,
 
 
 def test_resolver_output_past_tomllib_limits_is_mk539() -> None:
-    from markerc.lockfile import check_output
+    from markerc.backends.lockfile import check_output
 
     with pytest.raises(MarkercError) as err:
         check_output("pylock", 'lock-version = "1.0"\nx = ' + "9" * 5000 + "\n")

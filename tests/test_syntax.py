@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from markerc.diagnostics import MarkercError
-from markerc.language import check_entry, render_entry
-from markerc.nodes import And, Bare, BareUrl, Compare, Not, Or, Placeholder, Requirement, SystemPin, Var
-from markerc.syntax import lark_parser, parse_entry, parse_marker
+from markerc.language.entry import check_entry, render_entry
+from markerc.language.nodes import And, Bare, BareUrl, Compare, Not, Or, Placeholder, Requirement, SystemPin, Var
+from markerc.language.syntax import lark_parser, parse_entry, parse_marker
 
 from .conftest import corpus_strings
 
@@ -201,12 +201,12 @@ def test_parse_cache_hits():
 
 
 def test_generated_parser_matches_the_grammar():
-    """markerc/_lark_parser.py is generated from grammar/markerc.lark: the grammar it was built
+    """markerc/language/_lark_parser.py is generated from grammar/markerc.lark: the grammar it was built
     from is recorded, and it parses exactly as a Lark parser built from the grammar file."""
-    from markerc import _lark_parser
-    from markerc.syntax import grammar_digest
+    from markerc.language import _lark_parser
+    from markerc.language.syntax import grammar_digest
 
-    assert _lark_parser.GRAMMAR_SHA256 == grammar_digest(), "run: python -m markerc.syntax --regenerate"
+    assert _lark_parser.GRAMMAR_SHA256 == grammar_digest(), "run: python -m markerc.language.syntax --regenerate"
     standalone, full = lark_parser(), lark_parser(full=True)
     samples = [
         'vllm[audio]>=0.11,<1 ; #engine# == "vllm" and (has_cuda or not has_npu)',

@@ -1,4 +1,4 @@
-"""markerc.targets: --set, --system, profiles and the finalize rule."""
+"""markerc.compiler.targets: --set, --system, profiles and the finalize rule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from markerc.diagnostics import MarkercError
-from markerc.targets import (
+from markerc.compiler.targets import (
     CUSTOM_VARIABLES,
     STANDARD_VARIABLES,
     Target,
@@ -208,8 +208,8 @@ def test_named_targets_from_markerc_toml_and_pyproject(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "x"\n[tool.markerc.targets.h100]\nsys_platform = "win32"\n'
-        '[tool.markerc.targets.mac]\nsys_platform = "darwin"\nhas_cuda = false\n',
+        '[project]\nname = "x"\n[tool.markerc.compiler.targets.h100]\nsys_platform = "win32"\n'
+        '[tool.markerc.compiler.targets.mac]\nsys_platform = "darwin"\nhas_cuda = false\n',
         encoding="utf-8",
     )
     h100 = load_target("h100", cwd=str(tmp_path))  # markerc.toml first
@@ -279,7 +279,7 @@ def test_profile_accepts_string_bools_and_empty_for_unset(tmp_path: Path) -> Non
 
 
 def test_shipped_profiles_work_by_name_and_a_project_profile_wins(tmp_path: Path) -> None:
-    from markerc.targets import shipped_targets
+    from markerc.compiler.targets import shipped_targets
 
     assert {"linux-cuda128", "linux-cuda130", "linux-cuda130-aarch64", "linux-cpu", "macos-arm64"} <= set(
         shipped_targets()

@@ -1,4 +1,4 @@
-"""Xinference's venv layout (markerc/venvs.py) and the install's safety: hostile model names never
+"""Xinference's venv layout (markerc/backends/venvs.py) and the install's safety: hostile model names never
 escape the layout, folders that are not venvs are never touched, a failed install leaves nothing
 half-made, a missing lock is an error before any venv exists; `markerc venvs list / remove`."""
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from markerc import install, venvs
+from markerc.backends import install, venvs
 from markerc.diagnostics import MarkercError
-from markerc.result import CompiledSet, IndexOptions, Line, Origin
+from markerc.compiler.result import CompiledSet, IndexOptions, Line, Origin
 from tests.cli_helpers import run_markerc
 from tests.wheelhouse import UNSET_ENV, build_wheelhouse, offline_env
 

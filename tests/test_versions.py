@@ -1,4 +1,4 @@
-"""``markerc.versions`` answers PEP 440 questions without importing ``packaging.specifiers``
+"""``markerc.language.versions`` answers PEP 440 questions without importing ``packaging.specifiers``
 (start-up time); these property tests hold each answer equal to packaging's own."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
-from markerc.versions import unsatisfiable, valid_specifier, valid_specifier_set
+from markerc.language.versions import unsatisfiable, valid_specifier, valid_specifier_set
 from tests.strategies import STRINGS, VERSIONS, WILDCARDS
 
 SPEC_OPS = ["==", "!=", "<", "<=", ">", ">=", "~=", "==="]

@@ -1,0 +1,1 @@
+"""The back ends: locking and installing with uv or pip-tools, environments."""

@@ -1,0 +1,1 @@
+"""The compiler: hub reading, expansion, merging, launch passes and emission."""

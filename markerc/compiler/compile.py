@@ -1,0 +1,370 @@
+"""The compiler: hub records x engines x target -> :class:`CompiledSet` (with verdicts).
+
+    hub -> syntax -> expand (placeholders, system pins) -> markers (residuals) -> merge -> emit
+
+This module only orchestrates the stages; each stage is a module of its own.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from markerc.compiler import guard
+from markerc.compiler.engines import Engine, EngineTable
+from markerc.compiler.expand import (
+    Context,
+    Item,
+    Source,
+    Verdict,
+    expand,
+    torch_companions,
+)
+from markerc.compiler.hub import (
+    Block,
+    HubFile,
+    ModelRecord,
+    load_hub,
+    prefer_engine,
+    record_group,
+    records_by_group,
+    select_records,
+)
+from markerc.compiler.indexes import UserSources, resolve_options
+from markerc.compiler.launch import LaunchOptions
+from markerc.compiler.merge import merge
+from markerc.compiler.rebind import block_key, rebind_set, rebind_verdicts
+from markerc.compiler.result import CompiledSet
+from markerc.compiler.targets import Target, finalize
+from markerc.diagnostics import Diagnostic, MarkercError
+from markerc.language.entry import legacy_placeholder
+from markerc.language.markers import leaves
+from markerc.language.nodes import Compare, Placeholder
+
+
+@dataclass(frozen=True)
+class Options:
+    """Compile options that do not depend on the record."""
+
+    target: Target = field(default_factory=Target)
+    user_packages: tuple[str, ...] = ()
+    model_format: str | None = None
+    system_missing: str = "error"
+    keep_local_version: bool = False
+    torch_companion: bool = True
+    sources: UserSources = field(default_factory=UserSources)
+    #: False: a condition PEP 508 cannot write is given in the markerc language instead of
+    #: MK503 (for tests and diagnostics, never for output files)
+    pep508: bool = True
+    launch: LaunchOptions = field(default_factory=LaunchOptions)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One compiled (record, engine): the set, the verdict of every input entry, warnings."""
+
+    compiled: CompiledSet
+    #: the verdicts as compiled for ``shared_with`` (or this record, when that is None)
+    compiled_verdicts: tuple[Verdict, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+    #: the block of this record when its set was compiled for an earlier record with an equal
+    #: block (:mod:`markerc.compiler.rebind`); the verdicts are rebound to it when asked for
+    rebound_to: Block | None = field(default=None, compare=False, repr=False)
+
+    @functools.cached_property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        if self.rebound_to is None:
+            return self.compiled_verdicts
+        return rebind_verdicts(self.compiled_verdicts, self.rebound_to)
+
+
+def engines_named(record: ModelRecord, engines: EngineTable) -> tuple[str, ...]:
+    """The engines a model names: in ``#engine#`` comparisons, placeholders, and its own
+    ``engine`` key (canonical names, first-seen order).  Entries that do not parse are skipped
+    here; compiling them reports the error."""
+    from markerc.language.entry import check_entry
+
+    found: dict[str, None] = {}
+    if record.engine is not None:
+        name = engines.canonical(record.engine.value)
+        if name:
+            found[name] = None
+    for string in record.block.packages if record.block else ():
+        try:
+            entry = check_entry(string.value)
+        except MarkercError:
+            continue
+        head = legacy_placeholder(entry.head, engines) or entry.head
+        if isinstance(head, Placeholder):
+            name = engines.canonical(head.engine)
+            if name:
+                found[name] = None
+        for leaf in leaves(entry.marker) if entry.marker is not None else ():
+            if isinstance(leaf, Compare) and leaf.var.name == "engine" and leaf.op in ("==", "in"):
+                for word in (
+                    leaf.value.replace(",", " ").split() if leaf.op == "in" else [leaf.value]
+                ):
+                    name = engines.canonical(word)
+                    if name:
+                        found[name] = None
+    return tuple(found)
+
+
+def _source_for_companion(item: Item) -> Source:
+    return Source(
+        text="#system_torch#",
+        layer="engine",
+        order=(*item.source.order, 1_000_000),
+        fixed_location=item.source.fixed_location,
+        anchor=item.source.positioned_by,
+        where="torch companion rule",
+        via=f"torch companion of {item.source.text!r}",
+    )
+
+
+def make_context(engine: Engine, engines: EngineTable, options: Options) -> Context:
+    """The evaluation context of one engine and target; reuse it for every record so that
+    identical entries are evaluated once (its memo)."""
+    target = finalize(options.target)
+    return Context(
+        engine=engine,
+        engines=engines,
+        bindings={**target.bindings(), "engine": engine.name},
+        system=target.system_map(),
+        system_missing=options.system_missing,
+        keep_local_version=options.keep_local_version,
+    )
+
+
+def compile_record(
+    hub: HubFile,
+    record: ModelRecord,
+    engine: Engine,
+    engines: EngineTable,
+    options: Options,
+    ctx: Context | None = None,
+) -> Compiled:
+    """Compile one record for one engine (``ctx``: a :func:`make_context` for this engine and
+    these options, shared between records)."""
+    for err in guard.record_errors(record):  # a value that would reach an output unsafely
+        raise err
+    ctx = ctx or make_context(engine, engines, options)
+    block = record.block
+    fmt = record.model_format or options.model_format  # SPEC 2: the record's own format wins
+    # the format matters only where this engine has packages for it
+    key = block_key(block, fmt if engine.format_packages(fmt) else None)
+    hit = ctx.sets.get(key)
+    if isinstance(hit, Compiled):  # the same block compiled for an earlier record: rebind it
+        compiled = rebind_set(hit.compiled, file=hub.path, model=record.name, block=block)
+        return Compiled(compiled, hit.compiled_verdicts, rebound_to=block)
+    result, shareable = _compile_record(hub, record, engine, engines, options, ctx, fmt)
+    if shareable:
+        ctx.sets[key] = result
+    return result
+
+
+def _compile_record(
+    hub: HubFile,
+    record: ModelRecord,
+    engine: Engine,
+    engines: EngineTable,
+    options: Options,
+    ctx: Context,
+    fmt: str | None,
+) -> tuple[Compiled, bool]:
+    """The compile of one record, and whether it may be rebound to another record (nothing in
+    it holds a file position as text)."""
+    bindings = ctx.bindings
+    block = record.block
+    sources: list[Source] = []
+    for i, text in enumerate(engine.format_packages(fmt)):
+        sources.append(
+            Source(
+                text,
+                "engine",
+                (0, i),
+                where=f"engine table {engine.name} ({engine.source})",
+                via=f"model format {fmt}",
+            )
+        )
+    for i, string in enumerate(block.packages if block else ()):
+        sources.append(Source(string.value, "model", (1, i), string=string))
+    for i, text in enumerate(options.user_packages):
+        sources.append(Source(text, "user", (2, i), where=f"-p/--package #{i + 1}"))
+    items: list[Item] = []
+    verdicts: list[Verdict] = []
+    warnings: list[Diagnostic] = []
+    for source in sources:
+        for out in expand(source, ctx):
+            if isinstance(out, Item):
+                items.append(out)
+            elif isinstance(out, Verdict):
+                verdicts.append(out)
+            else:
+                warnings.append(out)
+    if options.torch_companion:
+        added = torch_companions(items, ctx, _source_for_companion)
+        items.extend(added)
+        verdicts.extend(
+            Verdict(a.source, "kept", "added by the torch companion rule") for a in added
+        )
+    merged = merge(items, pep508=options.pep508)
+    replaced = {id(v.source): v for v in merged.verdicts}  # overridden / narrowed by the merge
+    final_verdicts = tuple(replaced.get(id(v.source), v) for v in verdicts)
+    options_out = resolve_options(
+        block_index_url=block.index_url.value if block and block.index_url else None,
+        block_extra=[s.value for s in block.extra_index_url] if block else [],
+        block_find_links=[s.value for s in block.find_links] if block else [],
+        block_trusted_host=[s.value for s in block.trusted_host] if block else [],
+        block_strategy=block.index_strategy.value if block and block.index_strategy else None,
+        no_build_isolation=bool(block.no_build_isolation) if block else False,
+        engine_index_url=engine.index_url,
+        engine_extra=engine.extra_index_url,
+        engine_strategy=engine.index_strategy,
+        bindings=bindings,
+        user=options.sources,
+    )
+    # Xinference's target-dependent launch steps (12, 14, 17, 19): markerc.compiler.launch
+    from markerc.compiler import launch
+
+    launched = launch.apply(
+        merged.lines,
+        options_out,
+        engine=engine,
+        engines=engines,
+        system=ctx.system,
+        bindings=bindings,
+        launch=options.launch,
+        user=options.sources,
+        block_extra=bool(block and block.extra_index_url),
+        keep_local_version=options.keep_local_version,
+    )
+    warnings.extend(w.at(record.location) if w.location is None else w for w in launched.warnings)
+    compiled = CompiledSet(
+        file=hub.path,
+        model=record.name,
+        engine=engine.name,
+        lines=launched.lines,
+        options=launched.options,
+        target=options.target.name,
+        bound_markers=ctx.bound_markers,
+        reinstall=launched.reinstall,
+    )
+    guard.check_compiled(compiled, expansion=options.sources.given)  # docs/security.md
+    return Compiled(compiled, final_verdicts, tuple(warnings)), not warnings and not merged.verdicts
+
+
+@dataclass(frozen=True)
+class Job:
+    hub: HubFile
+    record: ModelRecord
+    engine: Engine
+
+
+#: The engine of a record that names none, under ``--engine all`` when asked for (``lock``):
+#: one engine-independent set, named as Xinference names such a venv (``.../default/...``).
+ENGINE_LESS = Engine(
+    name="default", source="markerc: the engine-independent set of a record that names no engine"
+)
+
+
+def plan_jobs(
+    hubs: Sequence[HubFile],
+    engines: EngineTable,
+    engine_spec: Sequence[str],
+    model: str | None,
+    *,
+    engine_less: Engine | None = None,
+) -> Iterator[Job]:
+    """(file, record, engine) to compile, in input order.  ``engine_spec`` is a list of engine
+    names or ``["all"]`` (the engines each model names).  With ``["all"]`` and ``engine_less``
+    given, a record that names no engine at all is compiled once for ``engine_less`` (an engine
+    with no default list, no indexes and no platform restriction: :data:`ENGINE_LESS`) instead
+    of not at all."""
+    want_all = [e.lower() for e in engine_spec] == ["all"]
+    wanted = [] if want_all else [engines.get(e) for e in engine_spec]
+    for hub in hubs:
+        if want_all:
+            records = select_records(hub, model, None, engines.canonical)
+            groups = records_by_group(records)  # one pass: no scan of the file per record
+            picks: dict[tuple[object, str], tuple[ModelRecord, ...]] = {}
+            for record in records:
+                named = engines_named(record, engines)
+                if not named and engine_less is not None and record.engine is None:
+                    yield Job(hub, record, engine_less)
+                group = record_group(record)
+                for name in named:
+                    picked = picks.get((group, name))
+                    if picked is None:
+                        picked = picks[(group, name)] = (
+                            prefer_engine(groups[group], name, engines.canonical)
+                            if record.name
+                            else (record,)
+                        )
+                    if any(p is record for p in picked):
+                        yield Job(hub, record, engines.get(name))
+            continue
+        for engine in wanted:
+            for record in select_records(hub, model, engine.name, engines.canonical):
+                yield Job(hub, record, engine)
+
+
+def load_hubs(paths: Sequence[str]) -> list[HubFile]:
+    """Load hub files; the first structural error (wrong type, bad index strategy) is raised."""
+    hubs = [load_hub(p) for p in paths]
+    for hub in hubs:
+        for d in hub.diagnostics:
+            if d.severity == "error":
+                raise MarkercError(d.code, d.message, location=d.location)
+    return hubs
+
+
+def compile_loaded(
+    hubs: Sequence[HubFile],
+    *,
+    engines: EngineTable,
+    engine_spec: Sequence[str],
+    model: str | None,
+    options: Options,
+) -> list[Compiled]:
+    contexts: dict[str, Context] = {}
+    out = []
+    for job in plan_jobs(hubs, engines, engine_spec, model):
+        ctx = contexts.get(job.engine.name)
+        if ctx is None:
+            ctx = contexts[job.engine.name] = make_context(job.engine, engines, options)
+        out.append(compile_record(job.hub, job.record, job.engine, engines, options, ctx))
+    return out
+
+
+def compile_hubs(
+    paths: Sequence[str],
+    *,
+    engines: EngineTable,
+    engine_spec: Sequence[str],
+    model: str | None,
+    options: Options,
+) -> list[Compiled]:
+    """Load ``paths`` and compile every selected (record, engine) in input order."""
+    return compile_loaded(
+        load_hubs(paths), engines=engines, engine_spec=engine_spec, model=model, options=options
+    )
+
+
+def compile_hub_files(
+    paths: Sequence[str], engines: str | Sequence[str] = "all", targets: Sequence[Target] = ()
+) -> list[CompiledSet]:
+    """Convenience for benchmarks and scripts: every model of every file, for the given engines
+    and each target (or no target)."""
+    from markerc.compiler.engines import load_engines
+
+    table = load_engines()
+    spec = [engines] if isinstance(engines, str) else list(engines)
+    out: list[CompiledSet] = []
+    for target in targets or (Target(),):
+        for c in compile_hubs(
+            paths, engines=table, engine_spec=spec, model=None, options=Options(target=target)
+        ):
+            out.append(c.compiled)
+    return out

@@ -1,0 +1,96 @@
+"""Package sources (SPEC section 10): block keys plus engine defaults, user overrides.
+
+Decisions (docs/semantics.md):
+
+* the block's ``index_url``/``extra_index_url``/``index_strategy`` win; the engine's defaults
+  fill what the block leaves unset (as Xinference does);
+* where the target binds ``cuda_version``, an index URL tagged for another CUDA (``/cu130``
+  on a 12.8 target) is dropped, and on a target without CUDA every CUDA-tagged index is
+  dropped; an unbound ``cuda_version`` keeps them all (Xinference clears *every* extra index
+  when it sees no CUDA, mirrors included: research Q20);
+* any user source option (``--index-url``, ``--extra-index-url``, ``--find-links``,
+  ``--no-index``) replaces every URL from the hub and the engine table, so no hard-coded public
+  URL survives (air-gapped mirrors).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from markerc.compiler.result import IndexOptions
+
+_CUDA_TAG = re.compile(r"/cu(\d{3,})(?=/|$)")
+
+
+@dataclass(frozen=True)
+class UserSources:
+    index_url: str | None = None
+    extra_index_url: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+
+    @property
+    def given(self) -> bool:
+        return bool(self.index_url or self.extra_index_url or self.find_links or self.no_index)
+
+
+def _cuda_tag(version: object) -> str | None:
+    if not isinstance(version, str):
+        return None
+    parts = version.split(".")
+    return "cu" + "".join(parts[:2]) if parts and parts[0].isdigit() else None
+
+
+def cuda_compatible(url: str, bindings: Mapping[str, object]) -> bool:
+    """False when ``url`` is tagged for a CUDA the target does not have."""
+    match = _CUDA_TAG.search(url)
+    if match is None or "cuda_version" not in bindings:
+        return True
+    want = _cuda_tag(bindings["cuda_version"])
+    return want is not None and "cu" + match.group(1) == want
+
+
+def _unique(urls: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(urls))
+
+
+def resolve_options(
+    *,
+    block_index_url: str | None,
+    block_extra: Sequence[str],
+    block_find_links: Sequence[str],
+    block_trusted_host: Sequence[str],
+    block_strategy: str | None,
+    no_build_isolation: bool,
+    engine_index_url: str | None,
+    engine_extra: Sequence[str],
+    engine_strategy: str | None,
+    bindings: Mapping[str, object],
+    user: UserSources,
+) -> IndexOptions:
+    strategy = block_strategy or engine_strategy
+    if user.given:
+        return IndexOptions(
+            index_url=user.index_url,
+            extra_index_url=_unique(user.extra_index_url),
+            find_links=_unique(user.find_links),
+            trusted_host=(),
+            index_strategy=strategy,
+            no_build_isolation=no_build_isolation,
+            no_index=user.no_index,
+        )
+    index_url = block_index_url or engine_index_url
+    extra = list(block_extra) if block_extra else list(engine_extra)
+    extra = [u for u in extra if cuda_compatible(u, bindings)]
+    if index_url and not cuda_compatible(index_url, bindings):
+        index_url = None
+    return IndexOptions(
+        index_url=index_url,
+        extra_index_url=_unique(extra),
+        find_links=_unique(block_find_links),
+        trusted_host=_unique(block_trusted_host),
+        index_strategy=strategy,
+        no_build_isolation=no_build_isolation,
+    )

@@ -1,0 +1,100 @@
+"""Work proportional to what is distinct: one compile per distinct (block, format) of an engine
+and target, rebound to every record that has that block.
+
+A compiled set depends on a record only through its ``virtualenv`` block's values and its model
+format; the file, the model name and the file positions of its entries are the record's own.  So
+:func:`markerc.compiler.compile.compile_record` keeps the first compile of each :func:`block_key` in the
+evaluation context and gives every later record with the same key a copy whose file, model and
+entry positions are that record's (:func:`rebind`).  Positions stay lazy: a rebound entry points
+at the new record's hub string and computes its ``file:line:col`` only when someone asks.
+
+Results whose text already holds a position (merge notes naming where an override came from,
+warnings) are not shared: those records are compiled on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from markerc.compiler.expand import Source, Verdict
+from markerc.compiler.hub import Block, SourceString
+from markerc.compiler.result import CompiledSet, Line, Origin
+
+#: what of a record a compiled set depends on: (model format, block values)
+BlockKey = tuple[object, ...]
+
+
+def _values(strings: Sequence[SourceString]) -> tuple[str, ...]:
+    return tuple(s.value for s in strings)
+
+
+def block_key(block: Block | None, fmt: str | None) -> BlockKey:
+    """Equal keys compile to equal sets (up to file, model and positions) for one context."""
+    if block is None:
+        return (fmt, None)
+    return (
+        fmt,
+        _values(block.packages),
+        block.index_url.value if block.index_url else None,
+        _values(block.extra_index_url),
+        _values(block.find_links),
+        _values(block.trusted_host),
+        block.index_strategy.value if block.index_strategy else None,
+        bool(block.no_build_isolation),
+    )
+
+
+def _string(source: object, packages: Sequence[SourceString]) -> SourceString | None:
+    """The new record's hub string for a shared entry (None: nothing of the record in it)."""
+    if not isinstance(source, Source) or source.positioned_by is None:
+        return None
+    # a model entry and everything derived from it is ordered (1, its index, ...)
+    return packages[source.order[1]]
+
+
+def _line(line: Line, packages: Sequence[SourceString]) -> Line:
+    origins = []
+    for o in line.origins:
+        string = _string(o.source, packages)
+        origins.append(
+            o
+            if string is None
+            else Origin(o.layer, o.text, o.fixed_location, o.via, o.source, string)
+        )
+    return Line(line.requirement, line.marker, tuple(origins), line.condition)
+
+
+def rebind_set(
+    compiled: CompiledSet, *, file: str, model: str | None, block: Block | None
+) -> CompiledSet:
+    """``compiled`` as the compile of the record with ``block`` in ``file``: its own file, model
+    and entry strings (positions stay lazy).  Lines from the engine table alone are shared."""
+    packages = block.packages if block is not None else ()
+    lines = tuple(
+        _line(line, packages) if any(o.string is not None for o in line.origins) else line
+        for line in compiled.lines
+    )
+    return replace(compiled, file=file, model=model, lines=lines)
+
+
+def rebind_verdicts(verdicts: Sequence[Verdict], block: Block | None) -> tuple[Verdict, ...]:
+    """The verdicts of a shared compile for the record with ``block`` (on demand: only
+    ``explain`` reads them)."""
+    packages = block.packages if block is not None else ()
+    memo: dict[int, Source] = {}
+
+    def source(s: Source) -> Source:
+        string = _string(s, packages)
+        if string is None:
+            return s
+        new = memo.get(id(s))
+        if new is None:
+            new = memo[id(s)] = replace(
+                s,
+                string=string if s.string is not None else None,
+                anchor=string if s.anchor is not None else None,
+            )
+        return new
+
+    return tuple(Verdict(source(v.source), v.status, v.detail, v.marker) for v in verdicts)

@@ -1,0 +1,188 @@
+"""What a compile produces: requirement lines with their provenance, and installer options.
+
+These records are the interface between the compiler (expand/merge/emit) and its consumers
+(lock, install, the CLI).  They are immutable and hold only plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from markerc.diagnostics import Location
+
+if TYPE_CHECKING:
+    from markerc.compiler.hub import SourceString
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """Package sources for one compiled set (SPEC section 10)."""
+
+    index_url: str | None = None
+    extra_index_url: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    trusted_host: tuple[str, ...] = ()
+    index_strategy: str | None = None
+    no_build_isolation: bool = False
+    no_index: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "index_url": self.index_url,
+            "extra_index_url": list(self.extra_index_url),
+            "find_links": list(self.find_links),
+            "trusted_host": list(self.trusted_host),
+            "index_strategy": self.index_strategy,
+            "no_build_isolation": self.no_build_isolation,
+        }
+
+    def pip_lines(self) -> list[str]:
+        """Option lines that both pip and uv accept inside a requirements file."""
+        out: list[str] = []
+        if self.no_index:
+            out.append("--no-index")
+        if self.index_url:
+            out.append(f"--index-url {self.index_url}")
+        out += [f"--extra-index-url {u}" for u in self.extra_index_url]
+        out += [f"--find-links {u}" for u in self.find_links]
+        out += [f"--trusted-host {h}" for h in self.trusted_host]
+        return out
+
+    def _flags(self, *, strategy: bool, trusted_host: bool) -> list[str]:
+        out: list[str] = []
+        if self.no_index:
+            out.append("--no-index")
+        if self.index_url:
+            out += ["--index-url", self.index_url]
+        for u in self.extra_index_url:
+            out += ["--extra-index-url", u]
+        for u in self.find_links:
+            out += ["--find-links", u]
+        for h in self.trusted_host if trusted_host else ():
+            out += ["--trusted-host", h]
+        if strategy and self.index_strategy:
+            out += ["--index-strategy", self.index_strategy]
+        if self.no_build_isolation:
+            out.append("--no-build-isolation")
+        return out
+
+    def uv_args(self) -> list[str]:
+        """Command-line flags for ``uv pip compile`` / ``uv pip install``."""
+        return self._flags(strategy=True, trusted_host=False)
+
+    def pip_args(self) -> list[str]:
+        """Command-line flags for ``pip install`` / ``pip-compile`` (no index strategy in pip)."""
+        return self._flags(strategy=False, trusted_host=True)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a requirement line came from: the hub entry (or engine table / command line)."""
+
+    layer: str  # "engine" | "model" | "user"
+    text: str  # the entry as written
+    fixed_location: Location | None = None  # file position of the entry, when it has one
+    via: str | None = None  # e.g. "#vllm_dependencies#" for expanded entries
+    source: Any = field(default=None, compare=False, repr=False)  # has .location (computed lazily)
+    #: the hub string the entry (or the placeholder it came from) was written as; the position
+    #: comes from it, so a set compiled once can be given each record's own strings
+    #: (:mod:`markerc.compiler.rebind`) while ``source`` stays shared
+    string: SourceString | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def location(self) -> Location | None:
+        """The entry's file position (looked up only when someone asks: JSON output never does)."""
+        if self.fixed_location is not None:
+            return self.fixed_location
+        if self.string is not None:
+            return self.string.entry_location
+        return self.source.location if self.source is not None else None
+
+    def describe(self) -> str:
+        where = str(self.location) if self.location else self.layer
+        via = f" via {self.via}" if self.via else ""
+        return f"{where}{via}"
+
+    @property
+    def place(self) -> str:
+        """Where the entry lives, without a file position: ``model``, ``engine table vllm
+        (builtin)``, ``-p/--package #1``, ``torch companion rule``."""
+        where = getattr(self.source, "where", "") if self.source is not None else ""
+        return where or self.layer
+
+    def describe_source(self) -> str:
+        """The entry by place and text (``model: flash-attn>=2.8 ; has_cuda``): unlike
+        :meth:`describe` it does not change when unrelated lines of the hub file move."""
+        via = f" via {self.via}" if self.via else ""
+        return f"{self.place}: {self.text}{via}"
+
+    def as_json(self, *, location: bool = False) -> dict[str, object]:
+        doc: dict[str, object] = {
+            "layer": self.layer,
+            "entry": self.text,
+            "place": self.place,
+            "via": self.via,
+        }
+        if location:
+            loc = self.location
+            doc["location"] = str(loc) if loc else None
+        return doc
+
+
+@dataclass(frozen=True)
+class Line:
+    """One output requirement: PEP 508 text without marker, its residual marker, its origins."""
+
+    requirement: str  # e.g. 'vllm[audio]>=0.11' or 'foo @ https://...'
+    marker: str | None  # canonical PEP 508 marker text, double quotes; None = unconditional
+    origins: tuple[Origin, ...] = ()
+    #: the canonical value of the marker (a :class:`markerc.language.algebra.Node`; None when unknown)
+    condition: Any = field(default=None, compare=False, repr=False)
+
+    def render(self) -> str:
+        return f"{self.requirement} ; {self.marker}" if self.marker else self.requirement
+
+
+@dataclass(frozen=True)
+class CompiledSet:
+    """The compiled requirements of one (file, model, engine, target)."""
+
+    file: str
+    model: str | None
+    engine: str
+    lines: tuple[Line, ...]
+    options: IndexOptions
+    target: str | None = None  # target profile name, if any
+    bound_markers: tuple[tuple[str, str], ...] = field(default=())  # standard marker values bound
+    #: distributions skip-installed never takes from a base environment (launch step 14)
+    reinstall: tuple[str, ...] = field(default=())
+
+    @property
+    def requirements(self) -> tuple[str, ...]:
+        return tuple(line.render() for line in self.lines)
+
+    def as_json(self) -> dict[str, object]:
+        """The element of SPEC 11's JSON array (exactly its fields)."""
+        return {
+            "file": self.file,
+            "model": self.model,
+            "engine": self.engine,
+            "requirements": list(self.requirements),
+            "options": self.options.as_json(),
+        }
+
+    def content(self) -> tuple[object, ...]:
+        """What an installer gets from this set (requirements in order, option values): equal
+        content means an equal requirements file body and an equal lock input."""
+        return (self.requirements, self.options)
+
+    def source_json(self, *, location: bool = False) -> dict[str, object]:
+        """The ``source`` object of the JSON output: the origins of each requirement, aligned
+        with ``requirements``; file positions only with ``location``."""
+        return {
+            "target": self.target,
+            "origins": [
+                [o.as_json(location=location) for o in line.origins] for line in self.lines
+            ],
+        }

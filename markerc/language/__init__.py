@@ -1,0 +1,1 @@
+"""The language: grammar, syntax tree, variables, typing and the marker algebra."""

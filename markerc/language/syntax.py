@@ -1,0 +1,587 @@
+"""Parse one entry with the Lark grammar into the AST of :mod:`markerc.language.nodes`.
+
+The grammar file (``grammar/markerc.lark``, shipped as ``markerc.grammar``) is the single source
+of syntax.  This module is the only one that touches Lark objects: at run time it loads the
+LALR parser once per process from ``markerc/language/_lark_parser.py``, Lark's stand-alone parser generated
+from the grammar (no Lark import, no table building, no cache file; ``python -m markerc.language.syntax
+--regenerate`` rewrites it and a test fails when it is stale), turns parse trees into dataclasses,
+and turns Lark's exceptions into :class:`MarkercError` with a span.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from typing import Any
+
+from markerc.diagnostics import MarkercError, Span
+from markerc.language.nodes import (
+    And,
+    Bare,
+    BareUrl,
+    Compare,
+    Entry,
+    Marker,
+    Not,
+    Or,
+    Placeholder,
+    Requirement,
+    SystemPin,
+    Var,
+)
+from markerc.language.versions import valid_specifier
+from markerc.safety import blank_strings, entry_problem
+
+MAX_LENGTH = 4096
+MAX_DEPTH = 64
+
+# Legacy dotted spellings that packaging still accepts, mapped to PEP 508 names.
+_LEGACY_VARIABLES = {
+    "os.name": "os_name",
+    "sys.platform": "sys_platform",
+    "platform.version": "platform_version",
+    "platform.machine": "platform_machine",
+    "platform.python_implementation": "platform_python_implementation",
+    "python_implementation": "platform_python_implementation",
+}
+_TEMPLATE_ALIASES = {"model_engine": "engine"}
+
+_HASH_WORD = re.compile(r"#[ \t]*([A-Za-z0-9_.\-]+)[ \t]*#")
+_SYSTEM = re.compile(r"system_(.+)", re.IGNORECASE)
+_DEPS = re.compile(r"(.+)_dependencies", re.IGNORECASE)
+_BAD_LINE_CHARS = re.compile(r"[\n\r\0\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+_TERMINAL_NAMES = {
+    "NAME": "a name",
+    "OP": "a comparison operator",
+    "VERSION": "a version",
+    "URL": "a URL",
+    "BARE_URL": "a URL",
+    "HASH_WORD": "a #placeholder#",
+    "STRING": "a quoted string",
+    "VARIABLE": "a marker variable",
+    "TEMPLATE": "a #variable#",
+    "IN": "'in'",
+    "NOT_IN": "'not in'",
+    "_NOT": "'not'",
+    "_AND": "'and'",
+    "_OR": "'or'",
+    "_SEMI": "';'",
+    "_AT": "'@'",
+    "_LBRACK": "'['",
+    "_RBRACK": "']'",
+    "_LPAR": "'('",
+    "_RPAR": "')'",
+    "_COMMA": "','",
+    "$END": "end of entry",
+}
+
+
+def grammar_text() -> str:
+    """The grammar file's text: ``markerc/grammar/`` in an installed wheel, ``grammar/`` beside
+    the package in a source checkout (plain paths: importlib.resources costs start-up time)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # markerc/
+    for folder in (
+        os.path.join(package, "grammar"),
+        os.path.join(os.path.dirname(package), "grammar"),
+    ):
+        path = os.path.join(folder, "markerc.lark")
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+    raise FileNotFoundError("markerc.lark: the grammar is missing from this installation")
+
+
+@functools.cache
+def lark_parser(full: bool = False) -> Any:
+    """The LALR parser, built once per process.
+
+    At run time it comes from ``markerc/language/_lark_parser.py``, Lark's stand-alone parser generated
+    from ``grammar/markerc.lark`` (``python -m markerc.language.syntax --regenerate``; a test keeps it in
+    step with the grammar): importing it costs far less than importing Lark, which matters for
+    ``markerc check`` in pre-commit.  ``full=True`` builds a ``lark.Lark`` from the grammar file
+    instead (what ``hypothesis.extra.lark.from_lark`` needs to generate entries).
+    """
+    if not full:
+        from markerc.language import _lark_parser
+
+        return _lark_parser.Lark_StandAlone()
+    from lark import Lark
+
+    return Lark(grammar_text(), **PARSER_OPTIONS)
+
+
+#: The options the stand-alone parser is generated with (keep in step with ``standalone_source``).
+PARSER_OPTIONS: dict[str, Any] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "propagate_positions": True,
+    "start": ["start", "marker_only"],
+}
+
+
+def grammar_digest() -> str:
+    """SHA-256 of the grammar file: the generated parser records the grammar it was built from."""
+    import hashlib
+
+    return hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()
+
+
+def standalone_source() -> str:
+    """The text of ``markerc/language/_lark_parser.py``: Lark's stand-alone parser for the grammar, plus
+    ``GRAMMAR_SHA256`` (a test fails when the grammar changes without regenerating)."""
+    import io
+
+    from lark import Lark
+    from lark.tools.standalone import gen_standalone
+
+    out = io.StringIO()
+    out.write(
+        "# Generated from grammar/markerc.lark by `python -m markerc.language.syntax --regenerate`.\n"
+    )
+    out.write("# Do not edit: change the grammar and regenerate.\n")
+    gen_standalone(Lark(grammar_text(), **PARSER_OPTIONS), out=out)
+    out.write(f'\nGRAMMAR_SHA256 = "{grammar_digest()}"\n')
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
+def parse_entry(text: str) -> Entry:
+    """Parse one ``packages`` string.  Raises :class:`MarkercError` with a span on bad input."""
+    _precheck(text, entry=True)
+    tree = _parse(text, "start")
+    return _Builder(text).entry(tree)
+
+
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
+def parse_marker(text: str) -> Marker:
+    """Parse a marker expression on its own (the part after ``;``)."""
+    _precheck(text, entry=False)
+    tree = _parse(text, "marker_only")
+    return _Builder(text).marker(tree.children[0])
+
+
+# ---------------------------------------------------------------- checks before Lark
+
+
+def _precheck(text: str, *, entry: bool) -> None:
+    bad = _BAD_LINE_CHARS.search(text)
+    if bad:
+        what = "NUL character" if bad.group() == "\0" else "line break"
+        raise MarkercError(
+            "MK003",
+            f"{what} inside an entry: each entry must be one line (it would smuggle a line "
+            "into a requirements file)",
+            span=Span(bad.start(), bad.start() + 1),
+            text=text,
+        )
+    unsafe = entry_problem(text) if entry else None
+    if unsafe is not None:
+        raise MarkercError(
+            unsafe.code, unsafe.message, span=Span(unsafe.start, unsafe.end), text=text
+        )
+    stripped = text.strip()
+    lead = len(text) - len(text.lstrip())
+    if not stripped:
+        raise MarkercError("MK004", "empty entry", span=Span(0, max(1, len(text))), text=text)
+    if len(text) > MAX_LENGTH:
+        raise MarkercError(
+            "MK005", f"entry is longer than {MAX_LENGTH} characters", span=Span(0, 1), text=text
+        )
+    if entry and stripped.startswith("-"):
+        raise MarkercError(
+            "MK002",
+            "entry starts with '-': in a requirements file it would become an installer "
+            "option; write installer options as block keys (index_url, find_links, ...)",
+            span=Span(lead, lead + 1),
+            text=text,
+        )
+    if entry and stripped.startswith("#") and not _HASH_WORD.match(stripped):
+        raise MarkercError(
+            "MK004",
+            "comment-only entry: '#' does not start a placeholder here "
+            "(placeholders look like #vllm_dependencies# or #system_torch#)",
+            span=Span(lead, len(text.rstrip())),
+            text=text,
+        )
+    depth = deepest = 0
+    code = blank_strings(text)  # brackets and 'not' inside a quoted value are text
+    for i, ch in enumerate(code):
+        if ch == "(":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    raise MarkercError(
+                        "MK005",
+                        f"marker nested deeper than {MAX_DEPTH} levels",
+                        span=Span(i, i + 1),
+                        text=text,
+                    )
+        elif ch == ")":
+            depth -= 1
+    nots = len(re.findall(r"\bnot\b", code))
+    if nots > MAX_DEPTH:
+        raise MarkercError(
+            "MK005", f"more than {MAX_DEPTH} 'not' operators", span=Span(0, 1), text=text
+        )
+
+
+# ---------------------------------------------------------------- Lark and its errors
+
+
+def _parse(text: str, start: str) -> Any:
+    from markerc.language._lark_parser import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+    try:
+        return lark_parser().parse(text, start=start)
+    except UnexpectedCharacters as e:
+        raise _char_error(text, e.pos_in_stream, set(e.allowed or ())) from None
+    except UnexpectedToken as e:
+        raise _token_error(text, e.token, set(e.expected or ())) from None
+    except UnexpectedInput as e:  # UnexpectedEOF
+        pos = len(text.rstrip())
+        raise MarkercError(
+            "MK001",
+            f"unexpected end of entry; expected {_expected(set(getattr(e, 'expected', ()) or ()))}",
+            span=Span(pos, pos + 1),
+            text=text,
+        ) from None
+    except RecursionError:
+        raise MarkercError("MK005", "entry nested too deeply", span=Span(0, 1), text=text) from None
+
+
+def _expected(names: set[str]) -> str:
+    pretty = sorted({_TERMINAL_NAMES.get(n, n) for n in names})
+    if not pretty:
+        return "nothing more"
+    if len(pretty) == 1:
+        return pretty[0]
+    return ", ".join(pretty[:-1]) + " or " + pretty[-1]
+
+
+def _hint(text: str, pos: int) -> str | None:
+    """A specific message for the common mistakes at ``pos``."""
+    ch = text[pos] if pos < len(text) else ""
+    if ch in "\"'" and text.count(ch, pos) == 1:
+        return f"unterminated string: no closing {ch}"
+    if ch == "=" and text[pos : pos + 2] != "==" and (pos == 0 or text[pos - 1] not in "=!<>~"):
+        return "single '=' is not a comparison; use '=='"
+    if ch == "#":
+        return (
+            "unexpected '#': a #variable# needs a closing '#', and a comment is not allowed "
+            "inside an entry"
+        )
+    if ch == "!" and text[pos : pos + 2] != "!=":
+        return "'!' is not an operator; use 'not' or '!='"
+    return None
+
+
+def _char_error(text: str, pos: int, allowed: set[str]) -> MarkercError:
+    ch = text[pos] if pos < len(text) else ""
+    msg = _hint(text, pos) or f"unexpected character {ch!r}; expected {_expected(allowed)}"
+    return MarkercError("MK001", msg, span=Span(pos, pos + 1), text=text)
+
+
+def _token_error(text: str, token: Any, expected: set[str]) -> MarkercError:
+    if token.type == "$END":
+        pos = len(text.rstrip())
+        return MarkercError(
+            "MK001",
+            f"unexpected end of entry; expected {_expected(expected)}",
+            span=Span(pos, pos + 1),
+            text=text,
+        )
+    pos = token.start_pos
+    hint = _hint(text, pos)
+    span = Span(pos, pos + 1) if hint else Span(pos, max(pos + 1, token.end_pos or pos + 1))
+    msg = hint or f"unexpected {str(token)!r}; expected {_expected(expected)}"
+    return MarkercError("MK001", msg, span=span, text=text)
+
+
+# ---------------------------------------------------------------- quoted strings
+
+
+class _BadEscape(Exception):
+    def __init__(self, message: str, offset: int, length: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.length = length
+
+
+_SIMPLE_ESCAPES = {
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+}
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+
+
+def decode_string(body: str) -> str:
+    """The value of a quoted string whose text between the quotes is ``body``, read as
+    packaging 26 reads it: a body without backslashes is itself; otherwise Python's
+    string-literal escapes apply (packaging uses ``ast.literal_eval``; markerc decodes them
+    itself, executing nothing).  An unknown escape keeps its backslash, as Python does.
+
+    Refused (:class:`_BadEscape`, MK001): a backslash that escapes the closing quote (packaging
+    refuses the string), a truncated or out-of-range escape, an unknown ``\\N{...}`` name, and
+    an escape that makes a lone surrogate (not text; it cannot be written as UTF-8).
+    """
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        if i + 1 >= n:
+            raise _BadEscape(
+                "a backslash before the closing quote escapes it: the string is not terminated "
+                "(packaging refuses it); write \\\\ for a backslash",
+                i,
+                1,
+            )
+        nxt = body[i + 1]
+        if nxt in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[nxt])
+            i += 2
+        elif nxt in "01234567":
+            j = i + 1
+            while j < n and j < i + 4 and body[j] in "01234567":
+                j += 1
+            out.append(chr(int(body[i + 1 : j], 8)))
+            i = j
+        elif nxt in _HEX_ESCAPES:
+            width = _HEX_ESCAPES[nxt]
+            digits = body[i + 2 : i + 2 + width]
+            if len(digits) != width or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                raise _BadEscape(
+                    f"truncated \\{nxt} escape: it needs {width} hex digits", i, 2 + len(digits)
+                )
+            code = int(digits, 16)
+            if code > 0x10FFFF:
+                raise _BadEscape(
+                    f"\\{nxt}{digits} is beyond the last Unicode character", i, 2 + width
+                )
+            if 0xD800 <= code <= 0xDFFF:
+                raise _BadEscape(
+                    f"\\{nxt}{digits} makes a lone surrogate, which is not text", i, 2 + width
+                )
+            out.append(chr(code))
+            i += 2 + width
+        elif nxt == "N":
+            import unicodedata
+
+            end = body.find("}", i + 3)
+            if body[i + 2 : i + 3] != "{" or end < 0:
+                raise _BadEscape("malformed \\N{...} escape", i, 2)
+            name = body[i + 3 : end]
+            try:
+                found = unicodedata.lookup(name)
+            except KeyError:
+                found = ""
+            if len(found) != 1:
+                raise _BadEscape(f"unknown Unicode character name {name!r}", i, end + 1 - i)
+            out.append(found)
+            i = end + 1
+        else:  # unknown escape: the backslash stays
+            out.append("\\")
+            i += 1
+    for k, ch in enumerate(body):  # a surrogate written as itself (escapes are checked above)
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            raise _BadEscape("a lone surrogate is not text", k, 1)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- tree -> AST
+
+
+def _span(node: Any) -> Span:
+    if hasattr(node, "start_pos"):  # Token
+        return Span(node.start_pos, node.end_pos)
+    meta = node.meta
+    if getattr(meta, "empty", True):
+        return Span(0, 0)
+    return Span(meta.start_pos, meta.end_pos)
+
+
+class _Builder:
+    """Recursive builder over Lark trees (kept explicit rather than a Transformer subclass so
+    that spans of every node are available where errors are raised)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def error(self, code: str, message: str, span: Span) -> MarkercError:
+        return MarkercError(code, message, span=span, text=self.text)
+
+    # -- entry
+    def entry(self, tree: Any) -> Entry:
+        head_tree = tree.children[0]
+        marker = None
+        marker_span = None
+        if len(tree.children) > 1:
+            marker = self.marker(tree.children[1])
+            marker_span = _span(tree.children[1])
+        return Entry(
+            head=self.head(head_tree),
+            marker=marker,
+            text=self.text,
+            head_span=_span(head_tree),
+            marker_span=marker_span,
+        )
+
+    def head(self, tree: Any) -> Any:
+        kind = tree.data
+        if kind == "requirement":
+            return self.requirement(tree)
+        if kind == "bare_url":
+            return BareUrl(str(tree.children[0]))
+        return self.hash_head(tree)
+
+    def requirement(self, tree: Any) -> Requirement:
+        name_tok = tree.children[0]
+        extras: tuple[str, ...] = ()
+        specifier: tuple[tuple[str, str], ...] = ()
+        url = None
+        spec_span = Span(0, 0)
+        for child in tree.children[1:]:
+            if hasattr(child, "data") and child.data == "extras":
+                extras = tuple(str(t) for t in child.children)
+            elif hasattr(child, "data") and child.data == "version_many":
+                specifier = tuple(self.version_one(v) for v in child.children)
+                spec_span = _span(child)
+            elif hasattr(child, "data") and child.data == "empty_spec":
+                pass  # `name()`: no specifier, as packaging reads it
+            else:  # URL token
+                url = str(child)
+        return Requirement(
+            name=str(name_tok),
+            extras=extras,
+            specifier=specifier,
+            url=url,
+            name_span=_span(name_tok),
+            spec_span=spec_span,
+        )
+
+    def version_one(self, tree: Any) -> tuple[str, str]:
+        op_tok, ver_tok = tree.children
+        op, ver = str(op_tok), str(ver_tok)
+        if not valid_specifier(op, ver):
+            raise self.error(
+                "MK006",
+                f"invalid version specifier {op + ver!r} (PEP 440)",
+                Span(op_tok.start_pos, ver_tok.end_pos),
+            )
+        return op, ver
+
+    def hash_head(self, tree: Any) -> Any:
+        tok = tree.children[0]
+        extras = tuple(str(t) for t in tree.children[1].children) if len(tree.children) > 1 else ()
+        word = str(tok)
+        inner = word[1:-1]
+        core = inner.strip()
+        spaced = core != inner
+        system = _SYSTEM.fullmatch(core)
+        if system:
+            return SystemPin(
+                name=system.group(1),
+                extras=extras,
+                spelling=word,
+                noncanonical=spaced or not core.startswith("system_"),
+            )
+        deps = _DEPS.fullmatch(core)
+        if deps and not extras:
+            return Placeholder(engine=deps.group(1).lower(), spelling=word, legacy=spaced)
+        raise self.error(
+            "MK104",
+            f"unknown placeholder {word}: placeholders are #<engine>_dependencies# and "
+            "#system_<package>#",
+            _span(tok),
+        )
+
+    # -- markers
+    def marker(self, tree: Any) -> Marker:
+        kind = tree.data
+        if kind in ("or_test", "and_test"):
+            node = Or if kind == "or_test" else And
+            items: list[Marker] = []
+            for child in tree.children:  # associativity: (a and b) and c == a and b and c
+                sub = self.marker(child)
+                items.extend(sub.items if isinstance(sub, node) else (sub,))
+            return node(tuple(items), span=_span(tree))
+        if kind == "not_test":
+            return Not(self.marker(tree.children[0]), span=_span(tree))
+        if kind == "comparison":
+            return self.comparison(tree)
+        if kind == "bare":
+            operand = tree.children[0]
+            if operand.data == "string":
+                raise self.error(
+                    "MK105",
+                    "a quoted value cannot stand alone; compare it with a variable",
+                    _span(operand),
+                )
+            return Bare(self.var(operand), span=_span(tree))
+        # a lone operand reached through parentheses
+        return self.marker(tree.children[0])  # pragma: no cover - grammar inlines these
+
+    def comparison(self, tree: Any) -> Compare:
+        lhs, op_tok, rhs = tree.children
+        op = " ".join(str(op_tok).split())  # "not   in" -> "not in"
+        l_str, r_str = lhs.data == "string", rhs.data == "string"
+        if l_str == r_str:
+            which = "two quoted values" if l_str else "two variables"
+            raise self.error(
+                "MK105",
+                f"comparison of {which}: one side must be a variable and the other a quoted value",
+                _span(tree),
+            )
+        var_node, val_node = (rhs, lhs) if l_str else (lhs, rhs)
+        token = val_node.children[0]
+        try:
+            value = decode_string(str(token)[1:-1])
+        except _BadEscape as exc:
+            start = token.start_pos + 1 + exc.offset
+            raise self.error("MK001", exc.message, Span(start, start + exc.length)) from None
+        return Compare(
+            var=self.var(var_node),
+            op=op,
+            value=value,
+            reversed=l_str,
+            span=_span(tree),
+            var_span=_span(var_node),
+            value_span=_span(val_node),
+        )
+
+    def var(self, node: Any) -> Var:
+        raw = str(node.children[0])
+        if node.data == "template":
+            name = raw[1:-1].strip().lower()
+            return Var(_TEMPLATE_ALIASES.get(name, name), template=True)
+        return Var(_LEGACY_VARIABLES.get(raw, raw), template=False)
+
+
+if __name__ == "__main__":  # python -m markerc.language.syntax --regenerate
+    import sys
+
+    if sys.argv[1:] != ["--regenerate"]:
+        sys.exit("usage: python -m markerc.language.syntax --regenerate")
+    target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lark_parser.py")
+    with open(target, "w", encoding="utf-8") as fh:
+        fh.write(standalone_source())

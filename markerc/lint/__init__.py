@@ -1,0 +1,1 @@
+"""Lint: the rules of ``markerc check``, their selection, fixes and output formats."""

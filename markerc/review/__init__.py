@@ -1,0 +1,1 @@
+"""Review: ``markerc diff`` and ``markerc report`` over hub changes."""
