@@ -1,4 +1,4 @@
-"""Engines as data: the built-in table plus user tables (SPEC section 6).
+"""Engines as data: reading the engine table from TOML and validating it (SPEC section 6).
 
 The built-in table (``markerc/data/engines.toml``) holds Xinference's seven engines with their
 default package lists, model-format extras, extra index URLs and index strategies, the platforms
@@ -6,7 +6,8 @@ each runs on, and the engines Xinference knows without default lists (``flag``, 
 the ``[torch_index]`` table: which index serves the PyTorch family's CUDA (or CPU) builds.  Users
 extend or replace it with ``[tool.markerc]`` in ``pyproject.toml`` and with ``--engines FILE``.
 
-Entries are kept as strings here; another module parses the language.
+The table's records and queries are in :mod:`markerc.compiler.engine_table`; this module is where
+importers take them from (with :func:`load_engines`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,23 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from functools import cache, cached_property
+from dataclasses import replace
+from functools import cache
 from os import path as os_path
 from typing import Any
 
+from markerc.compiler.engine_table import (
+    ALL_ENGINES,
+    BUILTIN_SOURCE,
+    CudaIndex,
+    Engine,
+    EngineTable,
+    TorchIndex,
+    engine_key,
+    means_all_engines,
+    split_engine_list,
+)
+from markerc.compiler.hub import INDEX_STRATEGIES
 from markerc.diagnostics import Location, MarkercError
 
 if sys.version_info >= (3, 11):
@@ -28,18 +41,19 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 __all__ = [
+    "ALL_ENGINES",
     "BUILTIN_SOURCE",
-    "INDEX_STRATEGIES",
     "CudaIndex",
     "Engine",
     "EngineTable",
     "TorchIndex",
     "load_engines",
+    "means_all_engines",
+    "parse_toml",
     "read_toml",
+    "split_engine_list",
 ]
 
-INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
-BUILTIN_SOURCE = "markerc/data/engines.toml"
 _ENGINE_KEYS = (
     "aliases",
     "packages",
@@ -58,180 +72,6 @@ _BACKEND = re.compile(r"cpu|cu[0-9]{2,3}")
 # Engine names appear in `#engine# in "vllm, sglang"` lists and in `#NAME_dependencies#`.
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-def _norm(name: str) -> str:
-    return name.strip().lower()
-
-
-@dataclass(frozen=True)
-class Engine:
-    """One engine of the table (``[engines.NAME]``)."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    packages: tuple[str, ...] = ()
-    model_formats: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    index_url: str | None = None
-    extra_index_url: tuple[str, ...] = ()
-    index_strategy: str | None = None
-    platforms: tuple[str, ...] = ()  # sys_platform values it runs on; () = everywhere
-    #: launch step 19: distributions pinned to the target's installed versions (NumPy ABI pins)
-    abi_pins: tuple[str, ...] = ()
-    #: launch step 14: the index of the engine's CUDA builds (llama.cpp's xllamacpp)
-    cuda_index: CudaIndex | None = None
-    source: str = BUILTIN_SOURCE  # the file it came from (the last one that changed it)
-
-    def runs_on(self, sys_platform: str) -> bool:
-        return not self.platforms or sys_platform in self.platforms
-
-    def format_packages(self, fmt: str | None) -> tuple[str, ...]:
-        """Model-format extras for ``fmt`` (case-insensitive); () when none."""
-        if not fmt:
-            return ()
-        key = _norm(fmt)
-        for name, packages in self.model_formats:
-            if _norm(name) == key:
-                return packages
-        return ()
-
-
-@cache
-def _cuda_matches(spec: str, cuda_version: str) -> bool:
-    """``cuda_version`` satisfies the PEP 440 specifier ``spec`` (pre-releases allowed)."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return SpecifierSet(spec, prereleases=True).contains(
-            Version(cuda_version), prereleases=True
-        )
-    except (InvalidSpecifier, InvalidVersion):  # specifiers are checked when the table is read
-        return False
-
-
-@dataclass(frozen=True)
-class CudaIndex:
-    """An engine's own index of CUDA builds (``[engines.NAME.cuda_index]``, Xinference launch
-    step 14): on a target with a usable CUDA device, the first ``backends`` entry whose CUDA
-    specifier holds for the target's ``cuda_version`` makes ``url`` (``{backend}`` replaced) the
-    only index; ``packages`` are never taken from a base environment (skip-installed), since the
-    CPU build found there has the same version as the CUDA build."""
-
-    url: str = ""
-    backends: tuple[tuple[str, str], ...] = ()  # (backend, PEP 440 specifier on cuda_version)
-    packages: tuple[str, ...] = ()
-
-    def backend_for(self, cuda_version: object) -> str | None:
-        if not self.url or not isinstance(cuda_version, str):
-            return None
-        for backend, spec in self.backends:
-            if _cuda_matches(spec, cuda_version):
-                return backend
-        return None
-
-    def url_for(self, backend: str) -> str:
-        return self.url.replace("{backend}", backend)
-
-
-@dataclass(frozen=True)
-class TorchIndex:
-    """Where the PyTorch family's builds for one accelerator come from (``[torch_index]``).
-
-    ``url`` is a template with ``{backend}`` (``cpu``, ``cu128``, ...); ``backends`` are the
-    builds the index serves; ``packages`` the distributions pinned to it.  Replace ``url`` to use a
-    mirror; ``url = ""`` switches the pinning off.
-    """
-
-    url: str = ""
-    backends: tuple[str, ...] = ()
-    packages: tuple[str, ...] = ()
-    #: launch step 12: local tags of a system-pinned PyTorch-family version (``2.8.0+cu128``)
-    #: for which the compile adds ``url`` (``{backend}`` = the tag) as the first extra index
-    launch_tags: tuple[str, ...] = ()
-    #: the distributions whose ``#system_X#`` pins step 12 looks at, in output order
-    launch_packages: tuple[str, ...] = ()
-    source: str = BUILTIN_SOURCE
-
-    def backend_for(
-        self, *, sys_platform: str | None, has_cuda: object, cuda_version: object
-    ) -> str | None:
-        """The build a target needs: ``cuMm`` for CUDA M.m (the highest listed backend of the same
-        major and a minor not above m: a CUDA 12.9 driver runs cu128 builds), ``cpu`` for a Linux
-        or Windows target without CUDA; None where no pinning applies (macOS, unbound facts, no
-        fitting backend)."""
-        if not self.url or sys_platform not in ("linux", "win32"):
-            return None
-        if has_cuda is False or (has_cuda is True and cuda_version is None):
-            return "cpu" if "cpu" in self.backends and has_cuda is False else None
-        if has_cuda is not True or not isinstance(cuda_version, str):
-            return None
-        m = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)*", cuda_version)
-        if not m:
-            return None
-        major, minor = int(m.group(1)), int(m.group(2))
-        fitting = []
-        for b in self.backends:
-            digits = b[2:]
-            if b.startswith("cu") and digits[:-1] == str(major) and int(digits[-1]) <= minor:
-                fitting.append((int(digits[-1]), b))
-        return max(fitting)[1] if fitting else None
-
-    def url_for(self, backend: str) -> str:
-        return self.url.replace("{backend}", backend)
-
-
-@dataclass(frozen=True)
-class EngineTable:
-    """The engine table: engines by name and alias, and the PyTorch index pinning."""
-
-    engines: tuple[Engine, ...]
-    torch_index: TorchIndex = TorchIndex()
-
-    @cached_property
-    def _lookup(self) -> dict[str, Engine]:
-        out: dict[str, Engine] = {}
-        for engine in self.engines:
-            out[_norm(engine.name)] = engine
-        for engine in self.engines:
-            for alias in engine.aliases:
-                out.setdefault(_norm(alias), engine)
-        return out
-
-    def canonical(self, name: str) -> str | None:
-        """Canonical engine name (case-insensitive, through aliases); None if unknown."""
-        engine = self._lookup.get(_norm(name))
-        return engine.name if engine is not None else None
-
-    def find(self, name: str) -> Engine | None:
-        return self._lookup.get(_norm(name))
-
-    def get(self, name: str) -> Engine:
-        """The engine called ``name``; MK103 with a suggestion when there is none."""
-        engine = self.find(name)
-        if engine is not None:
-            return engine
-        message = f"unknown engine {name!r}"
-        hint = self.suggest(name)
-        if hint is not None:
-            message += f"; did you mean {hint!r}?"
-        raise MarkercError("MK103", message, notes=(f"known engines: {', '.join(self.names())}",))
-
-    def suggest(self, name: str) -> str | None:
-        import difflib
-
-        close = difflib.get_close_matches(_norm(name), list(self._lookup), n=1, cutoff=0.6)
-        return self._lookup[close[0]].name if close else None
-
-    def names(self) -> tuple[str, ...]:
-        return tuple(e.name for e in self.engines)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and _norm(name) in self._lookup
-
-
-# --------------------------------------------------------------------------------------------
-# Loading
 
 
 def read_toml(path: str) -> dict[str, Any]:
@@ -289,7 +129,7 @@ def load_engines(files: Sequence[str] = (), *, pyproject: str | None = None) -> 
     """The built-in table, then ``[tool.markerc]`` of ``pyproject``, then each ``--engines`` file.
 
     In ``pyproject.toml``: ``[tool.markerc] engines = "path"`` (relative to the pyproject's folder)
-    or ``[tool.markerc.compiler.engines.NAME]`` tables; ``replace-engines = true`` starts from an empty
+    or ``[tool.markerc.engines.NAME]`` tables; ``replace-engines = true`` starts from an empty
     table instead of the built-in one.  An engines file has ``[engines.NAME]`` tables and an
     optional top-level ``replace = true``.  A table for a known engine (or alias) overrides the
     keys it gives; one for a new engine adds it.
@@ -347,11 +187,11 @@ def _apply_pyproject(table: EngineTable, pyproject: str) -> EngineTable:
         )
         return _apply_file(table, read_toml(file), file)
     if isinstance(spec, dict):
-        return _table(_apply_tables(list(table.engines), spec, pyproject, "tool.markerc.compiler.engines"),
+        return _table(_apply_tables(list(table.engines), spec, pyproject, "tool.markerc.engines"),
                       pyproject, table.torch_index)  # fmt: skip
     raise MarkercError(
         "MK505",
-        f"{pyproject}: 'tool.markerc.compiler.engines' must be a file path or a table of engines",
+        f"{pyproject}: 'tool.markerc.engines' must be a file path or a table of engines",
     )
 
 
@@ -418,7 +258,7 @@ def _apply_tables(
         lookup = _table(out, source)
         existing = lookup.find(raw_name)
         if existing is None:
-            out.append(Engine(name=_norm(raw_name), source=source, **fields))
+            out.append(Engine(name=engine_key(raw_name), source=source, **fields))
         else:
             out[out.index(existing)] = replace(existing, source=source, **fields)
     return out
@@ -537,13 +377,13 @@ def _strings(value: object, source: str, where: str) -> tuple[str, ...]:
 
 
 def _table(
-    engines: Sequence[Engine], source: str, torch_index: TorchIndex = TorchIndex()
+    engines: Sequence[Engine], source: str, torch_index: TorchIndex | None = None
 ) -> EngineTable:
     """Build a table; MK505 when two engines claim one name or alias."""
     owner: dict[str, str] = {}
     for engine in engines:
         for spelling in (engine.name, *engine.aliases):
-            key = _norm(spelling)
+            key = engine_key(spelling)
             if owner.get(key, engine.name) != engine.name:
                 raise MarkercError(
                     "MK505",
@@ -551,4 +391,4 @@ def _table(
                     f"{owner[key]!r} and {engine.name!r}",
                 )
             owner[key] = engine.name
-    return EngineTable(tuple(engines), torch_index)
+    return EngineTable(tuple(engines), torch_index or TorchIndex())
