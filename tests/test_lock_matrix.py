@@ -311,7 +311,7 @@ def test_requirements_locks_carry_hashes_and_the_cache_ignores_itself(project: P
 def test_progress_lines_off_a_terminal() -> None:
     import io
 
-    from markerc.cli import _Progress
+    from markerc.cli.output import Progress
 
     class Clock:
         t = 0.0
@@ -320,7 +320,7 @@ def test_progress_lines_off_a_terminal() -> None:
             return self.t
 
     clock, out = Clock(), io.StringIO()
-    progress = _Progress(every=10, clock=clock, stream=out)
+    progress = Progress(every=10, clock=clock, stream=out)
     progress(0, 5, "", 0)
     for done, t in ((1, 1), (2, 4), (3, 12), (4, 13), (5, 14)):
         clock.t = t

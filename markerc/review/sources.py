@@ -18,15 +18,23 @@ import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from markerc.compiler.hub import HubFile, decode_utf8, load_hub, parse_hub
 from markerc.compiler.result import CompiledSet
 from markerc.diagnostics import Diagnostic, MarkercError
 
+if TYPE_CHECKING:
+    from markerc.compiler.compile import Options
+    from markerc.compiler.engines import EngineTable
+    from markerc.compiler.expand import Context
+
 #: Model types by the first word of the hub file's name (``llm_family.json``,
 #: ``embedding_model_spec.json``, ...); any other file is its own type (its stem).
 MODEL_TYPES = ("llm", "embedding", "rerank", "audio", "image", "video")
 LOCK_FORMATS = ("pylock", "requirements", "uv")
+#: A cell by (file name, model, engine, target).
+CellKey = tuple[str, str | None, str, str | None]
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
@@ -181,7 +189,7 @@ class Cell:
     error: Diagnostic | None = None
 
     @property
-    def key(self) -> tuple[str, str | None, str, str | None]:
+    def key(self) -> CellKey:
         return (self.file, self.model, self.engine, self.target)
 
     @property
@@ -192,10 +200,10 @@ class Cell:
 def compile_cells(
     entries: Sequence[HubEntry],
     *,
-    engines: object,
+    engines: EngineTable,
     engine_spec: Sequence[str],
     model: str | None,
-    options: Sequence[object],
+    options: Sequence[Options],
 ) -> list[Cell]:
     """Every selected cell for each of ``options`` (one per target), in input order; a cell
     whose compile fails carries its diagnostic instead of stopping the run."""
@@ -208,19 +216,19 @@ def compile_cells(
         j
         for j in plan_jobs(hubs, engines, engine_spec, None)
         if model is None or j.record.name == model
-    ]  # type: ignore[arg-type]
-    contexts: dict[tuple[str, int], object] = {}
+    ]
+    contexts: dict[tuple[str, int], Context] = {}
     for job in jobs:  # cells in file, record, engine, target order
         key = keys[id(job.hub)]
         for i, opts in enumerate(options):
-            target = opts.target.name  # type: ignore[attr-defined]
+            target = opts.target.name
             ctx = contexts.get((job.engine.name, i))
             if ctx is None:
-                ctx = contexts[(job.engine.name, i)] = make_context(job.engine, engines, opts)  # type: ignore[arg-type]
+                ctx = contexts[(job.engine.name, i)] = make_context(job.engine, engines, opts)
             try:
                 compiled = compile_record(
                     job.hub, job.record, job.engine, engines, opts, ctx
-                ).compiled  # type: ignore[arg-type]
+                ).compiled
             except MarkercError as err:
                 out.append(
                     Cell(key, job.record.name, job.engine.name, target, None, err.to_diagnostic())
@@ -269,6 +277,20 @@ def target_label(name: str | None) -> str:
     return name if name else "universal"
 
 
+def entries_of(sides: Iterable[Side]) -> list[HubEntry]:
+    """The hub files of several sides (``report``'s arguments), in order; MK571 when two have one
+    file name (rows and lock report cases are matched by it)."""
+    entries = [e for side in sides for e in side.entries]
+    seen: dict[str, str] = {}
+    for e in entries:
+        if e.key in seen:
+            raise MarkercError(
+                "MK571", f"two hub files are named {e.key}: {seen[e.key]} and {e.hub.path}"
+            )
+        seen[e.key] = e.hub.path
+    return entries
+
+
 # --------------------------------------------------------------------------- locks
 
 
@@ -280,6 +302,21 @@ def lock_path(cell: Cell, fmt: str) -> str | None:
     from markerc.backends.lock import output_path
 
     return output_path(replace(cell.compiled, file=cell.file), fmt)
+
+
+def check_locks_dir(locks_dir: str | None) -> None:
+    """``--locks DIR`` must be a folder (MK205 otherwise)."""
+    if locks_dir is not None and not os.path.isdir(locks_dir):
+        raise MarkercError("MK205", f"cannot read {locks_dir}: no such folder (--locks)")
+
+
+def lock_format_of(given: str | None, recorded: str | None, lock_report: str | None) -> str:
+    """The lock folder's format: ``given`` (``--lock-format``), else the one the lock report
+    ``lock_report`` records, else pylock; MK572 for a recorded format markerc does not write."""
+    fmt = given or recorded or "pylock"
+    if fmt not in LOCK_FORMATS:
+        raise MarkercError("MK572", f"{lock_report}: unknown lock format {fmt!r}")
+    return fmt
 
 
 def lock_exists(locks_dir: str, rel: str | None) -> bool:
@@ -312,7 +349,7 @@ LOCK_REPORT_SCHEMA = "markerc-lock-report/1"
 
 def read_lock_report(
     path: str,
-) -> tuple[str | None, dict[tuple[str, str | None, str, str | None], LockCase]]:
+) -> tuple[str | None, dict[CellKey, LockCase]]:
     """The lock format and the cases of a ``lock --report`` file, by cell key (file name,
     model, engine, target).  MK572 for a file that is not such a report."""
     import json
@@ -337,7 +374,7 @@ def read_lock_report(
     fmt = doc.get("format")
     if not isinstance(cases, list) or not (fmt is None or isinstance(fmt, str)):
         raise MarkercError("MK572", f"{path}: 'cases' must be a list and 'format' a string")
-    out: dict[tuple[str, str | None, str, str | None], LockCase] = {}
+    out: dict[CellKey, LockCase] = {}
     for i, case in enumerate(cases):
         ok = isinstance(case, dict) and isinstance(case.get("file"), str) and isinstance(case.get("engine"), str) \
             and isinstance(case.get("status"), str) and all(
