@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from types import FrameType
 
 from markerc import __version__
 from markerc.cli import checking, compiling, installing, locking, reviewing
@@ -87,7 +88,7 @@ class _Terminated(BaseException):
     ``except BaseException`` run) instead of the process vanishing mid-write."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise _Terminated()
 
 
