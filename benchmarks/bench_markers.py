@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from markerc.language import algebra  # noqa: E402
 from markerc.diagnostics import MarkercError  # noqa: E402
-from markerc.language.entry import check_marker  # noqa: E402
+from markerc.language.typecheck import check_marker  # noqa: E402
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _OPS = re.compile(r"===|==|!=|~=|<=|>=|<|>|\bnot in\b|\bin\b")

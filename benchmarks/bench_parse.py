@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     from markerc.language import syntax
     from markerc.diagnostics import MarkercError
-    from markerc.language.entry import check_entry
+    from markerc.language.typecheck import check_entry
 
     import_s = time.perf_counter() - t0
     t0 = time.perf_counter()

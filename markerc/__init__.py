@@ -17,15 +17,15 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "parse_entry": "markerc.language.syntax",
     "parse_marker": "markerc.language.syntax",
-    "check_entry": "markerc.language.entry",
-    "check_marker": "markerc.language.entry",
+    "check_entry": "markerc.language.typecheck",
+    "check_marker": "markerc.language.typecheck",
     "evaluate": "markerc.language.markers",
     "partial": "markerc.language.markers",
     "residual": "markerc.language.markers",
     "negate": "markerc.language.markers",
     "simplify": "markerc.language.markers",
-    "render": "markerc.language.markers",
-    "render_markerc": "markerc.language.markers",
+    "render": "markerc.language.rendering",
+    "render_markerc": "markerc.language.rendering",
     "MarkercError": "markerc.diagnostics",
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from markerc.language.markers import ALWAYS_VERSION_FIELDS, STRING_FIELDS, VERSION_FIELDS
+from markerc.language.variables import ALWAYS_VERSION_FIELDS, STRING_FIELDS, VERSION_FIELDS
 from markerc.language.nodes import And, Bare, Compare, Not, Or, Var
 
 # Versions of every PEP 440 shape, plus strings that are not versions at all.

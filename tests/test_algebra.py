@@ -20,10 +20,10 @@ from packaging.markers import Marker as PMarker
 
 from markerc.language import algebra as A
 from markerc.diagnostics import MarkercError
-from markerc.language.domains import is_spelling
-from markerc.language.entry import check_marker
-from markerc.language.markers import evaluate, resolve
+from markerc.language.markers import evaluate
 from markerc.language.nodes import And, Not, Or
+from markerc.language.typecheck import check_marker, resolve
+from markerc.language.version_ranges import is_spelling
 
 from .conftest import DEEP
 from .strategies import (
@@ -303,8 +303,9 @@ def test_rendering_does_not_depend_on_which_equal_spelling_came_first() -> None:
     """Values are interned: without one spelling per version, ``< "3.14.0rc2"`` seen first would
     make every later equal range (``< "3.14rc2"``) render with its spelling, so an output
     would depend on unrelated entries compiled before it."""
-    from markerc.language.entry import check_marker
-    from markerc.language.markers import negate, render
+    from markerc.language.markers import negate
+    from markerc.language.rendering import render
+    from markerc.language.typecheck import check_marker
 
     first = render(negate(check_marker('python_version < "3.14.0rc2"')))
     second = render(negate(check_marker('python_version < "3.14rc2"')))
@@ -319,7 +320,7 @@ def test_pieces_of_a_version_set_keep_its_arbitrary_equality_holes() -> None:
     splitting the set into conjunctive pieces must keep that hole (found by check's brute-force
     property once check used the algebra)."""
     from markerc.language import algebra
-    from markerc.language.entry import check_marker
+    from markerc.language.typecheck import check_marker
 
     node = algebra.value(check_marker('not (cuda_version > "1" or cuda_version === "1.0")'))
     algebra.describe(node)  # raised "marker rendering lost exactness" before

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from markerc.lint.rules import constant_value, cuda_arch_witnesses, cuda_version_witnesses, osa_distance
 from markerc.compiler.engines import load_engines
-from markerc.language.entry import check_marker
+from markerc.language.typecheck import check_marker
 from markerc.lint.framework import Context
 from markerc.language.markers import evaluate
 from tests.conftest import DEEP

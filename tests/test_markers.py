@@ -9,20 +9,18 @@ from hypothesis import strategies as st
 from packaging.markers import Marker as PMarker
 
 from markerc.diagnostics import MarkercError
-from markerc.language.entry import check_marker
 from markerc.language.markers import (
     NoComplement,
-    canonical_text,
     evaluate,
     negate,
     nnf,
-    render,
     residual,
-    resolve,
     simplify,
     unbound_custom,
 )
 from markerc.language.nodes import FALSE, TRUE, Const
+from markerc.language.rendering import canonical_text, render
+from markerc.language.typecheck import check_marker, resolve
 
 from .conftest import DEEP
 from .strategies import custom_bindings, environments, mixed_markers, standard_markers

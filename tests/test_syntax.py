@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from markerc.diagnostics import MarkercError
-from markerc.language.entry import check_entry, render_entry
+from markerc.language.rendering import render_entry
 from markerc.language.nodes import And, Bare, BareUrl, Compare, Not, Or, Placeholder, Requirement, SystemPin, Var
 from markerc.language.syntax import lark_parser, parse_entry, parse_marker
+from markerc.language.typecheck import check_entry
 
 from .conftest import corpus_strings
 

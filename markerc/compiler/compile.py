@@ -38,9 +38,9 @@ from markerc.compiler.rebind import block_key, rebind_set, rebind_verdicts
 from markerc.compiler.result import CompiledSet
 from markerc.compiler.targets import Target, finalize
 from markerc.diagnostics import Diagnostic, MarkercError
-from markerc.language.entry import legacy_placeholder
 from markerc.language.markers import leaves
 from markerc.language.nodes import Compare, Placeholder
+from markerc.language.typecheck import legacy_placeholder
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def engines_named(record: ModelRecord, engines: EngineTable) -> tuple[str, ...]:
     """The engines a model names: in ``#engine#`` comparisons, placeholders, and its own
     ``engine`` key (canonical names, first-seen order).  Entries that do not parse are skipped
     here; compiling them reports the error."""
-    from markerc.language.entry import check_entry
+    from markerc.language.typecheck import check_entry
 
     found: dict[str, None] = {}
     if record.engine is not None:

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import Diagnostic, Location, MarkercError
-from markerc.language import algebra
-from markerc.language.entry import check_entry, legacy_placeholder
-from markerc.language.markers import STANDARD_VARIABLES, leaves, partial, render_markerc
+from markerc.language import algebra, variables
+from markerc.language.markers import leaves, partial
 from markerc.language.nodes import (
     FALSE,
     TRUE,
@@ -33,6 +32,9 @@ from markerc.language.nodes import (
     Requirement,
     SystemPin,
 )
+from markerc.language.rendering import render_markerc
+from markerc.language.typecheck import check_entry, legacy_placeholder
+from markerc.language.variables import STANDARD_VARIABLES
 from markerc.language.versions import unsatisfiable
 
 if TYPE_CHECKING:
@@ -221,19 +223,8 @@ def why_false(marker: Marker, bindings: Mapping[str, object], canon: Callable[[s
 
 def _template_hint(name: str) -> str:
     """A misspelt #engine# is far more likely than a new template variable."""
-    import difflib
-
-    known = ["engine", "model_engine", "has_cuda", "has_npu", "cuda_version", "cuda_arch"]
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
-    return f" (did you mean #{close[0]}#?)" if close else ""
-
-
-def _flag_for(var_name: str, template: bool) -> str:
-    if template:
-        return f"--set {var_name}=VALUE"
-    if var_name in ("cuda_version", "cuda_arch"):
-        return f"--set {var_name}=... (or --set has_cuda=false, or a --target profile)"
-    return f"--set {var_name}=true|false (or a --target profile)"
+    close = variables.suggest(name, "template")
+    return f" (did you mean #{close}#?)" if close else ""
 
 
 # ------------------------------------------------------------------ evaluation of one source
@@ -254,7 +245,7 @@ def _residual(source: Source, marker: Marker | None, ctx: Context) -> algebra.No
     missing = algebra.needed(rest)
     if missing:
         names = ", ".join(v.name for v in missing)
-        flags = "; ".join(_flag_for(v.base, v.kind == "template") for v in missing)
+        flags = "; ".join(variables.binding_hint(v.base) for v in missing)
         flags += "".join(_template_hint(v.base) for v in missing if v.kind == "template")
         bases = {v.base for v in missing}
         term = next(

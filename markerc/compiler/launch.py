@@ -90,8 +90,8 @@ def _system_pin_name(text: str) -> str | None:
     """The distribution of a ``#system_X#`` entry (canonical), else None."""
     if "system" not in text.lower():  # the common case, without parsing
         return None
-    from markerc.language.entry import check_entry
     from markerc.language.nodes import SystemPin
+    from markerc.language.typecheck import check_entry
 
     try:
         head = check_entry(text).head

@@ -27,6 +27,7 @@ from typing import Any
 
 from markerc.compiler.engines import read_toml
 from markerc.diagnostics import MarkercError
+from markerc.language import variables as V
 from markerc.safety import line_problem, toml_string, version_problem
 
 __all__ = [
@@ -45,34 +46,17 @@ __all__ = [
     "shipped_targets",
 ]
 
-Value = str | bool | None
+Value = V.Value
 
-STANDARD_VARIABLES: tuple[str, ...] = (
-    "python_version",
-    "python_full_version",
-    "os_name",
-    "sys_platform",
-    "platform_release",
-    "platform_system",
-    "platform_version",
-    "platform_machine",
-    "platform_python_implementation",
-    "implementation_name",
-    "implementation_version",
-)
-CUSTOM_VARIABLES: tuple[str, ...] = ("has_cuda", "has_npu", "cuda_version", "cuda_arch")
-KNOWN_VARIABLES: tuple[str, ...] = STANDARD_VARIABLES + CUSTOM_VARIABLES
-BOOL_VARIABLES = ("has_cuda", "has_npu")
+# the variables a target binds, from the registry (markerc.language.variables)
+STANDARD_VARIABLES: tuple[str, ...] = V.names("standard", pool="target")
+CUSTOM_VARIABLES: tuple[str, ...] = V.names("custom", pool="target")
+KNOWN_VARIABLES: tuple[str, ...] = V.names(pool="target")
 #: Platform facts: target data for the resolver, not marker variables (SPEC section 9).
 PLATFORM_FACTS: tuple[str, ...] = ("glibc_version", "musl_version", "macos_version")
-_ENGINE_VARIABLES = ("engine", "model_engine")
 
-_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-_CUDA_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
-_LONG_NUMBER = re.compile(r"[0-9]{101}")
-_CUDA_ARCH = re.compile(r"sm_[0-9]+[af]?")
 _FACT_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){0,2}")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SUGGEST_CUTOFF = 0.8
@@ -144,12 +128,10 @@ class Target:
 
 
 def _suggest_variable(name: str) -> str | None:
-    import difflib
-
     for probe in (name, name.lower()):
-        close = difflib.get_close_matches(probe, KNOWN_VARIABLES, n=1, cutoff=_SUGGEST_CUTOFF)
+        close = V.suggest(probe, "target", cutoff=_SUGGEST_CUTOFF)
         if close:
-            return close[0]
+            return close
     return None
 
 
@@ -167,7 +149,7 @@ def check_variable(name: str, *, code: str = "MK507", where: str = "") -> str:
         return bare
     if not _IDENT.fullmatch(bare):
         raise MarkercError(code, f"{where}invalid variable name {name!r}")
-    if bare.lower() in _ENGINE_VARIABLES:
+    if bare.lower() in (V.ENGINE.name, *V.ENGINE.aliases):
         raise MarkercError(code, f"{where}the engine is not part of a target; use --engine")
     hint = _suggest_variable(bare)
     if hint is not None:
@@ -178,35 +160,12 @@ def check_variable(name: str, *, code: str = "MK507", where: str = "") -> str:
 
 
 def convert_value(name: str, raw: object, *, code: str = "MK507", where: str = "") -> Value:
-    """Turn a raw value (a string, or a bool from TOML) into a binding; '' means unset."""
-    if name in BOOL_VARIABLES:
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str):
-            if raw.strip() == "":
-                return None
-            if raw.strip().lower() in _BOOLS:
-                return _BOOLS[raw.strip().lower()]
-        raise MarkercError(
-            code, f"{where}{name} must be true or false (or empty for unset), not {raw!r}"
-        )
-    if not isinstance(raw, str):
-        raise MarkercError(
-            code, f'{where}{name} must be a quoted string (e.g. {name} = "..."), not {raw!r}'
-        )
-    value = raw.strip()
-    if value == "":
-        return None
-    if len(value) > 256 or _LONG_NUMBER.search(value):  # a comparison would parse it as a version
-        raise MarkercError(
-            code,
-            f"{where}{name}: value too long (at most 256 characters, numbers of at most 100 digits)",
-        )
-    if name == "cuda_version" and not _CUDA_VERSION.fullmatch(value):
-        raise MarkercError(code, f"{where}cuda_version must look like '12.8', not {raw!r}")
-    if name == "cuda_arch" and not _CUDA_ARCH.fullmatch(value):
-        raise MarkercError(code, f"{where}cuda_arch must look like 'sm_90', not {raw!r}")
-    return value
+    """Turn a raw value (a string, or a bool from TOML) into a binding; '' means unset (the
+    variable's parser in the registry)."""
+    try:
+        return V.lookup(name).value(raw)
+    except ValueError as exc:
+        raise MarkercError(code, f"{where}{exc}") from None
 
 
 def convert_fact(name: str, raw: object, *, code: str = "MK507", where: str = "") -> str:
@@ -275,7 +234,8 @@ def finalize(target: Target) -> Target:
     become unset."""
     values = target.bindings()
     if "has_cuda" in values and not values["has_cuda"]:
-        changed = {k: None for k in ("cuda_version", "cuda_arch") if k not in values}
+        cuda = [v.name for v in V.REGISTRY if v.unset == "without-cuda"]
+        changed = {k: None for k in cuda if k not in values}
         if changed:
             return target.with_values(**changed)
     return target
@@ -315,7 +275,7 @@ def shipped_targets() -> tuple[str, ...]:
 
 def load_target(spec: str, *, cwd: str = ".") -> Target:
     """A profile FILE, or a NAME in ``markerc.toml`` ``[targets.NAME]`` or ``pyproject.toml``
-    ``[tool.markerc.compiler.targets.NAME]`` (looked up in that order, in ``cwd``), or else one of the
+    ``[tool.markerc.targets.NAME]`` (looked up in that order, in ``cwd``), or else one of the
     profiles shipped with markerc (:func:`shipped_targets`): a project's own profile of that name
     wins over the shipped one."""
     path = spec if os.path.isabs(spec) else os.path.join(cwd, spec)
@@ -352,7 +312,7 @@ def load_target(spec: str, *, cwd: str = ".") -> Target:
         os.path.join(cwd, "pyproject.toml")
     ):
         notes += (
-            f"no file {spec!r}, and no [targets] in markerc.toml or [tool.markerc.compiler.targets] in "
+            f"no file {spec!r}, and no [targets] in markerc.toml or [tool.markerc.targets] in "
             f"pyproject.toml under {cwd}",
         )
     raise MarkercError("MK505", message, notes=notes)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from markerc.diagnostics import MarkercError, Span
+from markerc.language.literals import BadEscape, decode_string
 from markerc.language.nodes import (
     And,
     Bare,
@@ -30,27 +32,12 @@ from markerc.language.nodes import (
     SystemPin,
     Var,
 )
+from markerc.language.prechecks import precheck
+from markerc.language.variables import canonical_name
 from markerc.language.versions import valid_specifier
-from markerc.safety import blank_strings, entry_problem
 
-MAX_LENGTH = 4096
-MAX_DEPTH = 64
-
-# Legacy dotted spellings that packaging still accepts, mapped to PEP 508 names.
-_LEGACY_VARIABLES = {
-    "os.name": "os_name",
-    "sys.platform": "sys_platform",
-    "platform.version": "platform_version",
-    "platform.machine": "platform_machine",
-    "platform.python_implementation": "platform_python_implementation",
-    "python_implementation": "platform_python_implementation",
-}
-_TEMPLATE_ALIASES = {"model_engine": "engine"}
-
-_HASH_WORD = re.compile(r"#[ \t]*([A-Za-z0-9_.\-]+)[ \t]*#")
 _SYSTEM = re.compile(r"system_(.+)", re.IGNORECASE)
 _DEPS = re.compile(r"(.+)_dependencies", re.IGNORECASE)
-_BAD_LINE_CHARS = re.compile(r"[\n\r\0\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 _TERMINAL_NAMES = {
     "NAME": "a name",
@@ -106,7 +93,9 @@ def lark_parser(full: bool = False) -> Any:
     if not full:
         from markerc.language import _lark_parser
 
-        return _lark_parser.Lark_StandAlone()
+        # the generated module is unannotated: this is the one signature markerc relies on
+        build: Callable[[], object] = _lark_parser.Lark_StandAlone
+        return build()
     from lark import Lark
 
     return Lark(grammar_text(), **PARSER_OPTIONS)
@@ -141,7 +130,8 @@ def standalone_source() -> str:
         "# Generated from grammar/markerc.lark by `python -m markerc.language.syntax --regenerate`.\n"
     )
     out.write("# Do not edit: change the grammar and regenerate.\n")
-    gen_standalone(Lark(grammar_text(), **PARSER_OPTIONS), out=out)
+    generate: Callable[..., None] = gen_standalone  # lark's generator is unannotated
+    generate(Lark(grammar_text(), **PARSER_OPTIONS), out=out)
     out.write(f'\nGRAMMAR_SHA256 = "{grammar_digest()}"\n')
     return out.getvalue()
 
@@ -152,7 +142,7 @@ def standalone_source() -> str:
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
 def parse_entry(text: str) -> Entry:
     """Parse one ``packages`` string.  Raises :class:`MarkercError` with a span on bad input."""
-    _precheck(text, entry=True)
+    precheck(text, entry=True)
     tree = _parse(text, "start")
     return _Builder(text).entry(tree)
 
@@ -160,75 +150,9 @@ def parse_entry(text: str) -> Entry:
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
 def parse_marker(text: str) -> Marker:
     """Parse a marker expression on its own (the part after ``;``)."""
-    _precheck(text, entry=False)
+    precheck(text, entry=False)
     tree = _parse(text, "marker_only")
     return _Builder(text).marker(tree.children[0])
-
-
-# ---------------------------------------------------------------- checks before Lark
-
-
-def _precheck(text: str, *, entry: bool) -> None:
-    bad = _BAD_LINE_CHARS.search(text)
-    if bad:
-        what = "NUL character" if bad.group() == "\0" else "line break"
-        raise MarkercError(
-            "MK003",
-            f"{what} inside an entry: each entry must be one line (it would smuggle a line "
-            "into a requirements file)",
-            span=Span(bad.start(), bad.start() + 1),
-            text=text,
-        )
-    unsafe = entry_problem(text) if entry else None
-    if unsafe is not None:
-        raise MarkercError(
-            unsafe.code, unsafe.message, span=Span(unsafe.start, unsafe.end), text=text
-        )
-    stripped = text.strip()
-    lead = len(text) - len(text.lstrip())
-    if not stripped:
-        raise MarkercError("MK004", "empty entry", span=Span(0, max(1, len(text))), text=text)
-    if len(text) > MAX_LENGTH:
-        raise MarkercError(
-            "MK005", f"entry is longer than {MAX_LENGTH} characters", span=Span(0, 1), text=text
-        )
-    if entry and stripped.startswith("-"):
-        raise MarkercError(
-            "MK002",
-            "entry starts with '-': in a requirements file it would become an installer "
-            "option; write installer options as block keys (index_url, find_links, ...)",
-            span=Span(lead, lead + 1),
-            text=text,
-        )
-    if entry and stripped.startswith("#") and not _HASH_WORD.match(stripped):
-        raise MarkercError(
-            "MK004",
-            "comment-only entry: '#' does not start a placeholder here "
-            "(placeholders look like #vllm_dependencies# or #system_torch#)",
-            span=Span(lead, len(text.rstrip())),
-            text=text,
-        )
-    depth = deepest = 0
-    code = blank_strings(text)  # brackets and 'not' inside a quoted value are text
-    for i, ch in enumerate(code):
-        if ch == "(":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > MAX_DEPTH:
-                    raise MarkercError(
-                        "MK005",
-                        f"marker nested deeper than {MAX_DEPTH} levels",
-                        span=Span(i, i + 1),
-                        text=text,
-                    )
-        elif ch == ")":
-            depth -= 1
-    nots = len(re.findall(r"\bnot\b", code))
-    if nots > MAX_DEPTH:
-        raise MarkercError(
-            "MK005", f"more than {MAX_DEPTH} 'not' operators", span=Span(0, 1), text=text
-        )
 
 
 # ---------------------------------------------------------------- Lark and its errors
@@ -240,7 +164,7 @@ def _parse(text: str, start: str) -> Any:
     try:
         return lark_parser().parse(text, start=start)
     except UnexpectedCharacters as e:
-        raise _char_error(text, e.pos_in_stream, set(e.allowed or ())) from None
+        raise _char_error(text, e.pos_in_stream or 0, set(e.allowed or ())) from None
     except UnexpectedToken as e:
         raise _token_error(text, e.token, set(e.expected or ())) from None
     except UnexpectedInput as e:  # UnexpectedEOF
@@ -301,111 +225,6 @@ def _token_error(text: str, token: Any, expected: set[str]) -> MarkercError:
     span = Span(pos, pos + 1) if hint else Span(pos, max(pos + 1, token.end_pos or pos + 1))
     msg = hint or f"unexpected {str(token)!r}; expected {_expected(expected)}"
     return MarkercError("MK001", msg, span=span, text=text)
-
-
-# ---------------------------------------------------------------- quoted strings
-
-
-class _BadEscape(Exception):
-    def __init__(self, message: str, offset: int, length: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-        self.length = length
-
-
-_SIMPLE_ESCAPES = {
-    "\\": "\\",
-    "'": "'",
-    '"': '"',
-    "a": "\a",
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-    "v": "\v",
-}
-_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
-
-
-def decode_string(body: str) -> str:
-    """The value of a quoted string whose text between the quotes is ``body``, read as
-    packaging 26 reads it: a body without backslashes is itself; otherwise Python's
-    string-literal escapes apply (packaging uses ``ast.literal_eval``; markerc decodes them
-    itself, executing nothing).  An unknown escape keeps its backslash, as Python does.
-
-    Refused (:class:`_BadEscape`, MK001): a backslash that escapes the closing quote (packaging
-    refuses the string), a truncated or out-of-range escape, an unknown ``\\N{...}`` name, and
-    an escape that makes a lone surrogate (not text; it cannot be written as UTF-8).
-    """
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    i, n = 0, len(body)
-    while i < n:
-        ch = body[i]
-        if ch != "\\":
-            out.append(ch)
-            i += 1
-            continue
-        if i + 1 >= n:
-            raise _BadEscape(
-                "a backslash before the closing quote escapes it: the string is not terminated "
-                "(packaging refuses it); write \\\\ for a backslash",
-                i,
-                1,
-            )
-        nxt = body[i + 1]
-        if nxt in _SIMPLE_ESCAPES:
-            out.append(_SIMPLE_ESCAPES[nxt])
-            i += 2
-        elif nxt in "01234567":
-            j = i + 1
-            while j < n and j < i + 4 and body[j] in "01234567":
-                j += 1
-            out.append(chr(int(body[i + 1 : j], 8)))
-            i = j
-        elif nxt in _HEX_ESCAPES:
-            width = _HEX_ESCAPES[nxt]
-            digits = body[i + 2 : i + 2 + width]
-            if len(digits) != width or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                raise _BadEscape(
-                    f"truncated \\{nxt} escape: it needs {width} hex digits", i, 2 + len(digits)
-                )
-            code = int(digits, 16)
-            if code > 0x10FFFF:
-                raise _BadEscape(
-                    f"\\{nxt}{digits} is beyond the last Unicode character", i, 2 + width
-                )
-            if 0xD800 <= code <= 0xDFFF:
-                raise _BadEscape(
-                    f"\\{nxt}{digits} makes a lone surrogate, which is not text", i, 2 + width
-                )
-            out.append(chr(code))
-            i += 2 + width
-        elif nxt == "N":
-            import unicodedata
-
-            end = body.find("}", i + 3)
-            if body[i + 2 : i + 3] != "{" or end < 0:
-                raise _BadEscape("malformed \\N{...} escape", i, 2)
-            name = body[i + 3 : end]
-            try:
-                found = unicodedata.lookup(name)
-            except KeyError:
-                found = ""
-            if len(found) != 1:
-                raise _BadEscape(f"unknown Unicode character name {name!r}", i, end + 1 - i)
-            out.append(found)
-            i = end + 1
-        else:  # unknown escape: the backslash stays
-            out.append("\\")
-            i += 1
-    for k, ch in enumerate(body):  # a surrogate written as itself (escapes are checked above)
-        if 0xD800 <= ord(ch) <= 0xDFFF:
-            raise _BadEscape("a lone surrogate is not text", k, 1)
-    return "".join(out)
 
 
 # ---------------------------------------------------------------- tree -> AST
@@ -556,7 +375,7 @@ class _Builder:
         token = val_node.children[0]
         try:
             value = decode_string(str(token)[1:-1])
-        except _BadEscape as exc:
+        except BadEscape as exc:
             start = token.start_pos + 1 + exc.offset
             raise self.error("MK001", exc.message, Span(start, start + exc.length)) from None
         return Compare(
@@ -572,9 +391,8 @@ class _Builder:
     def var(self, node: Any) -> Var:
         raw = str(node.children[0])
         if node.data == "template":
-            name = raw[1:-1].strip().lower()
-            return Var(_TEMPLATE_ALIASES.get(name, name), template=True)
-        return Var(_LEGACY_VARIABLES.get(raw, raw), template=False)
+            return Var(canonical_name(raw[1:-1].strip().lower(), template=True), template=True)
+        return Var(canonical_name(raw, template=False), template=False)
 
 
 if __name__ == "__main__":  # python -m markerc.language.syntax --regenerate

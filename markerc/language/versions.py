@@ -3,25 +3,47 @@
 ``valid_specifier`` answers "would packaging accept ``Specifier(op + version)``?" and
 ``valid_specifier_set`` "would it accept ``SpecifierSet(text)``?" using only ``packaging.version``
 (``packaging.specifiers`` costs ``markerc check`` start-up time on every commit); property tests
-in ``tests/test_versions.py`` hold both equal to packaging's answer.  ``unsatisfiable`` imports ``packaging.specifiers`` only when it has to decide.
+in ``tests/test_versions.py`` hold both equal to packaging's answer.  ``unsatisfiable`` imports
+``packaging.specifiers`` only when it has to decide; :func:`parse_version` and :func:`specifier`
+(packaging's objects, cached, None when invalid) import packaging on first use.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from packaging.specifiers import Specifier
+    from packaging.version import Version
 
 
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
-def _parse(text: str):  # type: ignore[no-untyped-def]
+def parse_version(text: str) -> Version | None:
+    """``packaging.version.Version(text)`` or None."""
     from packaging.version import InvalidVersion, Version
 
-    if not text or text != text.strip():
-        return None
     try:
         return Version(text)
     except InvalidVersion:
         return None
+
+
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
+def specifier(text: str) -> Specifier | None:
+    """``packaging.specifiers.Specifier(text)`` or None."""
+    from packaging.specifiers import InvalidSpecifier, Specifier
+
+    try:
+        return Specifier(text)
+    except InvalidSpecifier:
+        return None
+
+
+def _parse(text: str) -> Version | None:
+    """A version written without surrounding space, as a specifier's version must be."""
+    return parse_version(text) if text and text == text.strip() else None
 
 
 @functools.cache  # unbounded: one entry per distinct input (issue 14)

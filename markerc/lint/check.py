@@ -2,7 +2,7 @@
 errors first, and decide the exit status (docs/check.md, docs/diagnostics.md).
 
 The checker loads each file with :mod:`markerc.compiler.hub` (which keeps the file position of every
-string), parses every entry once with :func:`markerc.language.entry.check_entry` and runs the rules of
+string), parses every entry once with :func:`markerc.language.typecheck.check_entry` and runs the rules of
 :mod:`markerc.lint.rules` (markerc's meaning) and :mod:`markerc.lint.xinference` (where
 Xinference at launch reads an entry differently).  Which codes are reported is a
 :class:`markerc.lint.framework.RuleSet` (``--select`` and friends, :mod:`markerc.lint.config`); input errors

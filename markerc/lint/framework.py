@@ -192,7 +192,7 @@ def head_key(entry: Entry) -> object:
 
 def placeholder_engine(entry: Entry, ctx: Context) -> tuple[str, bool] | None:
     """(engine as written, legacy bare form) for a placeholder head, else None."""
-    from markerc.language.entry import legacy_placeholder
+    from markerc.language.typecheck import legacy_placeholder
 
     head = entry.head
     if isinstance(head, Placeholder):

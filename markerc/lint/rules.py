@@ -1,6 +1,6 @@
 """The rules of ``markerc check`` about markerc's own meaning of an entry (docs/diagnostics.md).
 
-* entry rules: parse errors (MK0xx/MK1xx, raised by :func:`markerc.language.entry.check_entry`, with
+* entry rules: parse errors (MK0xx/MK1xx, raised by :func:`markerc.language.typecheck.check_entry`, with
   MK315 for a placeholder that lost its closing ``#``), engine literals (MK103, MK302),
   placeholders and system pins (MK301, MK303, MK310, MK312-MK314, MK320), template variables
   (MK310, MK311, MK320), comparisons no real value satisfies (MK316, MK317) and markers that are
@@ -22,6 +22,7 @@ from typing import NamedTuple
 from markerc.compiler.hub import Block, ModelRecord, SourceString
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import Diagnostic, MarkercError, Span, mask_credentials
+from markerc.language import variables
 from markerc.language.markers import leaves
 from markerc.language.nodes import (
     FALSE,
@@ -57,14 +58,6 @@ from markerc.lint.framework import (
 
 _TORCH_COMPANIONS = ("torchvision", "torchaudio", "torchcodec")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
-_BOUND_BY_XINFERENCE = (
-    "engine",
-    "model_engine",
-    "has_cuda",
-    "has_npu",
-    "cuda_version",
-    "cuda_arch",
-)
 _UNCLOSED = re.compile(r"\s*(#[ \t]*([A-Za-z0-9_.\-]+))")
 _BARE_SYSTEM = re.compile(r"system[_.-](.+)", re.IGNORECASE)
 _PLACEHOLDER_WORD = re.compile(r"(?:.+_dependencies|system_.+)", re.IGNORECASE)
@@ -107,7 +100,7 @@ def parse_record(record: ModelRecord, ctx: Context) -> tuple[list[Item], list[Fi
     items: list[Item] = []
     if record.block is None:
         return items, found
-    from markerc.language.entry import check_entry
+    from markerc.language.typecheck import check_entry
 
     for index, source in enumerate(record.block.packages):
         try:
@@ -253,12 +246,11 @@ def _template_spelling(leaf: Compare | Bare, source: SourceString) -> Iterator[F
 def _unbound_template(leaf: Compare | Bare, source: SourceString) -> Iterator[Finding]:
     """A ``#name#`` Xinference never binds: almost always a misspelt ``#engine#``."""
     var = leaf.var
-    if not var.template or var.name in _BOUND_BY_XINFERENCE:
+    known = variables.known(variables.canonical_name(var.name, template=True))
+    if not var.template or (known is not None and known.launch_bound):
         return
-    import difflib
-
-    close = difflib.get_close_matches(var.name, _BOUND_BY_XINFERENCE, n=1, cutoff=0.75)
-    hint = f"; did you mean #{close[0]}#?" if close else ""
+    close = variables.suggest(var.name, "template")
+    hint = f"; did you mean #{close}#?" if close else ""
     span = leaf.var_span if isinstance(leaf, Compare) else leaf.span
     yield Finding(
         diag(
@@ -485,7 +477,7 @@ def _witnesses(name: str, marker: Marker, ctx: Context) -> list[object] | None:
     """Real values of variable ``name`` (``None`` = unset) that decide every comparison on it."""
     if name == "engine":
         return list(ctx.names)
-    if name in ("has_cuda", "has_npu"):
+    if variables.lookup(name).domain == "bool":
         return [True, False, None]
     literals = [
         lf.value for lf in leaves(marker) if isinstance(lf, Compare) and lf.var.name == name
@@ -576,7 +568,7 @@ def constant_value(marker: Marker, ctx: Context) -> bool | None:
     A single ``cuda_version`` comparison known to take both values (:func:`_ordinary_cuda`) is
     replaced by true and by false instead of being evaluated on versions: the variables are
     independent, so the marker is constant exactly when both replacements give that constant."""
-    from markerc.language.markers import canonical_text
+    from markerc.language.rendering import canonical_text
 
     key = canonical_text(marker)
     if key in ctx.verdicts:
@@ -594,7 +586,8 @@ def constant_value(marker: Marker, ctx: Context) -> bool | None:
 
 
 def _constant(marker: Marker, ctx: Context) -> bool | None:
-    from markerc.language.markers import NoComplement, is_standard, partial, residual, variables
+    from markerc.language.markers import NoComplement, partial, residual, variables
+    from markerc.language.variables import is_standard
 
     verdict: bool | None = None
     if isinstance(marker, Const):

@@ -371,7 +371,7 @@ def package_key(text: str, entry: Entry) -> str:
 
 
 def _pep508_only(marker: Marker) -> bool:
-    from markerc.language.markers import is_standard
+    from markerc.language.variables import is_standard
 
     if isinstance(marker, (And, Or)):
         return all(_pep508_only(m) for m in marker.items)
@@ -488,7 +488,7 @@ def model_findings(items: list[Item], ctx: Context) -> Iterator[Finding]:
 
 
 def _default_losses(items: list[Item], ctx: Context) -> Iterator[Finding]:
-    from markerc.language.entry import check_entry
+    from markerc.language.typecheck import check_entry
 
     engines: list[str] = []
     for item in items:
