@@ -1,7 +1,7 @@
 """Errors and diagnostics: one exception type, one diagnostic record, one catalogue of codes.
 
 Every problem markerc reports has a stable code from :data:`CATALOGUE`, built from the rule
-registry :mod:`markerc.catalogue` (which also generates ``docs/diagnostics.md``).  Errors raised
+registry :mod:`markerc.catalogue` (its generated table, :mod:`markerc.catalogue.codes`).  Errors raised
 while parsing one entry carry a :class:`Span` inside the entry text; the hub layer turns that into
 a file :class:`Location` (line and column of the offending character inside the JSON file,
 through JSON escapes).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from markerc.catalogue import RULES, Severity
+from markerc.catalogue.codes import CODES, Severity
 from markerc.safety import mask_credentials, printable
 
 __all__ = [
@@ -46,9 +46,9 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-# code -> (severity, short title), generated from the rule registry (markerc/catalogue.py),
-# which also generates docs/diagnostics.md.  Add a code there, not here.
-CATALOGUE: dict[str, tuple[Severity, str]] = {r.code: (r.severity, r.title) for r in RULES}
+# code -> (severity, short title), from the table generated from the rule registry
+# (markerc/catalogue/), which also generates docs/diagnostics.md.  Add a code there, not here.
+CATALOGUE: dict[str, tuple[Severity, str]] = {c.code: (c.severity, c.title) for c in CODES.values()}
 
 
 def severity_of(code: str) -> Severity:

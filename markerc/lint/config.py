@@ -47,15 +47,15 @@ class Layer(NamedTuple):
 
 
 def _codes() -> tuple[str, ...]:
-    from markerc.catalogue import RULES
+    from markerc.catalogue.codes import CODES
 
-    return tuple(r.code for r in RULES)
+    return tuple(CODES)
 
 
 def _selectable() -> frozenset[str]:
-    from markerc.catalogue import RULES
+    from markerc.catalogue.codes import CODES
 
-    return frozenset(r.code for r in RULES if r.selectable)
+    return frozenset(c.code for c in CODES.values() if c.selectable)
 
 
 def matches(selector: str) -> frozenset[str]:

@@ -112,7 +112,7 @@ def summary(
 ) -> str:
     """``Found 1 error and 7 warnings in 2 files:``, one line per code, then what ``--fix``
     would do."""
-    from markerc.catalogue import by_code
+    from markerc.catalogue.codes import CODES
 
     flags = list(fixable) + [False] * (len(diagnostics) - len(fixable))
     errors = sum(1 for d in diagnostics if d.severity == "error")
@@ -123,7 +123,7 @@ def summary(
         parts.append(_plural(errors, "error"))
     if warnings:
         parts.append(_plural(warnings, "warning"))
-    rules = by_code()
+    rules = CODES
     lines = [_paint(f"Found {' and '.join(parts)} in {_plural(files, 'file')}:", _BOLD, color)]
     for code, severity, count, fix in _counts(diagnostics, flags):
         rule = rules.get(code)
@@ -146,9 +146,9 @@ def statistics(
     color: bool = False,
 ) -> str:
     """``--statistics``: one row per code (count, code, severity, fixable, name, title)."""
-    from markerc.catalogue import by_code
+    from markerc.catalogue.codes import CODES
 
-    rules = by_code()
+    rules = CODES
     rows = _counts(diagnostics, fixable)
     if fmt == "json":
         import json
