@@ -1,8 +1,8 @@
 """The registry of every diagnostic code: one :class:`~markerc.catalogue.records.Rule` per code.
 
-The rules are data, one module per code family: :mod:`~markerc.catalogue.input` (MK0xx entry
+The rules are data, one module per code family: :mod:`~markerc.catalogue.inputs` (MK0xx entry
 syntax, MK1xx markers, MK2xx hub files), :mod:`~markerc.catalogue.style` (MK3xx ``check`` rules),
-:mod:`~markerc.catalogue.xinference` (MK4xx), :mod:`~markerc.catalogue.compile`,
+:mod:`~markerc.catalogue.xinference` (MK4xx), :mod:`~markerc.catalogue.compiling`,
 :mod:`~markerc.catalogue.lock`, :mod:`~markerc.catalogue.lock_files`,
 :mod:`~markerc.catalogue.launch`, :mod:`~markerc.catalogue.skip_installed` and
 :mod:`~markerc.catalogue.review` (MK5xx) and :mod:`~markerc.catalogue.security` (MK6xx);

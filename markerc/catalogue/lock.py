@@ -110,7 +110,7 @@ RULES: tuple[Rule, ...] = (
         "warning",
         "pair excluded by an exclusion pattern",
         _LOCK,
-        "A `--exclude MODEL[:ENGINE[:TARGET]]` pattern or a `[tool.markerc.backends.lock] exclude` entry "
+        "A `--exclude MODEL[:ENGINE[:TARGET]]` pattern or a `[tool.markerc.lock] exclude` entry "
         "matches the pair; it is listed as excluded, and its old lock file (if any) is kept.",
         Example(
             ("alpha",),

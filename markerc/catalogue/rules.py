@@ -7,8 +7,8 @@ explanation and example); the run-time facts are :mod:`markerc.catalogue.codes`.
 from __future__ import annotations
 
 from markerc.catalogue import (
-    compile,
-    input,
+    compiling,
+    inputs,
     launch,
     lock,
     lock_files,
@@ -22,11 +22,22 @@ from markerc.catalogue.records import Rule
 
 __all__ = ["RULES", "by_code"]
 
-_FAMILIES = (input, style, xinference, compile, lock, lock_files, launch, skip_installed, review)
+_FAMILIES = (
+    inputs,
+    style,
+    xinference,
+    compiling,
+    lock,
+    lock_files,
+    launch,
+    skip_installed,
+    review,
+    security,
+)
 
 #: Every rule, sorted by code (a family module may hold codes of several ranges).
 RULES: tuple[Rule, ...] = tuple(
-    sorted((r for f in (*_FAMILIES, security) for r in f.RULES), key=lambda r: r.code)
+    sorted((r for family in _FAMILIES for r in family.RULES), key=lambda r: r.code)
 )
 
 

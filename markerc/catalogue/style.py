@@ -284,18 +284,18 @@ RULES: tuple[Rule, ...] = (
         "invalid check configuration or rule selector",
         _CONFIG,
         "An unknown rule code or prefix in `--select`, `--ignore`, `--extend-select` or "
-        "`--per-file-ignores`, or in `[tool.markerc.lint.check]` of `pyproject.toml` / `[check]` of "
+        "`--per-file-ignores`, or in `[tool.markerc.check]` of `pyproject.toml` / `[check]` of "
         "`markerc.toml` (found from the checked file upwards); an unknown key or a wrong type "
         "there. Located in the configuration file where possible; exit status 2.",
         Example(
             ("foo",),
             args=("check", "{hub}"),
-            files=(("pyproject.toml", '[tool.markerc.lint.check]\nselect = ["MK999"]\n'),),
+            files=(("pyproject.toml", '[tool.markerc.check]\nselect = ["MK999"]\n'),),
         ),
         Example(
             ("foo",),
             args=("check", "{hub}"),
-            files=(("pyproject.toml", '[tool.markerc.lint.check]\nselect = ["MK4"]\n'),),
+            files=(("pyproject.toml", '[tool.markerc.check]\nselect = ["MK4"]\n'),),
         ),
         stages=("cli",),
     ),
