@@ -110,8 +110,17 @@ class Diagnostic:
     notes: tuple[str, ...] = field(default=())
 
     @staticmethod
-    def make(code: str, message: str, **kw: object) -> Diagnostic:
-        return Diagnostic(code=code, severity=severity_of(code), message=message, **kw)  # type: ignore[arg-type]
+    def make(
+        code: str,
+        message: str,
+        *,
+        location: Location | None = None,
+        text: str | None = None,
+        span: Span | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> Diagnostic:
+        """A diagnostic with the catalogue's severity of ``code``."""
+        return Diagnostic(code, severity_of(code), message, location, text, span, notes)
 
     def at(self, location: Location | None) -> Diagnostic:
         return replace(self, location=location)

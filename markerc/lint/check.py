@@ -183,7 +183,7 @@ def rules_function(rules: Rules) -> Callable[[str], RuleSet]:
         default = default_rules()
         return lambda _path: default
     if isinstance(rules, RuleSet):
-        return lambda _path: rules  # type: ignore[return-value]
+        return lambda _path: rules
     return rules
 
 

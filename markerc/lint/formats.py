@@ -98,12 +98,11 @@ def _counts(
     diagnostics: Sequence[Diagnostic], flags: Sequence[bool]
 ) -> list[tuple[str, str, int, int]]:
     """(code, severity, count, fixable count), errors first, then by count and code."""
-    table: dict[str, list[object]] = {}
+    table: dict[str, tuple[str, int, int]] = {}
     for d, fix in zip(diagnostics, flags, strict=False):
-        row = table.setdefault(d.code, [d.severity, 0, 0])
-        row[1] = int(row[1]) + 1  # type: ignore[call-overload]
-        row[2] = int(row[2]) + int(fix)  # type: ignore[call-overload]
-    rows = [(code, str(s), int(n), int(f)) for code, (s, n, f) in table.items()]  # type: ignore[misc]
+        severity, count, fixable = table.get(d.code, (d.severity, 0, 0))
+        table[d.code] = (severity, count + 1, fixable + int(fix))
+    rows = [(code, s, n, f) for code, (s, n, f) in table.items()]
     return sorted(rows, key=lambda r: (r[1] != "error", -r[2], r[0]))
 
 

@@ -6,7 +6,7 @@ algebra and queries."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from markerc.compiler.hub import Block, SourceString
 from markerc.compiler.targets import canonical_name
@@ -27,6 +27,9 @@ from markerc.lint.framework import (
     where,
 )
 
+if TYPE_CHECKING:
+    from markerc.language.algebra import Node
+
 _TORCH_COMPANIONS = ("torchvision", "torchaudio", "torchcodec")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 
@@ -45,7 +48,7 @@ class _Draft(NamedTuple):
     key: str
     specifier: tuple[tuple[str, str], ...]
     url: str | None
-    cond: object
+    cond: Node
 
 
 def duplicates_and_conflicts(items: list[Item], ctx: Context) -> Iterator[Finding]:
@@ -69,7 +72,7 @@ def duplicates_and_conflicts(items: list[Item], ctx: Context) -> Iterator[Findin
                 if cond is not None:
                     seen[cond] = item
                 continue
-            duplicates.add(item.index)
+            duplicates.add(item.position)
             yield Finding(
                 diag(
                     "MK305",
@@ -80,7 +83,7 @@ def duplicates_and_conflicts(items: list[Item], ctx: Context) -> Iterator[Findin
                 )
             )
     for name, group in by_name.items():
-        group = [i for i in group if i.index not in duplicates]
+        group = [i for i in group if i.position not in duplicates]
         yield from _conflicts(name, group, ctx)
 
 
@@ -106,9 +109,9 @@ def _conflicts(name: str, group: list[Item], ctx: Context) -> Iterator[Finding]:
     reported: set[int] = set()
     for first, second, what, both in conflicts(drafts):
         item = second.item
-        if item.index in reported:
+        if item.position in reported:
             continue
-        reported.add(item.index)
+        reported.add(item.position)
         head = item.entry.head
         assert isinstance(head, Requirement)
         span = (
@@ -142,8 +145,8 @@ def availability(items: list[Item], ctx: Context) -> Iterator[Finding]:
         if item.entry.marker is None:
             continue
         for leaf in leaves(item.entry.marker):
-            if is_engine(leaf) and leaf.op == "==":  # type: ignore[union-attr]
-                listed.add(ctx.canon(leaf.value))  # type: ignore[union-attr]
+            if is_engine(leaf) and leaf.op == "==":
+                listed.add(ctx.canon(leaf.value))
     for item in items:
         placeholder = placeholder_engine(item.entry, ctx)
         if placeholder is None:
@@ -179,7 +182,7 @@ def torch_companion(items: list[Item], ctx: Context) -> Iterator[Finding]:
     from markerc.compiler.expand import companion_conditions
     from markerc.language import algebra
 
-    torch: list[object] = []
+    torch: list[algebra.Node] = []
     for item in items:
         head = item.entry.head
         name = (
@@ -191,7 +194,9 @@ def torch_companion(items: list[Item], ctx: Context) -> Iterator[Finding]:
             cond = condition(item.entry, ctx)
             torch.append(algebra.TRUE if cond is None else cond)  # undecidable: assume covered
     pins = [(i, c) for i in companions if (c := condition(i.entry, ctx)) is not None]
-    for item, need in companion_conditions(pins, torch):  # type: ignore[arg-type]
+    for tag, need in companion_conditions(pins, torch):
+        assert isinstance(tag, Item)  # the tags are the pins' items
+        item = tag
         head = item.entry.head
         assert isinstance(head, SystemPin)
         where_ = "" if need is algebra.TRUE else f" where {algebra.describe(need)} holds"

@@ -7,15 +7,21 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from markerc.compiler.hub import SourceString
 from markerc.diagnostics import Span
 from markerc.language.markers import leaves
 from markerc.language.nodes import FALSE, TRUE, And, Bare, Compare, Const, Marker, Not, Or
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
 from markerc.lint.framework import Context, Finding, Item, diag, is_engine
 
 _ENUMERATION_LIMIT = 4096  # variable combinations tried by the always-true/false rules
 _ARCH = re.compile(r"sm_(\d+)([af]?)")
+_PLAIN = (None, None, None, None)  # no pre, post or dev part, no local label
 
 __all__ = [
     "constant_marker",
@@ -27,7 +33,7 @@ __all__ = [
 
 
 @functools.lru_cache(maxsize=1024)
-def _pep440(text: str):  # type: ignore[no-untyped-def]
+def _pep440(text: str) -> Version | None:
     from packaging.version import InvalidVersion, Version
 
     try:
@@ -105,7 +111,7 @@ def impossible_comparison(leaf: Compare | Bare, source: SourceString) -> Iterato
     written = source.value[leaf.span.start : leaf.span.end]
     if leaf.var.name == "cuda_version" and leaf.op in ("==", "!="):
         v = _pep440(leaf.value)
-        if v is not None and len(v.release) == 1 and v.pre is v.post is v.dev is v.local is None:
+        if v is not None and len(v.release) == 1 and (v.pre, v.post, v.dev, v.local) == _PLAIN:
             major = v.release[0]
             yield Finding(
                 diag(
@@ -212,7 +218,7 @@ def _constant(marker: Marker, ctx: Context) -> bool | None:
         verdict = direct.value
     else:
         names = sorted({v.name for v in variables(marker) if not is_standard(v)})
-        domains = []
+        domains: list[list[object]] = []
         size = 1
         for name in names:
             values = _witnesses(name, marker, ctx)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from markerc.compiler.hub import SourceString
 from markerc.diagnostics import MarkercError, Span
 from markerc.language.markers import leaves
 from markerc.language.nodes import FALSE, TRUE, And, Compare, Marker, Not, Or
@@ -163,7 +164,7 @@ def _prefilter(item: Item, ctx: Context) -> Iterator[Finding]:
                         source,
                         leaf.span,
                     ),
-                    _engine_fix(leaf, marker, source),  # type: ignore[arg-type]
+                    _engine_fix(leaf, marker, source),
                 )
         return
     xi = mk = None
@@ -256,11 +257,11 @@ def _prefilter(item: Item, ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _engine_fix(leaf: Compare, marker: Marker, source: object) -> Fix | None:
+def _engine_fix(leaf: Compare, marker: Marker, source: SourceString) -> Fix | None:
     new = _engine_rewrite(leaf, marker)
     if new is None:
         return None
-    return Fix("MK401", source, leaf.span.start, leaf.span.end, new)  # type: ignore[arg-type]
+    return Fix("MK401", source, leaf.span.start, leaf.span.end, new)
 
 
 def _engine_disjunction(marker: Marker, text: str) -> bool:
@@ -354,9 +355,9 @@ def _default_losses(items: list[Item], ctx: Context) -> Iterator[Finding]:
             if condition is None or engine in engine_set(condition, ctx):
                 continue  # an intended override for this engine
             key = package_key(dropped.text, dropped.entry)
-            if (by.item.index, engine) in reported:
+            if (by.item.position, engine) in reported:
                 continue
-            reported.add((by.item.index, engine))
+            reported.add((by.item.position, engine))
             via = dropped.via
             from_where = f" (brought by {quoted(via)} at {where(via.source)})" if via else ""
             yield Finding(

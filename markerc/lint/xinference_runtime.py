@@ -13,12 +13,13 @@ are :mod:`markerc.lint.xinference`.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from markerc.language.nodes import And, Bare, Compare, Const, Entry, Marker, Or, Requirement
 from markerc.lint.framework import Context, Item, is_engine
 
 __all__ = [
+    "MergeKind",
     "MergeRow",
     "engine_condition",
     "engine_form",
@@ -27,6 +28,10 @@ __all__ = [
     "package_key",
     "recognises",
 ]
+
+#: What a merge slot holds: a system pin with a marker, an entry with an engine condition, or
+#: any other entry.
+MergeKind = Literal["sys", "engine", "plain"]
 
 # Xinference's merge (research 5.1): fallback separators, in list order.
 _KEY_SEPARATORS = ("@", "==", ">=", "<=", "~=", "!=", "[", " ")
@@ -121,12 +126,11 @@ def engine_condition(text: str) -> str | None:
     return marker if ("#engine#" in marker or "#model_engine#" in marker) else None
 
 
-def merge_drops(rows: list[MergeRow]) -> list[tuple[MergeRow, MergeRow, str]]:
+def merge_drops(rows: list[MergeRow]) -> list[tuple[MergeRow, MergeRow, MergeKind]]:
     """The base-list pass of ``merge_virtual_env_packages`` (research 5.2): the entries it
     drops, as ``(dropped, replaced by, kind of the dropped one)``."""
-    # slot: [internal key, row, kind, key]; kind: "sys" | "engine" | "plain"
-    slots: list[list[object]] = []
-    drops: list[tuple[MergeRow, MergeRow, str]] = []
+    slots: list[tuple[str, MergeRow, MergeKind, str]] = []  # (internal key, row, kind, key)
+    drops: list[tuple[MergeRow, MergeRow, MergeKind]] = []
 
     def find(ikey: str) -> int | None:
         for n, slot in enumerate(slots):
@@ -134,14 +138,15 @@ def merge_drops(rows: list[MergeRow]) -> list[tuple[MergeRow, MergeRow, str]]:
                 return n
         return None
 
-    def put(ikey: str, row: MergeRow, kind: str, key: str) -> None:
+    def put(ikey: str, row: MergeRow, kind: MergeKind, key: str) -> None:
         """Same internal key: the later entry takes the earlier one's slot; else append."""
         n = find(ikey)
         if n is None:
-            slots.append([ikey, row, kind, key])
+            slots.append((ikey, row, kind, key))
         else:
-            drops.append((slots[n][1], row, kind))  # type: ignore[arg-type]
-            slots[n][1] = row
+            old_ikey, dropped, old_kind, old_key = slots[n]
+            drops.append((dropped, row, kind))
+            slots[n] = (old_ikey, row, old_kind, old_key)
 
     for row in rows:
         key = package_key(row.text, row.entry)
@@ -154,16 +159,16 @@ def merge_drops(rows: list[MergeRow]) -> list[tuple[MergeRow, MergeRow, str]]:
             ikey = f"{key}; {cond}"
             n = find(key)
             if n is not None and slots[n][2] == "plain":
-                drops.append((slots[n][1], row, "plain"))  # type: ignore[arg-type]
-                slots[n] = [ikey, row, "engine", key]
+                drops.append((slots[n][1], row, "plain"))
+                slots[n] = (ikey, row, "engine", key)
                 continue
             put(ikey, row, "engine", key)
         else:
             engine_slots = [n for n, s in enumerate(slots) if s[2] == "engine" and s[3] == key]
             if engine_slots:
                 for n in engine_slots:
-                    drops.append((slots[n][1], row, "engine"))  # type: ignore[arg-type]
-                slots[engine_slots[0]] = [key, row, "plain", key]
+                    drops.append((slots[n][1], row, "engine"))
+                slots[engine_slots[0]] = (key, row, "plain", key)
                 for n in reversed(engine_slots[1:]):
                     del slots[n]
                 continue
