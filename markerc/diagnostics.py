@@ -10,6 +10,7 @@ through JSON escapes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Final
 
 from markerc.catalogue.codes import CODES, Severity
 from markerc.safety import mask_credentials, printable
@@ -59,7 +60,9 @@ class MarkercError(Exception):
     """The one exception type of markerc.
 
     ``span`` is a range inside ``text`` (an entry) when the error is about an entry;
-    ``location`` is set once the error is placed in a file.
+    ``location`` is where it is in a file, once known.  An error is never changed after it is
+    made (the attributes are final): :meth:`with_location` and :meth:`with_notes` return a new
+    one, to raise in its place.
     """
 
     def __init__(
@@ -75,12 +78,27 @@ class MarkercError(Exception):
         if code not in CATALOGUE:  # a programming error, caught by the tests
             raise ValueError(f"unknown diagnostic code {code}")
         super().__init__(message)
-        self.code = code
-        self.message = message
-        self.span = span
-        self.text = text
-        self.location = location
-        self.notes = notes
+        self.code: Final = code
+        self.message: Final = message
+        self.span: Final = span
+        self.text: Final = text
+        self.location: Final = location
+        self.notes: Final = notes
+
+    def with_location(self, location: Location) -> MarkercError:
+        """The same error placed at ``location``."""
+        return self._copy(location, self.notes)
+
+    def with_notes(self, *notes: str) -> MarkercError:
+        """The same error with ``notes`` added after its own (each once); itself when it has
+        them all."""
+        added = tuple(n for n in dict.fromkeys(notes) if n not in self.notes)
+        return self._copy(self.location, self.notes + added) if added else self
+
+    def _copy(self, location: Location | None, notes: tuple[str, ...]) -> MarkercError:
+        return MarkercError(
+            self.code, self.message, span=self.span, text=self.text, location=location, notes=notes
+        )
 
     def to_diagnostic(self) -> Diagnostic:
         return Diagnostic(
