@@ -1,5 +1,5 @@
-"""The rule registry, MK001-MK205: what ``compile`` refuses in an entry, a marker or a hub file (input errors, which
-``check`` always reports)."""
+"""The rule registry, MK001-MK205: what ``compile`` refuses in an entry, a marker or a hub file
+(input errors, which ``check`` always reports)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The rule registry, MK550-MK553, MK557, MK558: offline mode, package indexes and the venvs of Xinference's
-layout."""
+"""The rule registry, MK550-MK553, MK557, MK558: offline mode, package indexes and the venvs of
+Xinference's layout."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The rule registry, MK530-MK536: the lock matrix: which (engine, target) pairs are locked, and whether the lock
-files are up to date."""
+"""The rule registry, MK530-MK536: the lock matrix: which (engine, target) pairs are locked, and
+whether the lock files are up to date."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The rule registry, MK301-MK339: the rules of ``markerc check`` about markerc's own reading of an entry, and
-its configuration errors."""
+"""The rule registry, MK301-MK339: the rules of ``markerc check`` about markerc's own reading of an
+entry, and its configuration errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The rule registry, MK401-MK406: where Xinference at launch reads an entry otherwise than markerc."""
+"""The rule registry, MK401-MK406: where Xinference at launch reads an entry otherwise than
+markerc."""
 
 from __future__ import annotations
 
