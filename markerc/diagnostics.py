@@ -1,7 +1,7 @@
 """Errors and diagnostics: one exception type, one diagnostic record, one catalogue of codes.
 
 Every problem markerc reports has a stable code from :data:`CATALOGUE`, built from the rule
-registry :mod:`markerc.catalogue` (which also generates ``docs/diagnostics.md``).  Errors raised
+registry :mod:`markerc.catalogue` (its generated table, :mod:`markerc.catalogue.codes`).  Errors raised
 while parsing one entry carry a :class:`Span` inside the entry text; the hub layer turns that into
 a file :class:`Location` (line and column of the offending character inside the JSON file,
 through JSON escapes).
@@ -10,8 +10,9 @@ through JSON escapes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Final
 
-from markerc.catalogue import RULES, Severity
+from markerc.catalogue.codes import CODES, Severity
 from markerc.safety import mask_credentials, printable
 
 __all__ = [
@@ -46,9 +47,9 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-# code -> (severity, short title), generated from the rule registry (markerc/catalogue.py),
-# which also generates docs/diagnostics.md.  Add a code there, not here.
-CATALOGUE: dict[str, tuple[Severity, str]] = {r.code: (r.severity, r.title) for r in RULES}
+# code -> (severity, short title), from the table generated from the rule registry
+# (markerc/catalogue/), which also generates docs/diagnostics.md.  Add a code there, not here.
+CATALOGUE: dict[str, tuple[Severity, str]] = {c.code: (c.severity, c.title) for c in CODES.values()}
 
 
 def severity_of(code: str) -> Severity:
@@ -59,7 +60,9 @@ class MarkercError(Exception):
     """The one exception type of markerc.
 
     ``span`` is a range inside ``text`` (an entry) when the error is about an entry;
-    ``location`` is set once the error is placed in a file.
+    ``location`` is where it is in a file, once known.  An error is never changed after it is
+    made (the attributes are final): :meth:`with_location` and :meth:`with_notes` return a new
+    one, to raise in its place.
     """
 
     def __init__(
@@ -75,12 +78,27 @@ class MarkercError(Exception):
         if code not in CATALOGUE:  # a programming error, caught by the tests
             raise ValueError(f"unknown diagnostic code {code}")
         super().__init__(message)
-        self.code = code
-        self.message = message
-        self.span = span
-        self.text = text
-        self.location = location
-        self.notes = notes
+        self.code: Final = code
+        self.message: Final = message
+        self.span: Final = span
+        self.text: Final = text
+        self.location: Final = location
+        self.notes: Final = notes
+
+    def with_location(self, location: Location) -> MarkercError:
+        """The same error placed at ``location``."""
+        return self._copy(location, self.notes)
+
+    def with_notes(self, *notes: str) -> MarkercError:
+        """The same error with ``notes`` added after its own (each once); itself when it has
+        them all."""
+        added = tuple(n for n in dict.fromkeys(notes) if n not in self.notes)
+        return self._copy(self.location, self.notes + added) if added else self
+
+    def _copy(self, location: Location | None, notes: tuple[str, ...]) -> MarkercError:
+        return MarkercError(
+            self.code, self.message, span=self.span, text=self.text, location=location, notes=notes
+        )
 
     def to_diagnostic(self) -> Diagnostic:
         return Diagnostic(
@@ -110,8 +128,17 @@ class Diagnostic:
     notes: tuple[str, ...] = field(default=())
 
     @staticmethod
-    def make(code: str, message: str, **kw: object) -> Diagnostic:
-        return Diagnostic(code=code, severity=severity_of(code), message=message, **kw)  # type: ignore[arg-type]
+    def make(
+        code: str,
+        message: str,
+        *,
+        location: Location | None = None,
+        text: str | None = None,
+        span: Span | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> Diagnostic:
+        """A diagnostic with the catalogue's severity of ``code``."""
+        return Diagnostic(code, severity_of(code), message, location, text, span, notes)
 
     def at(self, location: Location | None) -> Diagnostic:
         return replace(self, location=location)

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from markerc.catalogue import RULES, Example, Rule, render_docs
+from markerc.catalogue.docs import render_docs
+from markerc.catalogue.records import Example, Rule
+from markerc.catalogue.rules import RULES
 from markerc.diagnostics import CATALOGUE
 from tests.cli_helpers import ROOT
 

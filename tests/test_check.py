@@ -18,7 +18,7 @@ import pytest
 from markerc.lint.check import check_hub, check_paths
 from markerc.lint.framework import RuleSet
 from markerc.compiler.hub import load_hub
-from markerc.diagnostics import CATALOGUE, Diagnostic, Location
+from markerc.diagnostics import CATALOGUE, Diagnostic, Location, MarkercError
 from markerc.compiler.engines import load_engines
 from markerc.lint.formats import render_diagnostics
 from tests.cli_helpers import run_markerc
@@ -405,3 +405,13 @@ def test_real_hub_has_no_errors_and_the_known_quirks() -> None:
     assert sum("sglang installs no 'ninja'" in d.message for d in losses) == 4
     assert sum("transformers installs no 'transformers'" in d.message for d in losses) == 1
     assert set(codes) == {"MK301", "MK302", "MK403"}, codes
+
+
+def test_an_error_is_placed_and_annotated_by_copy() -> None:
+    err = MarkercError("MK001", "bad", notes=("first",))
+    placed = err.with_location(Location("hub.json", 3, 7))
+    noted = placed.with_notes("first", "second", "second")
+    assert err.location is None and err.notes == ("first",)  # the original is unchanged
+    assert str(placed.location) == "hub.json:3:7" and placed.code == "MK001"
+    assert noted.notes == ("first", "second") and noted.location == placed.location
+    assert noted.with_notes("second") is noted

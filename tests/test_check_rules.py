@@ -9,7 +9,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from markerc.lint.rules import constant_value, cuda_arch_witnesses, cuda_version_witnesses, osa_distance
+from markerc.lint.system_pins import osa_distance
+from markerc.lint.values import constant_value, cuda_arch_witnesses, cuda_version_witnesses
 from markerc.compiler.engines import load_engines
 from markerc.language.typecheck import check_marker
 from markerc.lint.framework import Context

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from markerc import files
+from markerc.catalogue.records import stand_in_uv
 from markerc.diagnostics import MarkercError
 
 from .cli_helpers import ROOT
@@ -242,21 +243,12 @@ def test_lock_killed_mid_run_leaves_old_files_and_a_rerun_completes(project: Pat
 
 # ---------------------------------------------------------------- uv's output is validated
 
-GARBAGE_UV = """\
-import os, sys
-def find_uv_bin():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "garbage-uv")
-    with open(path, "w") as fh:
-        fh.write("#!" + sys.executable + "\\n"
-                 "import sys\\n"
-                 "args = sys.argv[1:]\\n"
-                 "if args == ['--version']:\\n    print('uv 0.0.0-stand-in'); sys.exit(0)\\n"
-                 "sys.stderr.buffer.write(b'\\\\x1b]0;owned\\\\x07 \\\\xff\\\\xfe\\\\x00 done\\\\n')\\n"
-                 "out = args[args.index('-o') + 1]\\n"
-                 "open(out, 'wb').write(b'\\\\x89PNG\\\\r\\\\n\\\\x1a\\\\n garbage')\\n")
-    os.chmod(path, 0o755)
-    return path
-"""
+GARBAGE_UV = stand_in_uv(
+    "garbage-uv",
+    "sys.stderr.buffer.write(b'\\x1b]0;owned\\x07 \\xff\\xfe\\x00 done\\n')",
+    "out = args[args.index('-o') + 1]",
+    "open(out, 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n garbage')",
+)
 
 
 def test_garbage_from_uv_on_success_is_mk539_with_printable_stderr(project: Path) -> None:

@@ -36,9 +36,9 @@ __all__ = [
 
 
 def _always() -> frozenset[str]:
-    from markerc.catalogue import RULES
+    from markerc.catalogue.codes import CODES
 
-    return frozenset(r.code for r in RULES if not r.selectable)
+    return frozenset(c.code for c in CODES.values() if not c.selectable)
 
 
 #: Codes that selection cannot turn off: the input errors ``compile`` also refuses, and the
@@ -48,9 +48,9 @@ ALWAYS = _always()
 
 def default_rules() -> RuleSet:
     """The rules ``check`` runs without ``--select``: those on by default."""
-    from markerc.catalogue import RULES
+    from markerc.catalogue.codes import CODES
 
-    return RuleSet(frozenset(r.code for r in RULES if r.selectable and r.default))
+    return RuleSet(frozenset(c.code for c in CODES.values() if c.selectable and c.default))
 
 
 Rules = RuleSet | Callable[[str], RuleSet] | None
@@ -183,7 +183,7 @@ def rules_function(rules: Rules) -> Callable[[str], RuleSet]:
         default = default_rules()
         return lambda _path: default
     if isinstance(rules, RuleSet):
-        return lambda _path: rules  # type: ignore[return-value]
+        return lambda _path: rules
     return rules
 
 

@@ -98,12 +98,11 @@ def _counts(
     diagnostics: Sequence[Diagnostic], flags: Sequence[bool]
 ) -> list[tuple[str, str, int, int]]:
     """(code, severity, count, fixable count), errors first, then by count and code."""
-    table: dict[str, list[object]] = {}
+    table: dict[str, tuple[str, int, int]] = {}
     for d, fix in zip(diagnostics, flags, strict=False):
-        row = table.setdefault(d.code, [d.severity, 0, 0])
-        row[1] = int(row[1]) + 1  # type: ignore[call-overload]
-        row[2] = int(row[2]) + int(fix)  # type: ignore[call-overload]
-    rows = [(code, str(s), int(n), int(f)) for code, (s, n, f) in table.items()]  # type: ignore[misc]
+        severity, count, fixable = table.get(d.code, (d.severity, 0, 0))
+        table[d.code] = (severity, count + 1, fixable + int(fix))
+    rows = [(code, s, n, f) for code, (s, n, f) in table.items()]
     return sorted(rows, key=lambda r: (r[1] != "error", -r[2], r[0]))
 
 
@@ -112,7 +111,7 @@ def summary(
 ) -> str:
     """``Found 1 error and 7 warnings in 2 files:``, one line per code, then what ``--fix``
     would do."""
-    from markerc.catalogue import by_code
+    from markerc.catalogue.codes import CODES
 
     flags = list(fixable) + [False] * (len(diagnostics) - len(fixable))
     errors = sum(1 for d in diagnostics if d.severity == "error")
@@ -123,7 +122,7 @@ def summary(
         parts.append(_plural(errors, "error"))
     if warnings:
         parts.append(_plural(warnings, "warning"))
-    rules = by_code()
+    rules = CODES
     lines = [_paint(f"Found {' and '.join(parts)} in {_plural(files, 'file')}:", _BOLD, color)]
     for code, severity, count, fix in _counts(diagnostics, flags):
         rule = rules.get(code)
@@ -146,9 +145,9 @@ def statistics(
     color: bool = False,
 ) -> str:
     """``--statistics``: one row per code (count, code, severity, fixable, name, title)."""
-    from markerc.catalogue import by_code
+    from markerc.catalogue.codes import CODES
 
-    rules = by_code()
+    rules = CODES
     rows = _counts(diagnostics, fixable)
     if fmt == "json":
         import json

@@ -17,13 +17,16 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
 from markerc.compiler.engines import EngineTable
 from markerc.compiler.hub import SourceString
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import Diagnostic, MarkercError, Span, mask_credentials
 from markerc.language.nodes import TRUE, Compare, Entry, Marker, Placeholder, Requirement, SystemPin
+
+if TYPE_CHECKING:
+    from markerc.language.algebra import Node
 
 __all__ = [
     "SYSTEM_PACKAGES",
@@ -116,9 +119,10 @@ class Context:
 
 
 class Item(NamedTuple):
-    """One parsed entry of a block."""
+    """One parsed entry of a block; ``position`` is its index in ``packages`` (a field called
+    ``index`` would shadow ``tuple.index``)."""
 
-    index: int
+    position: int
     source: SourceString
     entry: Entry
 
@@ -153,7 +157,8 @@ def quoted(item: Item) -> str:
 # ============================================================================ helpers on entries
 
 
-def is_engine(leaf: object) -> bool:
+def is_engine(leaf: object) -> TypeGuard[Compare]:
+    """Whether ``leaf`` is a comparison of ``#engine#``."""
     return isinstance(leaf, Compare) and leaf.var.name == "engine" and leaf.var.template
 
 
@@ -167,7 +172,7 @@ def engine_members(leaf: Compare) -> Iterator[tuple[str, Span]]:
         yield leaf.value, Span(base, base + len(leaf.value))
 
 
-def condition(entry: Entry, ctx: Context) -> object | None:
+def condition(entry: Entry, ctx: Context) -> Node | None:
     """The canonical value (:mod:`markerc.language.algebra`, the compiler's own) of an entry's marker over
     this run's engine table: equal meaning gives the same object.  None when the algebra refuses
     the marker (MK521, too complex to decide): such entries take no part in comparisons."""

@@ -1,40 +1,23 @@
-"""What Xinference at launch does differently from markerc: an emulation of its runtime, and the
-rules of ``markerc check`` that compare the two readings (MK401-MK406).
+"""The rules of ``markerc check`` where Xinference at launch reads an entry otherwise than markerc
+(MK401-MK406): what its textual pre-filter sees of a marker, that it ignores a placeholder's
+marker, and what its merge drops.
 
-The emulation follows research/xinference-semantics.md (snapshot 7ecec16, after v3.2.1):
-
-* the textual pre-filter ``filter_virtualenv_packages_by_markers`` (section 6):
-  :func:`recognises`, :func:`engine_form`, :func:`engine_set`;
-* the merge ``merge_virtual_env_packages`` (section 5): :func:`package_key`,
-  :func:`engine_condition`, :func:`merge_drops`;
-* the placeholder expansion (section 4), which ignores a placeholder's marker.
-
-markerc's own reading comes from the compiler (:func:`markerc.lint.framework.engine_bound`, i.e.
-:func:`markerc.language.markers.partial`), never from a copy.  Where a rewrite makes both readings agree,
-the finding carries it as a :class:`markerc.lint.framework.Fix`.
+Xinference's reading comes from the emulation :mod:`markerc.lint.xinference_runtime`; markerc's own
+from the compiler (:func:`markerc.lint.framework.engine_bound`, i.e.
+:func:`markerc.language.markers.partial`, and the marker algebra), never from a copy.  Where a
+rewrite makes both readings agree, the finding carries it as a
+:class:`markerc.lint.framework.Fix`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
 
+from markerc.compiler.hub import SourceString
 from markerc.diagnostics import MarkercError, Span
 from markerc.language.markers import leaves
-from markerc.language.nodes import (
-    FALSE,
-    TRUE,
-    And,
-    Bare,
-    Compare,
-    Const,
-    Entry,
-    Marker,
-    Not,
-    Or,
-    Requirement,
-)
+from markerc.language.nodes import FALSE, TRUE, And, Compare, Marker, Not, Or
 from markerc.lint.framework import (
     Context,
     Finding,
@@ -51,23 +34,18 @@ from markerc.lint.framework import (
     quoted,
     where,
 )
+from markerc.lint.xinference_runtime import (
+    MergeRow,
+    engine_condition,
+    engine_form,
+    engine_set,
+    merge_drops,
+    package_key,
+    recognises,
+)
 
-__all__ = [
-    "engine_condition",
-    "engine_form",
-    "engine_set",
-    "entry_findings",
-    "merge_drops",
-    "model_findings",
-    "package_key",
-    "recognises",
-]
+__all__ = ["entry_findings", "model_findings"]
 
-# Xinference's merge (research 5.1): fallback separators, in list order.
-_KEY_SEPARATORS = ("@", "==", ">=", "<=", "~=", "!=", "[", " ")
-# Xinference's CUDA pre-filter regex (research section 6), on the lower-cased marker.
-_SYS_PLATFORM = re.compile(r"sys_platform\s*(==|!=)\s*['\"]([^'\"]*)['\"]")
-_MACHINES = ('platform_machine == "x86_64"', 'platform_machine == "aarch64"')
 _MEMBER = re.compile(r"[^,\s]+")
 _FLIP = {
     "<": ">",
@@ -79,52 +57,6 @@ _FLIP = {
     "~=": "~=",
     "===": "===",
 }
-
-
-# ============================================================================ the pre-filter
-
-
-def recognises(leaf: Compare | Bare, text: str) -> bool:
-    """Whether Xinference's textual pre-filter (research section 6) reads this term."""
-    if isinstance(leaf, Bare):
-        return False
-    written = text[leaf.span.start : leaf.span.end].lower()
-    name = leaf.var.name
-    if is_engine(leaf):
-        return engine_form(leaf, written)
-    if name == "cuda_version":
-        return not leaf.reversed
-    if name == "sys_platform":
-        return not leaf.reversed and _SYS_PLATFORM.fullmatch(written) is not None
-    if name == "platform_machine":
-        return written in _MACHINES
-    return False
-
-
-def engine_form(leaf: Compare, written: str) -> bool:
-    """Whether the (lower-cased) text of an engine comparison is one the pre-filter finds."""
-    value = leaf.value.lower()
-    if leaf.op != "==" or leaf.reversed:
-        return False
-    return written in (
-        f'#engine# == "{value}"',
-        f'#model_engine# == "{value}"',
-        f"#model_engine# == '{value}'",
-    )
-
-
-def engine_set(marker_text: str, ctx: Context) -> set[str]:
-    """The engines for which Xinference's engine test passes (section 6, step 1)."""
-    lowered = marker_text.strip().lower()
-    if "#engine#" not in lowered and "#model_engine#" not in lowered:
-        return set(ctx.names)
-    return {
-        e
-        for e in ctx.names
-        if f'#engine# == "{e}"' in lowered
-        or f'#model_engine# == "{e}"' in lowered
-        or f"#model_engine# == '{e}'" in lowered
-    }
 
 
 def _markerc_engine_set(marker: Marker, ctx: Context) -> set[str]:
@@ -232,7 +164,7 @@ def _prefilter(item: Item, ctx: Context) -> Iterator[Finding]:
                         source,
                         leaf.span,
                     ),
-                    _engine_fix(leaf, marker, source),  # type: ignore[arg-type]
+                    _engine_fix(leaf, marker, source),
                 )
         return
     xi = mk = None
@@ -325,11 +257,11 @@ def _prefilter(item: Item, ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _engine_fix(leaf: Compare, marker: Marker, source: object) -> Fix | None:
+def _engine_fix(leaf: Compare, marker: Marker, source: SourceString) -> Fix | None:
     new = _engine_rewrite(leaf, marker)
     if new is None:
         return None
-    return Fix("MK401", source, leaf.span.start, leaf.span.end, new)  # type: ignore[arg-type]
+    return Fix("MK401", source, leaf.span.start, leaf.span.end, new)
 
 
 def _engine_disjunction(marker: Marker, text: str) -> bool:
@@ -342,103 +274,7 @@ def _engine_disjunction(marker: Marker, text: str) -> bool:
     )
 
 
-# ============================================================================ the merge
-
-
-class _Row(NamedTuple):
-    """One entry of Xinference's base list: a model entry, or one spliced from a default list
-    (``item`` None, ``via`` the placeholder that brought it)."""
-
-    text: str
-    entry: Entry
-    item: Item | None = None
-    via: Item | None = None
-
-
-def package_key(text: str, entry: Entry) -> str:
-    """``get_key`` of Xinference's merge (research 5.1), on markerc's parse."""
-    head = text.split(";", 1)[0].strip()
-    if head.startswith("#system_") and head.endswith("#"):
-        return head[len("#system_") : -1].lower()
-    if head.startswith("#"):
-        return head
-    if isinstance(entry.head, Requirement) and (entry.marker is None or _pep508_only(entry.marker)):
-        return entry.head.name.lower()
-    for sep in _KEY_SEPARATORS:
-        if sep in head:
-            return head.split(sep, 1)[0].strip().lower()
-    return head.lower()
-
-
-def _pep508_only(marker: Marker) -> bool:
-    from markerc.language.variables import is_standard
-
-    if isinstance(marker, (And, Or)):
-        return all(_pep508_only(m) for m in marker.items)
-    if isinstance(marker, Compare):
-        return is_standard(marker.var)
-    return isinstance(marker, Const)
-
-
-def engine_condition(text: str) -> str | None:
-    """The merge's "engine condition": the lower-cased marker when it names the engine."""
-    if ";" not in text:
-        return None
-    marker = text.split(";", 1)[1].strip().lower()
-    return marker if ("#engine#" in marker or "#model_engine#" in marker) else None
-
-
-def merge_drops(rows: list[_Row]) -> list[tuple[_Row, _Row, str]]:
-    """The base-list pass of ``merge_virtual_env_packages`` (research 5.2): the entries it
-    drops, as ``(dropped, replaced by, kind of the dropped one)``."""
-    # slot: [internal key, row, kind, key]; kind: "sys" | "engine" | "plain"
-    slots: list[list[object]] = []
-    drops: list[tuple[_Row, _Row, str]] = []
-
-    def find(ikey: str) -> int | None:
-        for n, slot in enumerate(slots):
-            if slot[0] == ikey:
-                return n
-        return None
-
-    def put(ikey: str, row: _Row, kind: str, key: str) -> None:
-        """Same internal key: the later entry takes the earlier one's slot; else append."""
-        n = find(ikey)
-        if n is None:
-            slots.append([ikey, row, kind, key])
-        else:
-            drops.append((slots[n][1], row, kind))  # type: ignore[arg-type]
-            slots[n][1] = row
-
-    for row in rows:
-        key = package_key(row.text, row.entry)
-        head, _, marker = row.text.partition(";")
-        head = head.strip()
-        cond = engine_condition(row.text)
-        if head.startswith("#system_") and ";" in row.text:
-            put(f"{key}; {marker.strip().lower()}", row, "sys", key)
-        elif cond is not None:
-            ikey = f"{key}; {cond}"
-            n = find(key)
-            if n is not None and slots[n][2] == "plain":
-                drops.append((slots[n][1], row, "plain"))  # type: ignore[arg-type]
-                slots[n] = [ikey, row, "engine", key]
-                continue
-            put(ikey, row, "engine", key)
-        else:
-            engine_slots = [n for n, s in enumerate(slots) if s[2] == "engine" and s[3] == key]
-            if engine_slots:
-                for n in engine_slots:
-                    drops.append((slots[n][1], row, "engine"))  # type: ignore[arg-type]
-                slots[engine_slots[0]] = [key, row, "plain", key]
-                for n in reversed(engine_slots[1:]):
-                    del slots[n]
-                continue
-            put(key, row, "plain", key)
-    return drops
-
-
-def _same_meaning(a: _Row, b: _Row, ctx: Context) -> bool:
+def _same_meaning(a: MergeRow, b: MergeRow, ctx: Context) -> bool:
     if head_key(a.entry) != head_key(b.entry):
         return False
     cond = condition(a.entry, ctx)
@@ -452,7 +288,9 @@ def model_findings(items: list[Item], ctx: Context) -> Iterator[Finding]:
     placeholder names, over the list with that engine's defaults spliced in (research 4), where
     a model entry for another engine can replace a default and take it away."""
     own = [
-        _Row(i.source.value, i.entry, i) for i in items if placeholder_engine(i.entry, ctx) is None
+        MergeRow(i.source.value, i.entry, i)
+        for i in items
+        if placeholder_engine(i.entry, ctx) is None
     ]
     for dropped, by, kind in merge_drops(own):
         if _same_meaning(dropped, by, ctx):
@@ -499,15 +337,15 @@ def _default_losses(items: list[Item], ctx: Context) -> Iterator[Finding]:
                 engines.append(engine)
     reported: set[tuple[int, str]] = set()
     for engine in engines:
-        rows: list[_Row] = []
+        rows: list[MergeRow] = []
         for item in items:
             placeholder = placeholder_engine(item.entry, ctx)
             if placeholder is None:
-                rows.append(_Row(item.source.value, item.entry, item))
+                rows.append(MergeRow(item.source.value, item.entry, item))
             elif ctx.engines.canonical(placeholder[0]) == engine:
                 for text in ctx.engines.get(engine).packages:
                     try:
-                        rows.append(_Row(text, check_entry(text), None, item))
+                        rows.append(MergeRow(text, check_entry(text), None, item))
                     except MarkercError:
                         continue  # the engine table is checked elsewhere
         for dropped, by, kind in merge_drops(rows):
@@ -517,9 +355,9 @@ def _default_losses(items: list[Item], ctx: Context) -> Iterator[Finding]:
             if condition is None or engine in engine_set(condition, ctx):
                 continue  # an intended override for this engine
             key = package_key(dropped.text, dropped.entry)
-            if (by.item.index, engine) in reported:
+            if (by.item.position, engine) in reported:
                 continue
-            reported.add((by.item.index, engine))
+            reported.add((by.item.position, engine))
             via = dropped.via
             from_where = f" (brought by {quoted(via)} at {where(via.source)})" if via else ""
             yield Finding(
