@@ -431,8 +431,12 @@ def test_progress_callback_and_order(wheelhouse: str, tmp_path) -> None:
 # --------------------------------------------------------------------------- sharding
 
 
+#: One real request, shared by the key-only jobs below (sharding looks at keys alone).
+_REQUEST = mkplan([CompiledSet("hub.json", "m", "vllm", (line("alpha"),), IndexOptions())]).jobs[0].request
+
+
 def _fake_job(key: str) -> lock.LockJob:
-    return lock.LockJob(key=key, sets=(), outputs=(f"{key}.toml",))
+    return lock.LockJob(key=key, sets=(), outputs=(f"{key}.toml",), request=_REQUEST)
 
 
 @settings(max_examples=200, deadline=None)

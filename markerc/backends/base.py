@@ -33,10 +33,16 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from markerc.compiler.result import Line
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import MarkercError
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
+    from markerc.backends.uvtool import Runner
 
 __all__ = [
     "PARENT_PTH",
@@ -125,13 +131,13 @@ def parse_probe(text: str, python: str) -> Environment:
                        doc.get("prefix") != doc.get("base_prefix"))  # fmt: skip
 
 
-def probe(python: str, *, runner: object = None) -> Environment:
+def probe(python: str, *, runner: Runner | None = None) -> Environment:
     """Run :data:`PROBE` in ``python`` (isolated mode); MK205 when it cannot run, MK505 when it
     is no Python."""
     from markerc.backends.uvtool import child_env, run_process, trim_output
 
     run = runner or run_process
-    result = run([python, "-I", "-c", PROBE], cwd=None, env=child_env())  # type: ignore[operator]
+    result = run([python, "-I", "-c", PROBE], cwd=None, env=child_env())
     if result.returncode == 127:
         raise MarkercError("MK205", f"cannot run Python interpreter {python}: not found")
     try:
@@ -178,7 +184,7 @@ class Split:
     not_needed: tuple[str, ...] = ()  # lines whose marker is false in this environment
 
 
-def _parse(requirement: str) -> object:
+def _parse(requirement: str) -> Requirement | None:
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
@@ -201,21 +207,21 @@ def split(lines: Sequence[Line], installed: Mapping[str, str], markers: Mapping[
     for line in lines:
         if line.marker and markers is not None:
             env = {**markers, "extra": ""}
-            if not Marker(line.marker).evaluate(env):  # type: ignore[arg-type]
+            if not Marker(line.marker).evaluate(env):
                 not_needed.append(line.render())
                 continue
         text = line.requirement if markers is not None else line.render()
         req = _parse(line.requirement)
-        if req is None or req.url or req.extras:  # type: ignore[attr-defined]
+        if req is None or req.url or req.extras:
             to_resolve.append(text)
             continue
-        key = canonical_name(req.name)  # type: ignore[attr-defined]
+        key = canonical_name(req.name)
         have = installed.get(key)
         if have is None or key in again:
             to_resolve.append(text)
             continue
         try:
-            ok = req.specifier.contains(Version(have), prereleases=True)  # type: ignore[attr-defined]
+            ok = req.specifier.contains(Version(have), prereleases=True)
         except InvalidVersion:
             ok = False
         if ok and (line.marker is None or markers is not None):
@@ -248,11 +254,11 @@ def parse_resolution(text: str) -> list[Pin]:
             raise MarkercError(
                 "MK539", f"the resolver wrote a line that is no requirement: {line[:200]!r}"
             )
-        name = canonical_name(req.name)  # type: ignore[attr-defined]
-        if req.url:  # type: ignore[attr-defined]
+        name = canonical_name(req.name)
+        if req.url:
             out.append(Pin(name, line, None))
             continue
-        specs = list(req.specifier)  # type: ignore[attr-defined]
+        specs = list(req.specifier)
         if len(specs) != 1 or specs[0].operator != "==":
             raise MarkercError(
                 "MK539", f"the resolver wrote {line[:200]!r}, not a pinned requirement"

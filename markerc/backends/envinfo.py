@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from markerc.compiler.targets import STANDARD_VARIABLES, Target, Value, canonical_name, finalize
 from markerc.diagnostics import MarkercError
@@ -142,7 +141,7 @@ Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 # Pure parsing
 
 
-def parse_probe_output(stdout: str) -> dict[str, Any]:
+def parse_probe_output(stdout: str) -> dict[str, object]:
     """The probe's JSON (the last line starting with :data:`PROBE_PREFIX`); ValueError if none."""
     for line in reversed(stdout.splitlines()):
         if line.startswith(PROBE_PREFIX):
@@ -188,7 +187,7 @@ def compute_cap_to_arch(capability: str) -> str | None:
 
 
 def cuda_facts(
-    torch: dict[str, Any] | None,
+    torch: dict[str, object] | None,
     gpus: Sequence[tuple[str, str]],
     driver_cuda: str | None,
 ) -> dict[str, Value]:
@@ -197,8 +196,13 @@ def cuda_facts(
     torch_gpu = bool(imported and torch and torch.get("cuda_available"))
     if not gpus and not torch_gpu:
         return {"has_cuda": False, "cuda_version": None, "cuda_arch": None}
-    cuda_version = torch.get("cuda") or None if imported and torch is not None else driver_cuda
-    capability = (torch or {}).get("capability") if torch_gpu else None
+    if imported and torch is not None:
+        reported = torch.get("cuda")
+        cuda_version = reported if isinstance(reported, str) and reported else None
+    else:
+        cuda_version = driver_cuda
+    cap = (torch or {}).get("capability") if torch_gpu else None
+    capability = cap if isinstance(cap, str) else None
     if not capability and gpus:
         capability = gpus[0][0]
     arch = compute_cap_to_arch(capability) if capability else None
@@ -212,7 +216,7 @@ def cuda_facts(
 _VERSION_START = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 
 
-def platform_facts(probe: dict[str, Any]) -> dict[str, str]:
+def platform_facts(probe: dict[str, object]) -> dict[str, str]:
     """``glibc_version`` / ``musl_version`` / ``macos_version`` (MAJOR.MINOR) from the probe;
     facts the interpreter could not tell are left out."""
     facts: dict[str, str] = {}
@@ -229,12 +233,13 @@ def platform_facts(probe: dict[str, Any]) -> dict[str, str]:
     return facts
 
 
-def tooling(probe: dict[str, Any]) -> set[str]:
+def tooling(probe: dict[str, object]) -> set[str]:
     """markerc and every distribution it needs (its extras included), by canonical name: what
     ``markerc env`` leaves out of ``[system]`` unless asked.  Empty when markerc is not there."""
+    listed = probe.get("requires")
     requires = {
-        canonical_name(k): v
-        for k, v in (probe.get("requires") or {}).items()
+        canonical_name(str(k)): v
+        for k, v in (listed.items() if isinstance(listed, dict) else ())
         if isinstance(v, list)
     }
     if "markerc" not in requires:
@@ -265,9 +270,10 @@ def describe_environment(
     """The target of interpreter ``python`` (default: this one) on this machine."""
     interpreter = python or sys.executable
     probe = _run_probe(interpreter, run, timeout)
-    markers = probe.get("markers", {})
+    markers = probe.get("markers")
+    bound = markers if isinstance(markers, dict) else {}
     values: dict[str, Value] = {
-        k: str(markers[k]) for k in STANDARD_VARIABLES if isinstance(markers.get(k), str)
+        k: str(bound[k]) for k in STANDARD_VARIABLES if isinstance(bound.get(k), str)
     }
     gpus: tuple[tuple[str, str], ...] = ()
     driver_cuda = None
@@ -278,11 +284,13 @@ def describe_environment(
             gpus = (("", ""),) * parse_nvidia_smi_list(_tool_output(run, [smi, "-L"]))
         if gpus:
             driver_cuda = parse_nvidia_smi_cuda_version(_tool_output(run, [smi]))
-    torch = probe.get("torch") if isinstance(probe.get("torch"), dict) else None
+    reported = probe.get("torch")
+    torch = reported if isinstance(reported, dict) else None
     values.update(cuda_facts(torch, gpus, driver_cuda))
     values["has_npu"] = which("npu-smi") is not None
     system: dict[str, str] = {}
-    for item in probe.get("distributions", []):
+    listed = probe.get("distributions")
+    for item in listed if isinstance(listed, list) else ():
         if isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item):
             system.setdefault(canonical_name(item[0]), item[1])  # first on sys.path wins
     if not include_tooling:
@@ -291,7 +299,7 @@ def describe_environment(
     return finalize(Target.make(name, values, system, platform_facts(probe)))
 
 
-def _run_probe(interpreter: str, run: Runner, timeout: float) -> dict[str, Any]:
+def _run_probe(interpreter: str, run: Runner, timeout: float) -> dict[str, object]:
     try:
         done = run(
             [interpreter, "-c", PROBE],

@@ -1,37 +1,49 @@
 """Install back end: a compiled set (or a lock file) into a virtual environment, with uv or pip.
 
-:func:`install_commands` is pure apart from one existence check (is the venv there?): it returns the
-exact argument lists.  :func:`run_install` writes the compiled requirements to a temp file, runs
-those commands, and reports; with ``dry_run`` it runs and writes nothing and shows the requirements
-file as :data:`REQUIREMENTS_PLACEHOLDER`.
-
-* uv:  ``uv venv DIR [--system-site-packages] [--python X]`` (when DIR has no interpreter), then
-  ``uv pip install --python DIR/bin/python -r FILE --no-build`` plus the index flags.  A ``pylock.toml`` lock
-  is installed the same way with ``--preview-features pylock`` (uv 0.13 marks pylock input as
-  preview).
-* pip: ``python -m venv DIR [--system-site-packages]`` (it seeds pip), then
-  ``DIR/bin/python -m pip install -r FILE --only-binary :all:`` plus the index flags.
+:func:`run_install` writes the compiled requirements to a temp file, runs the commands of
+:func:`markerc.backends.install_argv.install_commands` (pure: the exact argument lists), and
+reports; with ``dry_run`` it runs and writes nothing and shows the requirements file as
+:data:`REQUIREMENTS_PLACEHOLDER`.  Over a base environment (skip-installed) it probes the venv
+and installs only what the base lacks (:mod:`markerc.backends.base`).
 
 Installs are wheels-only (no sdist build backend runs) unless ``allow_build``: the command-line
 flag ``--allow-build``, never a value from the hub.  pip cannot read a pylock lock
-  here (a venv's bundled pip predates it): use uv, or a requirements lock.
+here (a venv's bundled pip predates it): use uv, or a requirements lock.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from markerc.backends.uvtool import Runner, absolute_location, venv_python
-from markerc.compiler.result import CompiledSet, IndexOptions
+from markerc.backends.install_argv import (
+    INSTALL_SET,
+    INSTALLERS,
+    REQUIREMENTS_PLACEHOLDER,
+    Installer,
+    check_install,
+    install_commands,
+    is_pylock,
+    no_deps,
+    resolve_argv,
+    set_install_argv,
+    skip_commands,
+)
+from markerc.backends.uvtool import Runner, venv_python
+from markerc.compiler.result import CompiledSet
 from markerc.diagnostics import MarkercError
 
-INSTALLERS = ("uv", "pip")
-#: What a dry run shows in place of the temp requirements file.
-REQUIREMENTS_PLACEHOLDER = "<compiled requirements>"
+__all__ = [
+    "INSTALLERS",
+    "REQUIREMENTS_PLACEHOLDER",
+    "InstallReport",
+    "Progress",
+    "install_commands",
+    "is_pylock",
+    "run_install",
+]
 
 Progress = Callable[[int, int, str], None]  # (step, steps, what) before each command
 
@@ -40,94 +52,15 @@ Progress = Callable[[int, int, str], None]  # (step, steps, what) before each co
 class InstallReport:
     venv: str
     python: str  # the venv's interpreter
-    installer: str
+    installer: Installer
     commands: tuple[tuple[str, ...], ...]
     requirements: tuple[str, ...]  # the compiled requirements installed (empty for a lock file)
     lock_file: str | None
     created: bool  # the venv was created by this run
     dry_run: bool
-    installed: tuple[
-        str, ...
-    ] = ()  # what the install step was given (skip-installed: what the base lacks)
+    #: what the install step was given (skip-installed: what the base lacks)
+    installed: tuple[str, ...] = ()
     provided: tuple[str, ...] = ()  # NAME==VERSION the base environment provides (skip-installed)
-
-
-def is_pylock(path: str) -> bool:
-    """PEP 751 file name: ``pylock.toml`` or ``pylock.<name>.toml``."""
-    return re.fullmatch(r"pylock(\.[^.]+)?\.toml", os.path.basename(path)) is not None
-
-
-def _index_flags(opts: IndexOptions, installer: str) -> list[str]:
-    from dataclasses import replace
-
-    opts = replace(opts, find_links=tuple(absolute_location(f) for f in opts.find_links))
-    if installer == "pip":
-        return opts.pip_args()
-    flags = opts.uv_args()
-    for host in opts.trusted_host:
-        flags += ["--allow-insecure-host", host]
-    return flags
-
-
-def _check(cs: CompiledSet | None, installer: str, lock_file: str | None) -> None:
-    if installer not in INSTALLERS:
-        raise MarkercError("MK507", f"unknown installer {installer!r} (choose uv or pip)")
-    if cs is None and lock_file is None:
-        raise MarkercError("MK507", "nothing to install: give a compiled set or --lock FILE")
-    if installer == "pip" and lock_file is not None and is_pylock(lock_file):
-        raise MarkercError(
-            "MK507",
-            f"pip cannot install {lock_file}: use --installer uv, or lock with --format requirements",
-        )
-
-
-def install_commands(
-    cs: CompiledSet | None,
-    *,
-    venv: str,
-    installer: str = "uv",
-    lock_file: str | None = None,
-    system_site_packages: bool = False,
-    python: str | None = None,
-    requirements_file: str = REQUIREMENTS_PLACEHOLDER,
-    uv: str | None = None,
-    allow_build: bool = False,
-) -> tuple[tuple[str, ...], ...]:
-    """The argument lists that create ``venv`` if it has no interpreter, then install into it.
-
-    The source is ``lock_file`` when given, else ``requirements_file`` (the compiled requirements
-    of ``cs``, written by :func:`run_install`).  Index flags come from ``cs.options`` when ``cs`` is
-    given.  ``uv`` is the uv executable (default ``uv.find_uv_bin()``).
-    """
-    _check(cs, installer, lock_file)
-    vpy = venv_python(venv)
-    commands: list[tuple[str, ...]] = []
-    source = lock_file if lock_file is not None else requirements_file
-    flags = _index_flags(cs.options, installer) if cs is not None else []
-    if installer == "uv":
-        if uv is None:
-            from markerc.backends.uvtool import uv_bin
-
-            uv = uv_bin()
-        if not os.path.exists(vpy):
-            create = [uv, "venv", venv]
-            create += ["--system-site-packages"] if system_site_packages else []
-            create += ["--python", python] if python else []
-            commands.append(tuple(create))
-        install = [uv, "pip", "install", "--python", vpy, "-r", source]
-        if lock_file is not None and is_pylock(lock_file):
-            install += ["--preview-features", "pylock"]
-        install += [] if allow_build else ["--no-build"]
-        install += _reinstall_flags(cs)
-        commands.append(tuple(install + flags))
-    else:
-        if not os.path.exists(vpy):
-            create = [python or sys.executable, "-m", "venv", venv]
-            create += ["--system-site-packages"] if system_site_packages else []
-            commands.append(tuple(create))
-        wheels = [] if allow_build else ["--only-binary", ":all:"]
-        commands.append((vpy, "-m", "pip", "install", "-r", source, *wheels, *flags))
-    return tuple(commands)
 
 
 def _topmost_missing(path: str) -> str | None:
@@ -184,7 +117,7 @@ def run_install(
     from markerc.backends import base as base_mod
     from markerc.backends.venvs import check_install_target
 
-    _check(cs, installer, lock_file)
+    known = check_install(cs, installer, lock_file)
     provided_by_lock = _lock_base(lock_file)
     over_base = skip_installed or parent_pth or provided_by_lock is not None
     if over_base and not python:
@@ -205,8 +138,8 @@ def run_install(
         if (
             skip_installed and lock_file is None and installer == "uv"
         ) or provided_by_lock is not None:
-            commands = _skip_commands(cs, commands, venv, lock_file, allow_build)
-        return InstallReport(venv, venv_python(venv), installer, commands, requirements, lock_file,
+            commands = skip_commands(cs, commands, venv, lock_file, allow_build)
+        return InstallReport(venv, venv_python(venv), known, commands, requirements, lock_file,
                              created=False, dry_run=True)  # fmt: skip
 
     import tempfile
@@ -221,14 +154,15 @@ def run_install(
             req_file = os.path.join(tmp, "requirements.txt")
             with open(req_file, "w", encoding="utf-8", newline="") as fh:
                 fh.write("".join(f"{r}\n" for r in requirements))
-            commands = list(install_commands(cs, venv=venv, installer=installer, lock_file=lock_file,
-                                             system_site_packages=system_site_packages, python=python,
-                                             requirements_file=req_file, allow_build=allow_build))  # fmt: skip
-            created = not exists and len(commands) == 2
-            install = commands.pop()
+            steps = list(install_commands(cs, venv=venv, installer=installer, lock_file=lock_file,
+                                          system_site_packages=system_site_packages, python=python,
+                                          requirements_file=req_file, allow_build=allow_build))  # fmt: skip
+            created = not exists and len(steps) == 2
+            last = steps.pop()
+            install: tuple[str, ...] | None = last
             done: list[tuple[str, ...]] = []
-            total = len(commands) + 1
-            for argv in commands:  # creating the venv
+            total = len(steps) + 1
+            for argv in steps:  # creating the venv
                 _run_step(
                     run,
                     argv,
@@ -258,7 +192,7 @@ def run_install(
                                                 + ", ".join(missing[:20]),
                                        notes=("re-create the lock with markerc env for this base and lock "
                                               "--skip-installed, or install over the base the lock was made for",))  # fmt: skip
-                install = _no_deps(install)
+                install = no_deps(last)
                 provided = tuple(f"{n}=={v}" for n, v in provided_by_lock)
             elif skip_installed and cs is not None and installer == "uv":
                 resolved, install, installed, provided = _skip_plan(
@@ -286,16 +220,15 @@ def run_install(
     except BaseException:
         _remove_created(created_root)
         raise
-    return InstallReport(venv, venv_python(venv), installer, shown, requirements, lock_file,
+    return InstallReport(venv, venv_python(venv), known, shown, requirements, lock_file,
                          created=created, dry_run=False, installed=installed, provided=provided)  # fmt: skip
 
 
 #: What a report shows in place of the temp files of skip-installed (resolution, install set).
-_INSTALL_SET = "<install set>"
 _PLACEHOLDERS = {
     "to-resolve.in": "<to resolve>",
     "resolution.txt": "<resolution>",
-    "install-set.txt": _INSTALL_SET,
+    "install-set.txt": INSTALL_SET,
 }
 
 
@@ -329,14 +262,6 @@ def _run_step(run: Runner, argv: Sequence[str], child: Mapping[str, str], progre
     return result
 
 
-def _no_deps(argv: Sequence[str]) -> tuple[str, ...]:
-    """An install command with ``--no-deps`` (what a lock over a base needs: its dependencies
-    that the base provides are not in it)."""
-    argv = list(argv)
-    at = argv.index("install") + 1 if "install" in argv else len(argv)
-    return tuple([*argv[:at], "--no-deps", *argv[at:]])
-
-
 def _lock_base(lock_file: str | None) -> tuple[tuple[str, str], ...] | None:
     if lock_file is None:
         return None
@@ -347,52 +272,6 @@ def _lock_base(lock_file: str | None) -> tuple[tuple[str, str], ...] | None:
     if text is None:
         raise MarkercError("MK205", f"cannot read lock file {lock_file}: no such file")
     return base_mod.read_provided(text, "pylock" if is_pylock(lock_file) else "requirements")
-
-
-def _skip_commands(cs: CompiledSet | None, commands: Sequence[tuple[str, ...]], venv: str, lock_file: str | None,
-                   allow_build: bool) -> tuple[tuple[str, ...], ...]:  # fmt: skip
-    """Dry run of skip-installed: the create command, then the resolution and the install of what
-    the base lacks (their files shown as placeholders)."""
-    out = list(commands[:-1])
-    if lock_file is not None:
-        return (*out, _no_deps(commands[-1]))
-    out.append(_resolve_argv(cs, venv, "<to resolve>", "<resolution>", allow_build))
-    out.append(_no_deps(_set_install_argv(cs, venv, _INSTALL_SET, allow_build)))
-    return tuple(out)
-
-
-def _resolve_argv(
-    cs: CompiledSet | None, venv: str, src: str, out: str, allow_build: bool
-) -> tuple[str, ...]:
-    from markerc.backends.uvtool import uv_bin
-
-    flags = _index_flags(cs.options, "uv") if cs is not None else []
-    argv = [uv_bin(), "pip", "compile", src, "-o", out, "--python", venv_python(venv), "--no-header",
-            "--no-annotate", "--color", "never"]  # fmt: skip
-    argv += [] if allow_build else ["--no-build"]
-    return tuple(argv + flags)
-
-
-def _reinstall_flags(cs: CompiledSet | None) -> list[str]:
-    """Launch step 14's packages (xllamacpp): a venv's copy of the same version may be the CPU
-    build, so uv installs them again (Xinference uninstalls them first)."""
-    return [
-        a
-        for name in (cs.reinstall if cs is not None else ())
-        for a in ("--reinstall-package", name)
-    ]
-
-
-def _set_install_argv(
-    cs: CompiledSet | None, venv: str, src: str, allow_build: bool
-) -> tuple[str, ...]:
-    from markerc.backends.uvtool import uv_bin
-
-    flags = _index_flags(cs.options, "uv") if cs is not None else []
-    argv = [uv_bin(), "pip", "install", "--python", venv_python(venv), "-r", src]
-    argv += [] if allow_build else ["--no-build"]
-    argv += _reinstall_flags(cs)
-    return tuple(argv + flags)
 
 
 def _skip_plan(cs: CompiledSet, venv: str, tmp: str, run: Runner, child: Mapping[str, str], allow_build: bool,
@@ -416,7 +295,7 @@ def _skip_plan(cs: CompiledSet, venv: str, tmp: str, run: Runner, child: Mapping
         fh.write(
             base_mod.preferences(installed)
         )  # uv prefers the versions of an existing output file
-    argv = _resolve_argv(cs, venv, src, out, allow_build)
+    argv = resolve_argv(cs, venv, src, out, allow_build)
     _run_step(run, argv, child, None, 0, 0, installer, venv, "resolving for", allow_build)
     from markerc.reading import read_text as read_bounded
 
@@ -428,5 +307,5 @@ def _skip_plan(cs: CompiledSet, venv: str, tmp: str, run: Runner, child: Mapping
     install_file = os.path.join(tmp, "install-set.txt")
     with open(install_file, "w", encoding="utf-8", newline="") as fh:
         fh.write("".join(f"{p.text}\n" for p in todo))
-    install = _no_deps(_set_install_argv(cs, venv, install_file, allow_build))
+    install = no_deps(set_install_argv(cs, venv, install_file, allow_build))
     return argv, install, tuple(p.text for p in todo), tuple(dict.fromkeys(provided))

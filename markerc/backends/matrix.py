@@ -3,7 +3,7 @@ to every pair (SPEC section 9, docs/lock.md).
 
 :func:`build_matrix` compiles each (record, engine, target) that applies and records an
 :class:`Outcome` for every pair that does not become a case: **excluded** by the user's
-patterns (``--exclude``, ``[tool.markerc.backends.lock] exclude``), **skipped** (the engine does not run
+patterns (``--exclude``, ``[tool.markerc.lock] exclude``), **skipped** (the engine does not run
 on the target's platform; the compiled set is empty) or **failed** to compile (its diagnostic,
 located in the hub).  Nothing is dropped silently: every pair the selection names is either a
 case or an outcome.  :class:`LockTarget` is what the resolver needs to know about one target.
@@ -15,17 +15,23 @@ import fnmatch
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal, get_args
 
+from markerc.backends.naming import UNIVERSAL, output_name
 from markerc.backends.uvtool import ResolverPlatform, redact, resolver_platform
 from markerc.compiler.engines import BUILTIN_SOURCE, EngineTable
 from markerc.compiler.result import CompiledSet
 from markerc.compiler.targets import Target, canonical_name, finalize
 from markerc.diagnostics import Diagnostic, MarkercError
-from markerc.files import case_stem, safe_name
+from markerc.files import case_stem
+
+if TYPE_CHECKING:
+    from markerc.compiler.compile import Options
+    from markerc.compiler.expand import Context
+    from markerc.compiler.hub import HubFile
 
 #: Python lower bound (universal) or exact version (one platform) when the target binds none.
 DEFAULT_PYTHON = "3.10"
-UNIVERSAL = "universal"  # the target folder of a case without a target profile
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,24 @@ def default_lock_target(cs: CompiledSet) -> LockTarget:
 # --------------------------------------------------------------------------- outcomes
 
 
+#: What happened to one pair of the matrix (the columns of the summary table).
+Status = Literal[
+    "written", "unchanged", "stale", "missing", "failed", "skipped", "excluded", "pruned"
+]
+STATUSES: tuple[Status, ...] = get_args(Status)
+#: Why a pair failed: its compile, or its resolution (the resolver's answer, or markerc's check
+#: of what the resolver wrote).
+Cause = Literal[
+    "compile",
+    "no-solution",
+    "sdist-refused",
+    "network",
+    "cuda-mismatch",
+    "invalid-output",
+    "resolver",
+]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One row of the lock report: a case (file, model, engine, target) and what happened."""
@@ -125,14 +149,12 @@ class Outcome:
     model: str | None
     engine: str
     target: str | None
-    status: str  # written unchanged failed skipped excluded stale missing pruned
+    status: Status
     output: str | None = None
     reason: str | None = None
     locations: tuple[str, ...] = ()
     code: str | None = None
-    cause: str | None = (
-        None  # failed: compile no-solution sdist-refused network cuda-mismatch invalid-output resolver
-    )
+    cause: Cause | None = None  # failed only
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -149,21 +171,20 @@ class Outcome:
         }
 
 
-def case_dir(file: str, model: str | None, target: str | None, fmt: str) -> str:
-    stem = case_stem(model, file)
-    if fmt == "uv":
-        return stem if target is None else f"{stem}/{safe_name(target)}"
-    return f"{stem}/{safe_name(target) if target else UNIVERSAL}"
+@dataclass(frozen=True)
+class CaseRow:
+    """Which pair a report row is about: the fields an :class:`Outcome` starts with."""
 
+    file: str
+    model: str | None
+    engine: str
+    target: str | None
+    output: str | None = None
 
-def output_name(file: str, model: str | None, engine: str, target: str | None, fmt: str) -> str:
-    """Relative output path of one case (``/``-separated); see :func:`markerc.backends.lock.output_path`."""
-    base = case_dir(file, model, target, fmt)
-    if fmt == "pylock":
-        return f"{base}/pylock.{safe_name(engine).replace('.', '-')}.toml"
-    if fmt == "requirements":
-        return f"{base}/requirements.{safe_name(engine)}.txt"
-    return f"{base}/uv.lock"
+    def outcome(self, status: Status, *, reason: str | None = None, locations: tuple[str, ...] = (),
+                code: str | None = None, cause: Cause | None = None) -> Outcome:  # fmt: skip
+        return Outcome(self.file, self.model, self.engine, self.target, status, self.output,
+                       reason, locations, code, cause)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- exclusions
@@ -199,27 +220,30 @@ def parse_exclusion(spec: object, source: str = "--exclude") -> Exclusion:
             raise MarkercError(
                 "MK507", f"{source}: exclusion {spec!r} must be MODEL[:ENGINE[:TARGET]] (patterns)"
             )
-        parts += ["*"] * (3 - len(parts))
-        return Exclusion(*parts, source=source)
+        model, engine, target = [*parts, "*", "*"][:3]
+        return Exclusion(model, engine, target, source=source)
     if isinstance(spec, dict):
         unknown = set(spec) - {"model", "engine", "target", "reason"}
-        values = [spec.get(k, "*") for k in ("model", "engine", "target")]
+        model, engine, target = (spec.get(k, "*") for k in ("model", "engine", "target"))
         reason = spec.get("reason")
         if (
             unknown
-            or not all(isinstance(v, str) and v for v in values)
+            or not isinstance(model, str)
+            or not isinstance(engine, str)
+            or not isinstance(target, str)
+            or not (model and engine and target)
             or not isinstance(reason, (str, type(None)))
         ):
             raise MarkercError(
                 "MK505",
                 f"{source}: exclusion {spec!r}: expected model/engine/target patterns and a reason string",
             )
-        return Exclusion(*values, reason=reason, source=source)  # type: ignore[arg-type]
+        return Exclusion(model, engine, target, reason=reason, source=source)
     raise MarkercError("MK505", f"{source}: exclusion {spec!r} must be a string or a table")
 
 
 def load_exclusions(cwd: str = ".") -> tuple[Exclusion, ...]:
-    """``[lock] exclude`` of ``markerc.toml`` and ``[tool.markerc.backends.lock] exclude`` of
+    """``[lock] exclude`` of ``markerc.toml`` and ``[tool.markerc.lock] exclude`` of
     ``pyproject.toml`` in ``cwd``."""
     from markerc.compiler.targets import project_tables
 
@@ -240,22 +264,21 @@ def load_exclusions(cwd: str = ".") -> tuple[Exclusion, ...]:
 class Matrix:
     sets: tuple[CompiledSet, ...]
     targets: Mapping[str | None, LockTarget]
-    outcomes: tuple[
-        Outcome, ...
-    ] = ()  # pairs that are not cases: excluded, skipped, failed to compile
+    #: pairs that are not cases: excluded, skipped, failed to compile
+    outcomes: tuple[Outcome, ...] = ()
     errors: tuple[MarkercError, ...] = ()  # the compile failures, to print
     warnings: tuple[Diagnostic, ...] = field(default=())
     target_names: tuple[str | None, ...] = ()
 
 
 def build_matrix(
-    hubs: Sequence[object],
+    hubs: Sequence[HubFile],
     *,
     engines: EngineTable,
     engine_spec: Sequence[str],
     model: str | None,
     targets: Sequence[Target | None],
-    options: object,
+    options: Options,
     exclusions: Iterable[Exclusion] = (),
     fmt: str = "pylock",
     skip_installed: bool = False,
@@ -269,7 +292,7 @@ def build_matrix(
     from markerc.compiler.compile import ENGINE_LESS, compile_record, make_context, plan_jobs
 
     excl = tuple(exclusions)
-    sources = options.sources  # type: ignore[attr-defined]
+    sources = options.sources
     lock_targets: dict[str | None, LockTarget] = {}
     sets: list[CompiledSet] = []
     outcomes: list[Outcome] = []
@@ -287,45 +310,42 @@ def build_matrix(
                          skip_installed=skip_installed)  # fmt: skip
         lock_targets[name] = lt
         names.append(name)
-        opts = (
-            replace(options, target=target)
-            if target is not None
-            else replace(options, target=Target())
-        )  # type: ignore[type-var]
-        contexts: dict[str, object] = {}
-        for job in plan_jobs(hubs, engines, engine_spec, model, engine_less=ENGINE_LESS):  # type: ignore[arg-type]
+        opts = replace(options, target=target if target is not None else Target())
+        contexts: dict[str, Context] = {}
+        for job in plan_jobs(hubs, engines, engine_spec, model, engine_less=ENGINE_LESS):
             hub, record, engine = job.hub, job.record, job.engine
             model_name = record.name if record.name is not None else case_stem(None, hub.path)
-            row = dict(file=hub.path, model=record.name, engine=engine.name, target=name,
-                       output=output_name(hub.path, record.name, engine.name, name, fmt))  # fmt: skip
+            row = CaseRow(hub.path, record.name, engine.name, name,
+                          output_name(hub.path, record.name, engine.name, name, fmt))  # fmt: skip
             rule = next(
                 (e for e in excl if e.matches(model_name, engine.name, name or UNIVERSAL)), None
             )
             if rule is not None:
-                outcomes.append(Outcome(**row, status="excluded", reason=f"excluded by {rule.describe()}",  # type: ignore[arg-type]
-                                        code="MK532"))  # fmt: skip
+                outcomes.append(
+                    row.outcome("excluded", reason=f"excluded by {rule.describe()}", code="MK532")
+                )
                 continue
             if lt.sys_platform is not None and not engine.runs_on(lt.sys_platform):
                 reason = (f"{engine.name} runs on {', '.join(engine.platforms)} only ({engine.source}); "
                           f"target {name or UNIVERSAL} is {lt.sys_platform}")  # fmt: skip
-                outcomes.append(Outcome(**row, status="skipped", reason=reason, code="MK531",  # type: ignore[arg-type]
-                                        locations=(str(record.location),)))  # fmt: skip
+                outcomes.append(row.outcome("skipped", reason=reason, code="MK531",
+                                            locations=(str(record.location),)))  # fmt: skip
                 continue
             ctx = contexts.get(engine.name)
             if ctx is None:
                 ctx = contexts[engine.name] = make_context(engine, engines, opts)
             try:
-                compiled = compile_record(hub, record, engine, engines, opts, ctx)  # type: ignore[arg-type]
+                compiled = compile_record(hub, record, engine, engines, opts, ctx)
             except MarkercError as exc:
                 errors.append(exc)
                 where = (str(exc.location),) if exc.location else (str(record.location),)
-                outcomes.append(Outcome(**row, status="failed", reason=exc.message.splitlines()[0][:300],  # type: ignore[arg-type]
-                                        locations=where, code=exc.code, cause="compile"))  # fmt: skip
+                outcomes.append(row.outcome("failed", reason=exc.message.splitlines()[0][:300],
+                                            locations=where, code=exc.code, cause="compile"))  # fmt: skip
                 continue
             warnings += compiled.warnings
             if not compiled.compiled.lines:
-                outcomes.append(Outcome(**row, status="skipped", code="MK533", locations=(str(record.location),),  # type: ignore[arg-type]
-                                        reason="no requirements for this engine and target: nothing to lock"))  # fmt: skip
+                outcomes.append(row.outcome("skipped", code="MK533", locations=(str(record.location),),
+                                            reason="no requirements for this engine and target: nothing to lock"))  # fmt: skip
                 continue
             sets.append(compiled.compiled)
     return Matrix(
@@ -336,12 +356,9 @@ def build_matrix(
 # --------------------------------------------------------------------------- report
 
 
-STATUSES = ("written", "unchanged", "stale", "missing", "failed", "skipped", "excluded", "pruned")
-
-
 def summary(
     outcomes: Iterable[Outcome], targets: Sequence[str | None]
-) -> dict[str, dict[str, int]]:
+) -> dict[str, dict[Status, int]]:
     """Per target name (``universal`` for none): the count of each status."""
     table = {(t or UNIVERSAL): dict.fromkeys(STATUSES, 0) for t in targets}
     for o in outcomes:
@@ -372,8 +389,9 @@ def summary_table(
 ) -> str:
     """The table printed at the end of every run."""
     table = summary(outcomes, targets)
-    cols = ["unchanged", "stale", "missing"] if check else ["written", "unchanged"]
-    cols += ["failed", "skipped", "excluded"] + ([] if check else ["pruned"])
+    cols: list[Status] = ["unchanged", "stale", "missing"] if check else ["written", "unchanged"]
+    cols += ["failed", "skipped", "excluded"]
+    cols += [] if check else ["pruned"]
     width = max([len("target"), *map(len, table)])
     lines = [f"{'target':<{width}}  " + "  ".join(f"{c:>9}" for c in cols)]
     for name, row in table.items():

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from markerc.diagnostics import MarkercError
 from markerc.safety import mask_credentials, terminal
@@ -30,7 +31,12 @@ class ProcResult:
     stderr: str
 
 
-Runner = Callable[..., ProcResult]  # (argv, *, cwd=None, env=None) -> ProcResult
+class Runner(Protocol):
+    """What runs a process: :func:`run_process`, or a test's stand-in."""
+
+    def __call__(
+        self, argv: Sequence[str], *, cwd: str | None = ..., env: Mapping[str, str] | None = ...
+    ) -> ProcResult: ...
 
 
 def run_process(
@@ -63,7 +69,7 @@ def run_process(
 def uv_bin() -> str:
     """The uv executable shipped by the ``uv`` PyPI package (``uv.find_uv_bin()``)."""
     try:
-        import uv  # type: ignore[import-untyped]
+        import uv
 
         return str(uv.find_uv_bin())
     except (ImportError, FileNotFoundError) as exc:
