@@ -623,18 +623,18 @@ RULES: tuple[Rule, ...] = (
         "invalid check configuration or rule selector",
         _CONFIG,
         "An unknown rule code or prefix in `--select`, `--ignore`, `--extend-select` or "
-        "`--per-file-ignores`, or in `[tool.markerc.lint.check]` of `pyproject.toml` / `[check]` of "
+        "`--per-file-ignores`, or in `[tool.markerc.check]` of `pyproject.toml` / `[check]` of "
         "`markerc.toml` (found from the checked file upwards); an unknown key or a wrong type "
         "there. Located in the configuration file where possible; exit status 2.",
         Example(
             ("foo",),
             args=("check", "{hub}"),
-            files=(("pyproject.toml", '[tool.markerc.lint.check]\nselect = ["MK999"]\n'),),
+            files=(("pyproject.toml", '[tool.markerc.check]\nselect = ["MK999"]\n'),),
         ),
         Example(
             ("foo",),
             args=("check", "{hub}"),
-            files=(("pyproject.toml", '[tool.markerc.lint.check]\nselect = ["MK4"]\n'),),
+            files=(("pyproject.toml", '[tool.markerc.check]\nselect = ["MK4"]\n'),),
         ),
         stages=("cli",),
     ),
@@ -1017,7 +1017,7 @@ RULES: tuple[Rule, ...] = (
         "warning",
         "pair excluded by an exclusion pattern",
         _LOCK,
-        "A `--exclude MODEL[:ENGINE[:TARGET]]` pattern or a `[tool.markerc.backends.lock] exclude` entry "
+        "A `--exclude MODEL[:ENGINE[:TARGET]]` pattern or a `[tool.markerc.lock] exclude` entry "
         "matches the pair; it is listed as excluded, and its old lock file (if any) is kept.",
         Example(
             ("alpha",),

@@ -249,7 +249,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     r.add_argument(
         "--config",
         metavar="FILE",
-        help="read [tool.markerc.lint.check] (pyproject.toml) or [check] (markerc.toml) from FILE "
+        help="read [tool.markerc.check] (pyproject.toml) or [check] (markerc.toml) from FILE "
         "instead of the nearest one above each checked file",
     )
     r.add_argument("--isolated", action="store_true", help="read no configuration file")
@@ -303,7 +303,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="MODEL[:ENGINE[:TARGET]]",
-        help="skip the pairs these shell patterns match (repeatable; also [tool.markerc.backends.lock] exclude)",
+        help="skip the pairs these shell patterns match (repeatable; also [tool.markerc.lock] exclude)",
     )
     lk.add_argument(
         "--prune",

@@ -1,5 +1,5 @@
 """``markerc check``: the launch-breaking mistakes, rule selection (command line and
-``[tool.markerc.lint.check]`` found from the checked file upwards), and the output options."""
+``[tool.markerc.check]`` found from the checked file upwards), and the output options."""
 
 from __future__ import annotations
 
@@ -143,8 +143,8 @@ def _tree(tmp_path: Path, config: str, name: str = "pyproject.toml") -> Path:
 def test_config_in_a_parent_folder(tmp_path: Path) -> None:
     hub = _tree(
         tmp_path,
-        '[project]\nname = "hub"\n\n[tool.markerc.lint.check]\nextend-select = ["MK302"]\n'
-        'ignore = ["MK401"]\n\n[tool.markerc.lint.check.per-file-ignores]\n"xinference/model/*.json" = ["MK316"]\n',
+        '[project]\nname = "hub"\n\n[tool.markerc.check]\nextend-select = ["MK302"]\n'
+        'ignore = ["MK401"]\n\n[tool.markerc.check.per-file-ignores]\n"xinference/model/*.json" = ["MK316"]\n',
     )
     # run from somewhere else entirely: the configuration is found from the file upwards
     proc = run_markerc("check", str(hub), cwd=ROOT)
@@ -159,11 +159,11 @@ def test_config_in_a_parent_folder(tmp_path: Path) -> None:
 
 
 def test_nearest_config_wins_and_markerc_toml_first(tmp_path: Path) -> None:
-    hub = _tree(tmp_path, '[tool.markerc.lint.check]\nselect = ["MK305"]\n')
+    hub = _tree(tmp_path, '[tool.markerc.check]\nselect = ["MK305"]\n')
     inner = hub.parent.parent
     (inner / "pyproject.toml").write_text('[project]\nname = "no markerc table here"\n', encoding="utf-8")
     assert _codes(run_markerc("check", str(hub), cwd=ROOT).stdout) == ["MK103", "MK305"]
-    (inner / "pyproject.toml").write_text('[tool.markerc.lint.check]\nselect = ["MK316"]\n', encoding="utf-8")
+    (inner / "pyproject.toml").write_text('[tool.markerc.check]\nselect = ["MK316"]\n', encoding="utf-8")
     assert _codes(run_markerc("check", str(hub), cwd=ROOT).stdout) == ["MK103", "MK316"]
     (inner / "markerc.toml").write_text('[check]\nselect = ["MK4"]\n', encoding="utf-8")
     assert _codes(run_markerc("check", str(hub), cwd=ROOT).stdout) == ["MK103", "MK401"]
@@ -175,11 +175,11 @@ def test_nearest_config_wins_and_markerc_toml_first(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "config,line,col,fragment",
     [
-        ('[tool.markerc.lint.check]\nselect = ["MK4", "MK999"]\n', 2, 19, "unknown rule selector 'MK999'"),
-        ('[tool.markerc.lint.check]\nignore = ["MK3O2"]\n', 2, 12, "did you mean MK302?"),
-        ('[tool.markerc.lint.check]\nextend_select = ["MK302"]\n', 2, 1, "unknown key 'tool.markerc.lint.check.extend_select'; did you mean 'extend-select'?"),
-        ('[tool.markerc.lint.check]\nselect = "MK4"\n', 2, 1, "must be a list of rule selectors"),
-        ('[tool.markerc.lint.check.per-file-ignores]\n"*.json" = ["MK41"]\n', 2, 14, "unknown rule selector 'MK41'"),
+        ('[tool.markerc.check]\nselect = ["MK4", "MK999"]\n', 2, 19, "unknown rule selector 'MK999'"),
+        ('[tool.markerc.check]\nignore = ["MK3O2"]\n', 2, 12, "did you mean MK302?"),
+        ('[tool.markerc.check]\nextend_select = ["MK302"]\n', 2, 1, "unknown key 'tool.markerc.check.extend_select'; did you mean 'extend-select'?"),
+        ('[tool.markerc.check]\nselect = "MK4"\n', 2, 1, "must be a list of rule selectors"),
+        ('[tool.markerc.check.per-file-ignores]\n"*.json" = ["MK41"]\n', 2, 14, "unknown rule selector 'MK41'"),
     ],
 )
 def test_bad_config_is_a_located_error(tmp_path: Path, config: str, line: int, col: int, fragment: str) -> None:

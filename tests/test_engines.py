@@ -188,10 +188,10 @@ def test_pyproject_inline_tables(tmp_path: Path) -> None:
 [project]
 name = "x"
 
-[tool.markerc.compiler.engines.vllm]
+[tool.markerc.engines.vllm]
 index_strategy = "first-index"
 
-[tool.markerc.compiler.engines.deepdoc]
+[tool.markerc.engines.deepdoc]
 packages = ["deepdoc-lib"]
 """,
     )

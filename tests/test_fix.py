@@ -171,7 +171,7 @@ def test_fix_respects_ignores(tmp_path: Path) -> None:
     proc = run_markerc("check", "--fix", "--per-file-ignores", "old_*.json:MK401", "--ignore", "MK314", str(path))
     assert proc.stderr == "" and path.read_bytes() == before
     assert proc.returncode == 0
-    (tmp_path / "pyproject.toml").write_text('[tool.markerc.lint.check]\nignore = ["MK4"]\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.markerc.check]\nignore = ["MK4"]\n', encoding="utf-8")
     proc = run_markerc("check", "--fix", str(path), cwd=ROOT)
     assert [line.split(": fixed ")[1] for line in proc.stderr.splitlines()] == [
         "MK314: 'system_numpy' -> '#system_numpy#'"

@@ -253,12 +253,12 @@ def test_check_is_stable_and_names_what_changed(project: Path) -> None:
 
 def test_exclusions_from_the_command_line_and_pyproject(project: Path) -> None:
     (project / "pyproject.toml").write_text(
-        '[tool.markerc.backends.lock]\nexclude = [{ model = "broken", reason = "needs alpha 6" }, "gpu:*:linux-cpu"]\n'
+        '[tool.markerc.lock]\nexclude = [{ model = "broken", reason = "needs alpha 6" }, "gpu:*:linux-cpu"]\n'
     )
     r = markerc(project, *lock_args("--exclude", "chat:transformers", "--report", "r.json",
                                     targets=("linux-cpu",)))  # fmt: skip
     assert r.returncode == 0, r.stderr
-    assert "excluded (MK532): 1 pair(s) default on linux-cpu: excluded by broken:*:* (pyproject.toml [tool.markerc.backends.lock]): needs alpha 6" in r.stderr
+    assert "excluded (MK532): 1 pair(s) default on linux-cpu: excluded by broken:*:* (pyproject.toml [tool.markerc.lock]): needs alpha 6" in r.stderr
     doc = json.loads((project / "r.json").read_text())
     assert doc["summary"]["linux-cpu"]["excluded"] == 3
     assert sorted(c["model"] for c in doc["cases"] if c["status"] == "excluded") == ["broken", "chat", "gpu"]

@@ -208,8 +208,8 @@ def test_named_targets_from_markerc_toml_and_pyproject(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "x"\n[tool.markerc.compiler.targets.h100]\nsys_platform = "win32"\n'
-        '[tool.markerc.compiler.targets.mac]\nsys_platform = "darwin"\nhas_cuda = false\n',
+        '[project]\nname = "x"\n[tool.markerc.targets.h100]\nsys_platform = "win32"\n'
+        '[tool.markerc.targets.mac]\nsys_platform = "darwin"\nhas_cuda = false\n',
         encoding="utf-8",
     )
     h100 = load_target("h100", cwd=str(tmp_path))  # markerc.toml first

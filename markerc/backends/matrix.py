@@ -3,7 +3,7 @@ to every pair (SPEC section 9, docs/lock.md).
 
 :func:`build_matrix` compiles each (record, engine, target) that applies and records an
 :class:`Outcome` for every pair that does not become a case: **excluded** by the user's
-patterns (``--exclude``, ``[tool.markerc.backends.lock] exclude``), **skipped** (the engine does not run
+patterns (``--exclude``, ``[tool.markerc.lock] exclude``), **skipped** (the engine does not run
 on the target's platform; the compiled set is empty) or **failed** to compile (its diagnostic,
 located in the hub).  Nothing is dropped silently: every pair the selection names is either a
 case or an outcome.  :class:`LockTarget` is what the resolver needs to know about one target.
@@ -219,7 +219,7 @@ def parse_exclusion(spec: object, source: str = "--exclude") -> Exclusion:
 
 
 def load_exclusions(cwd: str = ".") -> tuple[Exclusion, ...]:
-    """``[lock] exclude`` of ``markerc.toml`` and ``[tool.markerc.backends.lock] exclude`` of
+    """``[lock] exclude`` of ``markerc.toml`` and ``[tool.markerc.lock] exclude`` of
     ``pyproject.toml`` in ``cwd``."""
     from markerc.compiler.targets import project_tables
 

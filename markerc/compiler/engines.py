@@ -289,7 +289,7 @@ def load_engines(files: Sequence[str] = (), *, pyproject: str | None = None) -> 
     """The built-in table, then ``[tool.markerc]`` of ``pyproject``, then each ``--engines`` file.
 
     In ``pyproject.toml``: ``[tool.markerc] engines = "path"`` (relative to the pyproject's folder)
-    or ``[tool.markerc.compiler.engines.NAME]`` tables; ``replace-engines = true`` starts from an empty
+    or ``[tool.markerc.engines.NAME]`` tables; ``replace-engines = true`` starts from an empty
     table instead of the built-in one.  An engines file has ``[engines.NAME]`` tables and an
     optional top-level ``replace = true``.  A table for a known engine (or alias) overrides the
     keys it gives; one for a new engine adds it.
@@ -347,11 +347,11 @@ def _apply_pyproject(table: EngineTable, pyproject: str) -> EngineTable:
         )
         return _apply_file(table, read_toml(file), file)
     if isinstance(spec, dict):
-        return _table(_apply_tables(list(table.engines), spec, pyproject, "tool.markerc.compiler.engines"),
+        return _table(_apply_tables(list(table.engines), spec, pyproject, "tool.markerc.engines"),
                       pyproject, table.torch_index)  # fmt: skip
     raise MarkercError(
         "MK505",
-        f"{pyproject}: 'tool.markerc.compiler.engines' must be a file path or a table of engines",
+        f"{pyproject}: 'tool.markerc.engines' must be a file path or a table of engines",
     )
 
 

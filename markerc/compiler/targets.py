@@ -315,7 +315,7 @@ def shipped_targets() -> tuple[str, ...]:
 
 def load_target(spec: str, *, cwd: str = ".") -> Target:
     """A profile FILE, or a NAME in ``markerc.toml`` ``[targets.NAME]`` or ``pyproject.toml``
-    ``[tool.markerc.compiler.targets.NAME]`` (looked up in that order, in ``cwd``), or else one of the
+    ``[tool.markerc.targets.NAME]`` (looked up in that order, in ``cwd``), or else one of the
     profiles shipped with markerc (:func:`shipped_targets`): a project's own profile of that name
     wins over the shipped one."""
     path = spec if os.path.isabs(spec) else os.path.join(cwd, spec)
@@ -352,7 +352,7 @@ def load_target(spec: str, *, cwd: str = ".") -> Target:
         os.path.join(cwd, "pyproject.toml")
     ):
         notes += (
-            f"no file {spec!r}, and no [targets] in markerc.toml or [tool.markerc.compiler.targets] in "
+            f"no file {spec!r}, and no [targets] in markerc.toml or [tool.markerc.targets] in "
             f"pyproject.toml under {cwd}",
         )
     raise MarkercError("MK505", message, notes=notes)

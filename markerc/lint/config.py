@@ -2,7 +2,7 @@
 
 Selectors are codes (``MK302``), code prefixes (``MK3``, ``MK40``) and ``ALL``.  Settings come
 in layers, lowest precedence first: the defaults, the configuration file, the command line.
-Configuration is ``[tool.markerc.lint.check]`` in ``pyproject.toml`` or ``[check]`` in
+Configuration is ``[tool.markerc.check]`` in ``pyproject.toml`` or ``[check]`` in
 ``markerc.toml``, taken from the nearest folder at or above the checked file that has one
 (``markerc.toml`` first in a folder), or from ``--config FILE``; ``--isolated`` reads none.
 Keys: ``select``, ``extend-select``, ``ignore`` (lists of selectors) and ``per-file-ignores``
