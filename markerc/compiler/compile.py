@@ -21,21 +21,13 @@ from markerc.compiler.expand import (
     expand,
     torch_companions,
 )
-from markerc.compiler.hub import (
-    Block,
-    HubFile,
-    ModelRecord,
-    load_hub,
-    prefer_engine,
-    record_group,
-    records_by_group,
-    select_records,
-)
+from markerc.compiler.hub import Block, HubFile, ModelRecord, load_hub
 from markerc.compiler.indexes import UserSources, resolve_options
 from markerc.compiler.launch import LaunchOptions
 from markerc.compiler.merge import merge
 from markerc.compiler.rebind import block_key, rebind_set, rebind_verdicts
 from markerc.compiler.result import CompiledSet
+from markerc.compiler.select import prefer_engine, record_group, records_by_group, select_records
 from markerc.compiler.targets import Target, finalize
 from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.language.entry import legacy_placeholder
