@@ -431,8 +431,9 @@ class _Reader:
         model_format: str | None = None
         block: Block | None = None
         for key, field in value.items():
-            self.check_length(key, anchor, (key,), key=True)
-            self.check_length(field, anchor, (key,))
+            if len(key) > MAX_STRING_CHARS or (type(field) is str and len(field) > MAX_STRING_CHARS):
+                self.check_length(key, anchor, (key,), key=True)
+                self.check_length(field, anchor, (key,))
             kind = MODEL_SCHEMA.get(key)
             if kind is None:
                 continue
@@ -481,9 +482,10 @@ class _Reader:
             out = []
             for i, item in enumerate(items):
                 where = (*path, key, i)
-                self.check_length(item, anchor, where)
-                if isinstance(item, str):
+                if type(item) is str and len(item) <= MAX_STRING_CHARS:
                     out.append(SourceString(item, hub, anchor, where))
+                elif isinstance(item, str):
+                    self.check_length(item, anchor, where)
                 else:
                     error(
                         "MK202",
