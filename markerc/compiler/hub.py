@@ -431,7 +431,9 @@ class _Reader:
         model_format: str | None = None
         block: Block | None = None
         for key, field in value.items():
-            if len(key) > MAX_STRING_CHARS or (type(field) is str and len(field) > MAX_STRING_CHARS):
+            if len(key) > MAX_STRING_CHARS or (
+                type(field) is str and len(field) > MAX_STRING_CHARS
+            ):
                 self.check_length(key, anchor, (key,), key=True)
                 self.check_length(field, anchor, (key,))
             kind = MODEL_SCHEMA.get(key)

@@ -819,7 +819,7 @@ def _torch_companion(items: list[Item], ctx: Context) -> Iterator[Finding]:
     ]
     if not companions:
         return
-    from markerc.compiler.expand import companion_conditions
+    from markerc.compiler.companions import companion_conditions
     from markerc.language import algebra
 
     torch: list[object] = []
