@@ -10,7 +10,8 @@ import pytest
 
 from markerc.diagnostics import Location, MarkercError
 from markerc.compiler.engines import load_engines
-from markerc.compiler.hub import HubText, load_hub, parse_hub, select_records
+from markerc.compiler.hub import HubText, load_hub, parse_hub
+from markerc.compiler.select import select_records
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "hub"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from markerc.language import algebra
 from markerc.compiler.engines import load_engines
-from markerc.compiler.expand import companion_conditions
+from markerc.compiler.companions import companion_conditions
 from markerc.language.typecheck import check_marker
 from markerc.compiler.merge import clash, conflicts
 

@@ -12,30 +12,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from markerc.compiler import guard
+from markerc.compiler.companions import torch_companions
 from markerc.compiler.engines import Engine, EngineTable
-from markerc.compiler.expand import (
-    Context,
-    Item,
-    Source,
-    Verdict,
-    expand,
-    torch_companions,
-)
-from markerc.compiler.hub import (
-    Block,
-    HubFile,
-    ModelRecord,
-    load_hub,
-    prefer_engine,
-    record_group,
-    records_by_group,
-    select_records,
-)
+from markerc.compiler.expand import Context, expand
+from markerc.compiler.hub import Block, HubFile, ModelRecord, load_hub
 from markerc.compiler.indexes import UserSources, resolve_options
 from markerc.compiler.launch import LaunchOptions
 from markerc.compiler.merge import merge
+from markerc.compiler.provenance import Item, Source, Verdict
 from markerc.compiler.rebind import block_key, rebind_set, rebind_verdicts
 from markerc.compiler.result import CompiledSet
+from markerc.compiler.select import prefer_engine, record_group, records_by_group, select_records
 from markerc.compiler.targets import Target, finalize
 from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.language.markers import leaves
@@ -192,17 +179,10 @@ def _compile_record(
         sources.append(Source(string.value, "model", (1, i), string=string))
     for i, text in enumerate(options.user_packages):
         sources.append(Source(text, "user", (2, i), where=f"-p/--package #{i + 1}"))
-    items: list[Item] = []
-    verdicts: list[Verdict] = []
-    warnings: list[Diagnostic] = []
-    for source in sources:
-        for out in expand(source, ctx):
-            if isinstance(out, Item):
-                items.append(out)
-            elif isinstance(out, Verdict):
-                verdicts.append(out)
-            else:
-                warnings.append(out)
+    expansion = expand(sources, ctx)
+    items = list(expansion.items)
+    verdicts = list(expansion.verdicts)
+    warnings = list(expansion.warnings)
     if options.torch_companion:
         added = torch_companions(items, ctx, _source_for_companion)
         items.extend(added)
@@ -210,8 +190,11 @@ def _compile_record(
             Verdict(a.source, "kept", "added by the torch companion rule") for a in added
         )
     merged = merge(items, pep508=options.pep508)
-    replaced = {id(v.source): v for v in merged.verdicts}  # overridden / narrowed by the merge
-    final_verdicts = tuple(replaced.get(id(v.source), v) for v in verdicts)
+    # overridden / narrowed by the merge; a source's order identifies it within one compile
+    replaced = {v.source.order: v for v in merged.verdicts}
+    final_verdicts = (
+        tuple(replaced.get(v.source.order, v) for v in verdicts) if replaced else tuple(verdicts)
+    )
     options_out = resolve_options(
         block_index_url=block.index_url.value if block and block.index_url else None,
         block_extra=[s.value for s in block.extra_index_url] if block else [],

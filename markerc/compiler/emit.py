@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 
 from markerc import __version__
-from markerc.compiler.expand import Verdict
+from markerc.compiler.provenance import Verdict
 from markerc.compiler.result import CompiledSet, Line
 from markerc.files import case_stem, safe_name
 from markerc.safety import comment as comment_text

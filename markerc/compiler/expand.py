@@ -3,19 +3,26 @@
 Placeholders expand in place into their engine's default list (entries keep their own markers,
 conjoined with the placeholder's); system pins become ``name==<installed version>``; bare URLs
 get a name from their wheel/sdist file name or ``#egg=``.  Every input entry gets a
-:class:`Verdict`, so nothing is ever lost without a trace (``markerc explain``).
+:class:`~markerc.compiler.provenance.Verdict`, so nothing is ever lost without a trace
+(``markerc explain``).
+
+What an entry evaluates to depends only on its text, the placeholders it was expanded from and
+the context (engine and target), so the context keeps a :class:`Plan` per distinct entry: a whole
+hub parses, types and evaluates each distinct entry once per engine, and each record only pairs
+the plans with its own sources.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from markerc.compiler.provenance import Item, Source, Verdict, locate
 from markerc.compiler.targets import canonical_name
-from markerc.diagnostics import Diagnostic, Location, MarkercError
+from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.language import algebra, variables
 from markerc.language.markers import leaves, partial
 from markerc.language.nodes import (
@@ -25,6 +32,7 @@ from markerc.language.nodes import (
     BareUrl,
     Compare,
     Entry,
+    Head,
     Marker,
     Not,
     Or,
@@ -34,93 +42,39 @@ from markerc.language.nodes import (
 )
 from markerc.language.rendering import render_markerc
 from markerc.language.typecheck import check_entry, legacy_placeholder
-from markerc.language.variables import STANDARD_VARIABLES
+from markerc.language.variables import STANDARD_VARIABLES, Value
 from markerc.language.versions import unsatisfiable
 
 if TYPE_CHECKING:
+    from markerc.compiler.compile import Compiled
     from markerc.compiler.engines import Engine, EngineTable
-    from markerc.compiler.hub import SourceString
 
-LAYERS = ("engine", "model", "user")
+#: engine-name canonicalisation (``EngineTable.canonical`` with a fallback)
+_Canon = Callable[[str], str]
+
+__all__ = ["Context", "Expansion", "Plan", "expand", "marker_text", "system_item", "why_false"]
+
 MAX_EXPANSION_DEPTH = 8
+_ENGINE_LIST = re.compile(r"[,\s]+")
+_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+#: (key, name, extras, specifier, url) of a requirement
+Parts = tuple[str, str | None, tuple[str, ...], tuple[tuple[str, str], ...], str | None]
 
 
 @dataclass(frozen=True)
-class Source:
-    """One input entry and where it came from."""
+class Plan:
+    """What one distinct entry (text and enclosing placeholders) means in one context."""
 
-    text: str
-    layer: str  # "engine" | "model" | "user"
-    order: tuple[int, ...]  # output order key: placeholders expand in place, user entries last
-    fixed_location: Location | None = None
-    string: SourceString | None = field(default=None, repr=False, compare=False)
-    where: str = ""  # description when there is no file position ("engine table vllm", "-p")
-    via: str | None = None  # the placeholder or rule that produced it
-    guard: Marker | None = field(default=None, repr=False)  # marker of the enclosing placeholder
-    depth: int = 0
-    lineage: tuple[str, ...] = ()  # texts of the enclosing placeholders (the guard's identity)
-    #: the hub string whose position an entry derived from it (a placeholder's expansion, a
-    #: companion pin) reports; kept as the string, not its position, so that positions are
-    #: computed only when asked for and a compiled set can be rebound to another record
-    anchor: SourceString | None = field(default=None, repr=False, compare=False)
-
-    @functools.cached_property
-    def location(self) -> Location | None:
-        """File position of the entry (computed on first use: most entries never need it)."""
-        if self.fixed_location is not None:
-            return self.fixed_location
-        string = self.positioned_by
-        return string.entry_location if string is not None else None
-
-    @property
-    def positioned_by(self) -> SourceString | None:
-        """The hub string this entry's position comes from (its own, or its anchor)."""
-        return self.string if self.string is not None else self.anchor
-
-    def describe(self) -> str:
-        place = str(self.location) if self.location else self.where
-        return f"{place}{' via ' + self.via if self.via else ''}"
-
-
-@dataclass(frozen=True)
-class Item:
-    """A requirement that survived evaluation: PEP 508 parts plus its residual condition."""
-
-    source: Source
-    key: str  # PEP 503 name, or "url:<url>" for a bare URL without a name
-    name: str | None
-    extras: tuple[str, ...]
-    specifier: tuple[tuple[str, str], ...]
-    url: str | None
-    cond: algebra.Node  # the canonical residual marker; never FALSE ("same marker" is identity)
-    system: bool = False  # from a #system_...# pin
-    narrowed_by: tuple[Source, ...] = ()  # higher-layer entries that took part of its condition
-
-    def with_cond(self, cond: algebra.Node, by: tuple[Source, ...] = ()) -> Item:
-        return replace(self, cond=cond, narrowed_by=(*self.narrowed_by, *by))
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What happened to one input entry."""
-
-    source: Source
-    status: str  # kept | dropped | expanded | overridden | narrowed | other-engine
-    detail: str = ""
-    marker: str | None = None  # residual marker text, where kept
-
-    def as_json(self) -> dict[str, object]:
-        loc = self.source.location
-        return {
-            "entry": self.source.text,
-            "layer": self.source.layer,
-            "location": str(loc) if loc else None,
-            "where": self.source.where or None,
-            "via": self.source.via,
-            "status": self.status,
-            "detail": self.detail,
-            "marker": self.marker,
-        }
+    entry: Entry
+    head: Head  # the entry's head, a legacy placeholder spelling read as a placeholder
+    cond: algebra.Node  # the residual condition (entry and enclosing placeholders)
+    why: str  # why the condition is false ("" when it is not)
+    marker: str | None  # the condition as text for people (None: unconditional)
+    #: the requirement it yields; None for a placeholder or a system pin (whose version comes
+    #: from the context)
+    parts: Parts | None
 
 
 @dataclass(frozen=True)
@@ -129,18 +83,20 @@ class Context:
 
     engine: Engine
     engines: EngineTable
-    bindings: Mapping[str, object]
+    bindings: Mapping[str, Value]
     system: Mapping[str, str]  # canonical name -> installed version
     system_missing: str = "error"  # "error" | "unpinned"
     keep_local_version: bool = False
-    # Evaluations by (lineage, text): the same entry evaluates the same way for every record
-    # compiled for one engine and target, so a whole hub evaluates each distinct entry once.
-    memo: dict[tuple[tuple[str, ...], str], tuple[algebra.Node, str]] = field(
+    #: plans by (lineage, text): the same entry means the same for every record compiled for
+    #: one engine and target
+    plans: dict[tuple[tuple[str, ...], str], Plan] = field(
         default_factory=dict, compare=False, repr=False
     )
-    #: compiled sets by :func:`markerc.compiler.rebind.block_key`, shared by the records with that key
-    #: (held by :func:`markerc.compiler.compile.compile_record`; values are its ``Compiled``)
-    sets: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
+    #: compiled sets by :func:`markerc.compiler.rebind.block_key`, shared by the records with
+    #: that key (held by :func:`markerc.compiler.compile.compile_record`)
+    sets: dict[tuple[object, ...], Compiled] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def canon(self, name: str) -> str:
         return self.engines.canonical(name) or name.strip().lower()
@@ -162,28 +118,85 @@ class Context:
         )
 
 
-# ------------------------------------------------------------------ errors with positions
+@dataclass(frozen=True)
+class Expansion:
+    """The result of expanding a list of sources: items, a verdict per entry (expanded
+    placeholders' entries included), and warnings about legacy spellings."""
+
+    items: tuple[Item, ...]
+    verdicts: tuple[Verdict, ...]
+    warnings: tuple[Diagnostic, ...]
 
 
-def locate(err: MarkercError, source: Source) -> MarkercError:
-    """Place an error raised inside an entry's text at its file position."""
-    if err.location is not None:
-        return err
-    if source.string is not None and source.via is None:
-        span = err.span
-        err.location = (
-            source.string.location(span.start, span.end) if span else source.string.location()
+def expand(sources: Sequence[Source], ctx: Context) -> Expansion:
+    """Evaluate every source in order."""
+    out = _Out()
+    for source in sources:
+        _expand(source, ctx, out)
+    return Expansion(tuple(out.items), tuple(out.verdicts), tuple(out.warnings))
+
+
+class _Out:
+    __slots__ = ("items", "verdicts", "warnings")
+
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.verdicts: list[Verdict] = []
+        self.warnings: list[Diagnostic] = []
+
+
+def _expand(source: Source, ctx: Context, out: _Out) -> None:
+    plan = ctx.plans.get((source.lineage, source.text))
+    if plan is None:
+        plan = ctx.plans[(source.lineage, source.text)] = _plan(source, ctx)
+    head = plan.head
+    if not (source.layer == "engine" and source.via is not None) and (
+        (isinstance(head, Placeholder) and head.legacy)
+        or (isinstance(head, SystemPin) and head.noncanonical)
+    ):
+        out.warnings.append(_legacy_warning(source, plan.entry, head))
+    cond = plan.cond
+    if cond is algebra.FALSE:
+        out.verdicts.append(
+            Verdict(source, "dropped", f"marker is false for this target: {plan.why}")
         )
-    elif source.location is not None:
-        err.location = source.location
-    if source.via or not source.location:
-        note = f"in {source.describe()}: {source.text}"
-        if note not in err.notes:
-            err.notes = (*err.notes, note)
-    return err
+        return
+    if plan.parts is not None:
+        key, name, extras, specifier, url = plan.parts
+        out.items.append(Item(source, key, name, extras, specifier, url, cond))
+    elif isinstance(head, SystemPin):
+        out.items.append(system_item(source, head, cond, ctx))
+    else:
+        assert isinstance(head, Placeholder)
+        _expand_placeholder(source, head, plan.entry.marker, ctx, out)
+        return
+    out.verdicts.append(Verdict(source, "kept", marker=plan.marker))
 
 
-def _entry(source: Source):
+def _plan(source: Source, ctx: Context) -> Plan:
+    entry = _entry(source)
+    head = legacy_placeholder(entry.head, ctx.engines) or entry.head
+    _check_engine_names(source, entry, ctx)
+    cond = _residual(source, entry.marker, ctx)
+    why = ""
+    if cond is algebra.FALSE:
+        guard_false = (
+            source.guard is not None and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
+        )
+        marker = source.guard if guard_false else entry.marker
+        why = why_false(marker, ctx.bindings, ctx.canon) if marker is not None else ""
+    parts: Parts | None = None
+    if isinstance(head, BareUrl):
+        name = _wheel_or_sdist_name(head.url)
+        key = canonical_name(name) if name else f"url:{head.url}"
+        parts = (key, name, (), (), head.url)
+    elif isinstance(head, Requirement):
+        key = canonical_name(head.name)
+        parts = (key, head.name, head.extras, head.specifier, head.url)
+    return Plan(entry, head, cond, why, marker_text(cond), parts)
+
+
+def _entry(source: Source) -> Entry:
     try:
         entry = check_entry(source.text)
     except MarkercError as err:
@@ -208,7 +221,7 @@ def _entry(source: Source):
 # ------------------------------------------------------------------ explain helpers
 
 
-def why_false(marker: Marker, bindings: Mapping[str, object], canon: Callable[[str], str]) -> str:
+def why_false(marker: Marker, bindings: Mapping[str, object], canon: _Canon) -> str:
     """The term that made a marker false (the first false conjunct, recursively)."""
     if isinstance(marker, And):
         for item in marker.items:
@@ -219,6 +232,17 @@ def why_false(marker: Marker, bindings: Mapping[str, object], canon: Callable[[s
             if partial(item, bindings, canon) == TRUE:
                 return "not " + render_markerc(item)
     return render_markerc(marker)
+
+
+def marker_text(cond: algebra.Node) -> str | None:
+    """The PEP 508 text of a condition for people (explain): None when it is true; the
+    markerc-language description where PEP 508 has no form for it."""
+    if cond is algebra.TRUE:
+        return None
+    try:
+        return algebra.render(cond)
+    except algebra.NoForm:
+        return algebra.describe(cond)
 
 
 def _template_hint(name: str) -> str:
@@ -270,19 +294,8 @@ def _residual(source: Source, marker: Marker | None, ctx: Context) -> algebra.No
     return rest
 
 
-def marker_text(cond: algebra.Node) -> str | None:
-    """The PEP 508 text of a condition for people (explain): None when it is true; the
-    markerc-language description where PEP 508 has no form for it."""
-    if cond is algebra.TRUE:
-        return None
-    try:
-        return algebra.render(cond)
-    except algebra.NoForm:
-        return algebra.describe(cond)
-
-
 def _wheel_or_sdist_name(url: str) -> str | None:
-    egg = re.search(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)", url)
+    egg = _EGG.search(url)
     if egg:
         return egg.group(1)
     path = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
@@ -296,41 +309,19 @@ def _wheel_or_sdist_name(url: str) -> str | None:
 
     try:
         if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[0]
+            return str(parse_wheel_filename(filename)[0])
         if filename.endswith((".tar.gz", ".zip")):
-            return parse_sdist_filename(filename)[0]
+            return str(parse_sdist_filename(filename)[0])
     except (InvalidWheelFilename, InvalidSdistFilename):
         return None
     return None
-
-
-def _evaluate(source: Source, entry: Entry, ctx: Context) -> tuple[algebra.Node, str]:
-    """(residual condition, why-false) of one source, memoised."""
-    key = (source.lineage, source.text)
-    hit = ctx.memo.get(key)
-    if hit is None:
-        _check_engine_names(source, entry, ctx)
-        cond = _residual(source, entry.marker, ctx)
-        why = ""
-        if cond is algebra.FALSE:
-            guard_false = (
-                source.guard is not None and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
-            )
-            why = why_false(
-                source.guard if guard_false else entry.marker,  # type: ignore[arg-type]
-                ctx.bindings,
-                ctx.canon,
-            )
-        hit = (cond, why)
-        ctx.memo[key] = hit
-    return hit
 
 
 def _check_engine_names(source: Source, entry: Entry, ctx: Context) -> None:
     """An engine literal no table knows would silently make its comparison false: MK103."""
     for leaf in leaves(entry.marker) if entry.marker is not None else ():
         if isinstance(leaf, Compare) and leaf.var.name == "engine":
-            names = re.split(r"[,\s]+", leaf.value) if leaf.op in ("in", "not in") else [leaf.value]
+            names = _ENGINE_LIST.split(leaf.value) if leaf.op in ("in", "not in") else [leaf.value]
             for name in filter(None, names):
                 if ctx.engines.canonical(name) is None:
                     hint = ctx.engines.suggest(name)
@@ -346,67 +337,21 @@ def _check_engine_names(source: Source, entry: Entry, ctx: Context) -> None:
                     )
 
 
-def _legacy_warning(source: Source, entry: Entry, head: object) -> Diagnostic | None:
+def _legacy_warning(source: Source, entry: Entry, head: Placeholder | SystemPin) -> Diagnostic:
     """Legacy spellings are accepted with a warning (SPEC 3)."""
-    if source.layer == "engine" and source.via is not None:
-        return None  # the engine table's own entries: reported by `markerc check` if at all
-    if isinstance(head, Placeholder) and head.legacy:
-        code, right = (
-            ("MK301", head.render())
-            if not head.spelling.startswith("#")
-            else ("MK310", head.render())
-        )
-    elif isinstance(head, SystemPin) and head.noncanonical:
-        code, right = "MK310", head.render()
-    else:
-        return None
+    legacy_word = isinstance(head, Placeholder) and not head.spelling.startswith("#")
     err = MarkercError(
-        code,
-        f"legacy spelling {head.spelling or source.text!r}: write {right}",
+        "MK301" if legacy_word else "MK310",
+        f"legacy spelling {head.spelling or source.text!r}: write {head.render()}",
         span=entry.head_span,
         text=source.text,
     )
     return locate(err, source).to_diagnostic()
 
 
-def expand(source: Source, ctx: Context) -> Iterator[Item | Verdict | Diagnostic]:
-    """Evaluate one source: yields the items it produces, verdicts for it (and for the entries
-    a placeholder expands to), and warnings about legacy spellings."""
-    entry = _entry(source)
-    head = legacy_placeholder(entry.head, ctx.engines) or entry.head
-    warning = _legacy_warning(source, entry, head)
-    if warning is not None:
-        yield warning
-    cond, why = _evaluate(source, entry, ctx)
-    if cond is algebra.FALSE:
-        yield Verdict(source, "dropped", f"marker is false for this target: {why}")
-        return
-    if isinstance(head, Placeholder):
-        yield from _expand_placeholder(source, head, entry.marker, ctx)
-        return
-    if isinstance(head, SystemPin):
-        yield _system_item(source, head, cond, ctx)
-    elif isinstance(head, BareUrl):
-        name = _wheel_or_sdist_name(head.url)
-        ident = canonical_name(name) if name else f"url:{head.url}"
-        yield Item(source, ident, name, (), (), head.url, cond)
-    else:
-        assert isinstance(head, Requirement)
-        yield Item(
-            source,
-            canonical_name(head.name),
-            head.name,
-            head.extras,
-            head.specifier,
-            head.url,
-            cond,
-        )
-    yield Verdict(source, "kept", marker=marker_text(cond))
-
-
 def _expand_placeholder(
-    source: Source, head: Placeholder, marker: Marker | None, ctx: Context
-) -> Iterator[Item | Verdict]:
+    source: Source, head: Placeholder, marker: Marker | None, ctx: Context, out: _Out
+) -> None:
     target = ctx.engines.canonical(head.engine)
     if target is None:
         hint = ctx.engines.suggest(head.engine)
@@ -419,40 +364,43 @@ def _expand_placeholder(
             source,
         )
     if target != ctx.engine.name:
-        yield Verdict(
-            source,
-            "other-engine",
-            f"placeholder of engine {target}; compiling for {ctx.engine.name}",
-        )
+        detail = f"placeholder of engine {target}; compiling for {ctx.engine.name}"
+        out.verdicts.append(Verdict(source, "other-engine", detail))
         return
     if source.depth >= MAX_EXPANSION_DEPTH:
         raise locate(
             MarkercError("MK505", "placeholders expand into each other in a cycle"), source
         )
     defaults = ctx.engine.packages
-    yield Verdict(source, "expanded", f"{len(defaults)} entries of engine {target}")
+    out.verdicts.append(Verdict(source, "expanded", f"{len(defaults)} entries of engine {target}"))
     guard = (
         marker
         if source.guard is None
         else (And((source.guard, marker)) if marker is not None else source.guard)
     )
+    where = f"engine table {target} ({ctx.engine.source})"
+    via = head.spelling or head.render()
+    anchor = source.positioned_by
+    lineage = (*source.lineage, source.text)
     for j, text in enumerate(defaults):
         child = Source(
             text=text,
             layer="engine",
             order=(*source.order, j),
             fixed_location=source.fixed_location,
-            anchor=source.positioned_by,
-            where=f"engine table {target} ({ctx.engine.source})",
-            via=head.spelling or head.render(),
+            anchor=anchor,
+            where=where,
+            via=via,
             guard=guard,
             depth=source.depth + 1,
-            lineage=(*source.lineage, source.text),
+            lineage=lineage,
         )
-        yield from expand(child, ctx)
+        _expand(child, ctx, out)
 
 
-def _system_item(source: Source, head: SystemPin, cond: algebra.Node, ctx: Context) -> Item:
+def system_item(source: Source, head: SystemPin, cond: algebra.Node, ctx: Context) -> Item:
+    """The item of a ``#system_X#`` pin: ``X==<installed version>`` (MK504 when the target has
+    no X, unless ``--system-missing unpinned``)."""
     name = canonical_name(head.name)
     version = ctx.system.get(name)
     if version is None:
@@ -470,41 +418,3 @@ def _system_item(source: Source, head: SystemPin, cond: algebra.Node, ctx: Conte
     if not ctx.keep_local_version:
         version = version.split("+", 1)[0]
     return Item(source, name, head.name, head.extras, (("==", version),), None, cond, True)
-
-
-# ------------------------------------------------------------------ the torch companion rule
-
-COMPANIONS = ("torchvision", "torchaudio", "torchcodec")
-
-
-def companion_conditions(
-    pins: Sequence[tuple[object, algebra.Node]], torch: Sequence[algebra.Node]
-) -> list[tuple[object, algebra.Node]]:
-    """SPEC 7 as a query: for each system pin of a torch companion (``(tag, condition)``), the
-    condition under which it needs a ``#system_torch#`` pin: where it holds and no torch
-    requirement (``torch`` conditions) nor an earlier companion pin applies.  Pins implied by
-    what torch already covers get none."""
-    covered = algebra.disj(*torch)
-    out = []
-    for tag, cond in pins:
-        need = algebra.conj(cond, algebra.neg(covered))
-        if need is not algebra.FALSE:
-            out.append((tag, need))
-            covered = algebra.disj(covered, need)
-    return out
-
-
-def torch_companions(
-    items: list[Item], ctx: Context, source_for: Callable[[Item], Source]
-) -> list[Item]:
-    """SPEC 7: a system-pinned torchvision/torchaudio/torchcodec gets a ``#system_torch#`` pin
-    (engine layer) exactly where no torch requirement applies."""
-    pins = [(i, i.cond) for i in items if i.system and i.key in COMPANIONS]
-    if not pins:
-        return []
-    torch = [i.cond for i in items if i.key == "torch"]
-    added: list[Item] = []
-    for item, need in companion_conditions(pins, torch):
-        assert isinstance(item, Item)
-        added.append(_system_item(source_for(item), SystemPin("torch"), need, ctx))
-    return added

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from markerc.compiler.expand import LAYERS, Item, Source, Verdict, locate, marker_text
+from markerc.compiler.expand import marker_text
+from markerc.compiler.provenance import LAYERS, Item, Source, Verdict, locate
 from markerc.compiler.result import Line, Origin
 from markerc.diagnostics import MarkercError
 from markerc.language import algebra
@@ -144,13 +145,18 @@ def _combine(items: list[Item]) -> list[_Draft]:
     return out
 
 
+class ConflictError(MarkercError):
+    """MK502: requirements no version satisfies together; ``overlap`` is the condition where
+    they all apply (check uses it to say where)."""
+
+    def __init__(self, message: str, *, overlap: algebra.Node, notes: tuple[str, ...] = ()) -> None:
+        super().__init__("MK502", message, notes=notes)
+        self.overlap = overlap
+
+
 def _unsatisfiable_alone(item: Item) -> MarkercError:
-    err = locate(
-        MarkercError("MK502", f"no version of {item.name} satisfies {item.source.text!r}"),
-        item.source,
-    )
-    err.overlap = item.cond  # type: ignore[attr-defined]
-    return err
+    message = f"no version of {item.name} satisfies {item.source.text!r}"
+    return locate(ConflictError(message, overlap=item.cond), item.source)
 
 
 def _extras_text(items: Sequence[Item]) -> str:
@@ -263,17 +269,15 @@ def _where(cond: algebra.Node) -> str:
 def _pair_error(a: Item, b: Item, what: str, both: algebra.Node) -> MarkercError:
     """MK502 citing both entries; ``overlap`` carries the condition where both hold."""
     name = b.name or b.url
-    err = locate(
-        MarkercError(
-            "MK502",
+    return locate(
+        ConflictError(
             f"{what} for {name} {_where(both)}: {a.source.text!r} ({a.source.describe()}) "
             f"and {b.source.text!r}",
+            overlap=both,
             notes=(f"first: {a.source.text!r} at {a.source.describe()}",),
         ),
         b.source,
     )
-    err.overlap = both  # type: ignore[attr-defined]
-    return err
 
 
 def _conflict_error(a: _Draft, b: _Draft, what: str, both: algebra.Node) -> MarkercError:

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from markerc.compiler.expand import Source, Verdict
 from markerc.compiler.hub import Block, SourceString
+from markerc.compiler.provenance import Source, Verdict
 from markerc.compiler.result import CompiledSet, Line, Origin
 
 #: what of a record a compiled set depends on: (model format, block values)

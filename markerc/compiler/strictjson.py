@@ -90,6 +90,7 @@ _ESCAPE = re.compile(
     r"|\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})"
     r"|\\[^u]|\\u"
 )
+_ANY_ESCAPE = re.compile(rb"\\.", re.DOTALL)
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
 _DEPTH_BYTES = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 
@@ -114,15 +115,25 @@ def too_deep(text: str) -> Problem | None:
     """Nesting deeper than :data:`MAX_DEPTH` anywhere in ``text`` (strings ignored), or None."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return None
-    # In bytes (faster): drop escaped backslashes, then escaped quotes (left to right, as JSON
-    # reads escapes); keep only brackets and quotes; drop each "" (an empty string, or two strings
+    # In bytes (faster): drop every escape (a backslash and the character after it, left to right,
+    # as JSON reads escapes); keep only brackets and quotes; drop each "" (an empty string, or two strings
     # with no bracket between them: merging them changes no bracket outside strings); then every
     # odd piece between the remaining quotes is a string's content.
-    data = text.encode("utf-8", "surrogatepass").replace(b"\\\\", b"").replace(b'\\"', b"")
+    data = _ANY_ESCAPE.sub(b"", text.encode("utf-8", "surrogatepass"))
     kept = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
     brackets = b"".join(kept.split(b'"')[0::2]).translate(_DEPTH_BYTES)
     if len(brackets) <= MAX_DEPTH:
         return None
+    # Each pass drops the innermost pairs ("[]" is b"\x02\x00"), so the nesting depth is the
+    # number of passes that empty the sequence: a few for a real hub.
+    rest = brackets
+    for _ in range(MAX_DEPTH):
+        fewer = rest.replace(b"\x02\x00", b"")
+        if not fewer:
+            return None
+        if len(fewer) == len(rest):  # unbalanced: the exact count below decides
+            break
+        rest = fewer
     # depth after bracket k is sum(+1 / -1) = sum(2 / 0) - (k + 1): all at C speed.
     rises = accumulate(brackets)
     if max(map(operator.sub, rises, range(1, len(brackets) + 1))) <= MAX_DEPTH:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from markerc.diagnostics import MarkercError, Span
+from markerc.language import parsecache
 from markerc.language.literals import BadEscape, decode_string
 from markerc.language.nodes import (
     And,
@@ -143,8 +144,12 @@ def standalone_source() -> str:
 def parse_entry(text: str) -> Entry:
     """Parse one ``packages`` string.  Raises :class:`MarkercError` with a span on bad input."""
     precheck(text, entry=True)
-    tree = _parse(text, "start")
-    return _Builder(text).entry(tree)
+    cached = parsecache.lookup(text)  # a parse of an earlier run (docs: parsecache.py)
+    if cached is not None:
+        return cached
+    entry = _Builder(text).entry(_parse(text, "start"))
+    parsecache.remember(text, entry)
+    return entry
 
 
 @functools.cache  # unbounded: one entry per distinct input (issue 14)

@@ -171,7 +171,7 @@ def availability(items: list[Item], ctx: Context) -> Iterator[Finding]:
 def torch_companion(items: list[Item], ctx: Context) -> Iterator[Finding]:
     """MK309 where the compiler would add a ``#system_torch#`` companion pin: a system-pinned
     torchvision/torchaudio/torchcodec under a condition that no torch requirement covers (the
-    compiler's own query, :func:`markerc.compiler.expand.companion_conditions`)."""
+    compiler's own query, :func:`markerc.compiler.companions.companion_conditions`)."""
     companions = [
         i
         for i in items
@@ -179,7 +179,7 @@ def torch_companion(items: list[Item], ctx: Context) -> Iterator[Finding]:
     ]
     if not companions:
         return
-    from markerc.compiler.expand import companion_conditions
+    from markerc.compiler.companions import companion_conditions
     from markerc.language import algebra
 
     torch: list[algebra.Node] = []

@@ -1,0 +1,248 @@
+"""A persistent cache of parsed entries, so that a hub's few hundred distinct strings are parsed
+once per machine rather than once per run.
+
+Importing the parser and running it is most of the work of a one-model ``markerc check`` and a
+third of a whole-hub compile.  With this cache a run whose strings were all seen before never
+imports the parser.  Only successful parses are kept; the checks before the parser
+(:func:`markerc.language.syntax.parse_entry`'s line and safety checks) still run on every string.
+
+The cache is an optimisation that must never change a result, so it is not trusted blindly:
+
+* It lives in ``$MARKERC_CACHE_DIR``, else ``$XDG_CACHE_HOME/markerc``, else
+  ``~/.cache/markerc``: never in an output folder, and no part of its path comes from input.
+  ``MARKERC_NO_CACHE=1`` turns it off (nothing is read or written).
+* The file name carries a digest of markerc's version and of the language package's source
+  files, so a changed parser or syntax tree never reads an old file.
+* Each file is authenticated with HMAC-SHA256 under a random per-user key kept in
+  ``$XDG_STATE_HOME/markerc/cache.key`` (else ``~/.local/state/markerc/cache.key``), outside the
+  cache folder.  A cache copied from elsewhere (a CI cache a pull request could have written, a
+  shared folder) fails the check and is ignored, then replaced.
+* The body is JSON, decoded only into the node classes of :mod:`markerc.language.nodes`; anything
+  else is a miss.  Files are written atomically, mode 0600, in folders of mode 0700.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import json
+import os
+from typing import Any
+
+from markerc.diagnostics import Span
+from markerc.language import nodes
+
+__all__ = ["enabled", "lookup", "remember", "save"]
+
+#: most entries kept in one file (the newest win)
+MAX_ENTRIES = 50_000
+#: a cache file larger than this is ignored
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+_CLASSES: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (
+        Span,
+        nodes.Var,
+        nodes.Compare,
+        nodes.Bare,
+        nodes.Not,
+        nodes.And,
+        nodes.Or,
+        nodes.Const,
+        nodes.Requirement,
+        nodes.BareUrl,
+        nodes.Placeholder,
+        nodes.SystemPin,
+        nodes.Entry,
+    )
+}
+_FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
+
+
+def enabled() -> bool:
+    return os.environ.get("MARKERC_NO_CACHE", "") in ("", "0")
+
+
+def _home_dir(variable: str, fallback: str) -> str:
+    base = os.environ.get(variable) or os.path.join(os.path.expanduser("~"), fallback)
+    return os.path.join(base, "markerc")
+
+
+def _cache_dir() -> str:
+    return os.environ.get("MARKERC_CACHE_DIR") or _home_dir("XDG_CACHE_HOME", ".cache")
+
+
+def _key_path() -> str:
+    return os.path.join(_home_dir("XDG_STATE_HOME", os.path.join(".local", "state")), "cache.key")
+
+
+class _Store:
+    """The entries of this process: those read from the file and those parsed since."""
+
+    def __init__(self) -> None:
+        self.loaded = False
+        self.encoded: dict[str, Any] = {}  # text -> JSON form, as read (decoded on demand)
+        self.added: dict[str, Any] = {}  # text -> JSON form, parsed in this process
+        self.path = ""
+        self.key: bytes | None = None
+
+    def load(self) -> None:
+        self.loaded = True
+        if not enabled():
+            return
+        try:
+            self.path = os.path.join(_cache_dir(), f"entries-{_version_digest()}.json")
+            self.key = _read_key()
+            if self.key is None:
+                return
+            with open(self.path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            return
+        if len(data) > MAX_FILE_BYTES:
+            return
+        mac, _, body = data.partition(b"\n")
+        if not _authentic(self.key, body, mac):
+            return
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return
+        if isinstance(doc, dict):
+            self.encoded = doc
+
+
+_STORE = _Store()
+
+
+def lookup(text: str) -> nodes.Entry | None:
+    """The cached parse of ``text``, or None."""
+    if not _STORE.loaded:
+        _STORE.load()
+    found = _STORE.encoded.get(text)
+    if found is None:
+        return None
+    try:
+        entry = _decode(found)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    if not isinstance(entry, nodes.Entry) or entry.text != text:
+        return None
+    return entry
+
+
+def remember(text: str, entry: nodes.Entry) -> None:
+    """Keep a fresh parse; the file is written when the process exits."""
+    if not _STORE.loaded:
+        _STORE.load()
+    if not enabled():
+        return
+    if not _STORE.added:
+        atexit.register(save)
+    _STORE.added[text] = _encode(entry)
+
+
+def save() -> None:
+    """Write the entries parsed in this process (with those read) to the cache file."""
+    store = _STORE
+    if not store.added or not enabled():
+        return
+    try:
+        key = store.key or _read_key(create=True)
+        if key is None:
+            return
+        merged = {**store.encoded, **store.added}
+        if len(merged) > MAX_ENTRIES:
+            merged = dict(list(merged.items())[-MAX_ENTRIES:])
+        body = json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        folder = os.path.dirname(store.path) or _cache_dir()
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        from markerc.files import atomic_write
+
+        atomic_write(store.path, _mac(key, body) + b"\n" + body, keep_mode=False)
+        os.chmod(store.path, 0o600)
+        store.encoded, store.added = merged, {}
+    except OSError:
+        return  # a cache that cannot be written is no error
+
+
+# ---------------------------------------------------------------- the key and the digest
+
+
+def _read_key(*, create: bool = False) -> bytes | None:
+    path = _key_path()
+    try:
+        with open(path, "rb") as fh:
+            key = fh.read(65)
+        if len(key) == 64:
+            return key
+    except OSError:
+        pass
+    if not create:
+        return None
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    key = os.urandom(32).hex().encode("ascii")
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    os.replace(path + ".tmp", path)
+    return key
+
+
+def _mac(key: bytes, body: bytes) -> bytes:
+    import hmac
+
+    return hmac.new(key, body, "sha256").hexdigest().encode("ascii")
+
+
+def _authentic(key: bytes, body: bytes, mac: bytes) -> bool:
+    import hmac
+
+    return hmac.compare_digest(_mac(key, body), mac)
+
+
+def _version_digest() -> str:
+    """markerc's version and the language package's sources: what a parse depends on."""
+    import hashlib
+
+    from markerc import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    folder = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name), "rb") as fh:
+                digest.update(name.encode() + b"\0" + fh.read())
+    for name in ("diagnostics.py", "safety.py"):
+        with open(os.path.join(os.path.dirname(folder), name), "rb") as fh:
+            digest.update(name.encode() + b"\0" + fh.read())
+    return digest.hexdigest()[:24]
+
+
+# ---------------------------------------------------------------- nodes as JSON
+
+
+def _encode(value: object) -> Any:
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    name = type(value).__name__
+    if name in _CLASSES and type(value) is _CLASSES[name]:
+        return {"@": name, "v": [_encode(getattr(value, f)) for f in _FIELDS[name]]}
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    raise TypeError(f"cannot cache a {name}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_decode(v) for v in value)
+    if isinstance(value, dict):
+        cls = _CLASSES[value["@"]]
+        args = value["v"]
+        if not isinstance(args, list) or len(args) != len(_FIELDS[value["@"]]):
+            raise ValueError("bad node")
+        return cls(*(_decode(v) for v in args))
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    raise TypeError("bad value")
