@@ -96,9 +96,13 @@ class MarkercError(Exception):
         return self._copy(self.location, self.notes + added) if added else self
 
     def _copy(self, location: Location | None, notes: tuple[str, ...]) -> MarkercError:
-        return MarkercError(
-            self.code, self.message, span=self.span, text=self.text, location=location, notes=notes
-        )
+        # of the same class, with every other attribute (a subclass's own, such as a conflict's
+        # overlap or a resolver's output), made without running a constructor
+        cls = type(self)
+        new = cls.__new__(cls, *self.args)
+        new.args = self.args
+        new.__dict__.update(self.__dict__, location=location, notes=notes)
+        return new
 
     def to_diagnostic(self) -> Diagnostic:
         return Diagnostic(

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 from markerc.compiler.offline import line_name, needs_index, offline_rewrite
 from markerc.compiler.result import IndexOptions, Line, Origin
 from markerc.compiler.targets import canonical_name
-from markerc.diagnostics import Diagnostic, Location, MarkercError
+from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.language import algebra
 
 if TYPE_CHECKING:
@@ -75,14 +75,6 @@ class Launched:
     warnings: tuple[Diagnostic, ...] = ()
     #: distributions skip-installed must never take from a base environment (step 14)
     reinstall: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Place:
-    """The ``source`` of an origin a launch step adds (what :attr:`Origin.place` shows)."""
-
-    where: str
-    location: Location | None = None
 
 
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
@@ -201,8 +193,8 @@ def abi_pins(
         named.add(key)
         pinned = version if keep_local_version else _strip_local(version)
         text = f"{dist}=={pinned}"
-        place = _Place(f"launch step 19: NumPy ABI pins of engine {engine.name} ({engine.source})")
-        origin = Origin("engine", text, via="the target's installed version", source=place)
+        where = f"launch step 19: NumPy ABI pins of engine {engine.name} ({engine.source})"
+        origin = Origin("engine", text, via="the target's installed version", where=where)
         added.append(Line(text, None, (origin,), condition=algebra.TRUE))
     return (*lines, *added)
 

@@ -54,8 +54,9 @@ def origin(source: Source) -> Origin:
     return Origin(
         layer=source.layer,
         text=source.text,
+        fixed_location=source.fixed_location,
         via=source.via,
-        source=source,
+        where=source.where,
         string=source.positioned_by,
     )
 

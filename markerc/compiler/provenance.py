@@ -8,6 +8,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
+from markerc.compiler.result import LAYERS, Layer
 from markerc.diagnostics import Location, MarkercError
 from markerc.language import algebra
 from markerc.language.nodes import Marker
@@ -15,11 +16,8 @@ from markerc.language.nodes import Marker
 if TYPE_CHECKING:
     from markerc.compiler.hub import SourceString
 
-__all__ = ["LAYERS", "Item", "Layer", "Source", "Status", "Verdict", "locate", "with_place"]
+__all__ = ["LAYERS", "Item", "Layer", "Source", "Status", "Verdict", "locate"]
 
-#: the layers of SPEC section 8, lowest precedence first
-Layer = Literal["engine", "model", "user"]
-LAYERS: tuple[Layer, ...] = ("engine", "model", "user")
 
 #: what happened to an input entry
 Status = Literal["kept", "dropped", "expanded", "overridden", "narrowed", "other-engine"]
@@ -103,32 +101,17 @@ class Verdict:
         }
 
 
-def with_place(
-    err: MarkercError, *, location: Location | None, notes: tuple[str, ...]
-) -> MarkercError:
-    """A copy of ``err`` with ``location`` and ``notes`` (errors are never changed in place;
-    the copy keeps the class and every other attribute, such as a conflict's ``overlap``)."""
-    cls = type(err)
-    new = cls.__new__(cls, *err.args)
-    new.args = err.args
-    new.__dict__.update(err.__dict__, location=location, notes=notes)
-    return new
-
-
 def locate(err: MarkercError, source: Source) -> MarkercError:
     """``err``, raised inside an entry's text, placed at the entry's file position."""
     if err.location is not None:
         return err
-    location = None
     if source.string is not None and source.via is None:
-        span = err.span
-        string = source.string
-        location = string.location(span.start, span.end) if span else string.location()
+        span, string = err.span, source.string
+        err = err.with_location(
+            string.location(span.start, span.end) if span else string.location()
+        )
     elif source.location is not None:
-        location = source.location
-    notes = err.notes
+        err = err.with_location(source.location)
     if source.via or not source.location:
-        note = f"in {source.describe()}: {source.text}"
-        if note not in notes:
-            notes = (*notes, note)
-    return with_place(err, location=location, notes=notes)
+        err = err.with_notes(f"in {source.describe()}: {source.text}")
+    return err

@@ -45,24 +45,23 @@ def block_key(block: Block | None, fmt: str | None) -> BlockKey:
     )
 
 
-def _string(source: object, packages: Sequence[SourceString]) -> SourceString | None:
-    """The new record's hub string for a shared entry (None: nothing of the record in it)."""
-    if not isinstance(source, Source) or source.positioned_by is None:
+def _moved(string: SourceString | None, packages: Sequence[SourceString]) -> SourceString | None:
+    """The new record's string for a hub string of the shared compile: the entry at the same
+    index of its ``packages`` (a path ends with that index)."""
+    if string is None:
         return None
-    # a model entry and everything derived from it is ordered (1, its index, ...)
-    return packages[source.order[1]]
+    index = string.path[-1]
+    return packages[index] if isinstance(index, int) else None
 
 
 def _line(line: Line, packages: Sequence[SourceString]) -> Line:
-    origins = []
-    for o in line.origins:
-        string = _string(o.source, packages)
-        origins.append(
-            o
-            if string is None
-            else Origin(o.layer, o.text, o.fixed_location, o.via, o.source, string)
-        )
-    return Line(line.requirement, line.marker, tuple(origins), line.condition)
+    origins = tuple(
+        o
+        if o.string is None
+        else Origin(o.layer, o.text, o.fixed_location, o.via, o.where, _moved(o.string, packages))
+        for o in line.origins
+    )
+    return Line(line.requirement, line.marker, origins, line.condition)
 
 
 def rebind_set(
@@ -85,7 +84,7 @@ def rebind_verdicts(verdicts: Sequence[Verdict], block: Block | None) -> tuple[V
     memo: dict[int, Source] = {}
 
     def source(s: Source) -> Source:
-        string = _string(s, packages)
+        string = _moved(s.positioned_by, packages)
         if string is None:
             return s
         new = memo.get(id(s))

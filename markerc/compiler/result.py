@@ -7,12 +7,17 @@ These records are the interface between the compiler (expand/merge/emit) and its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 from markerc.diagnostics import Location
 
 if TYPE_CHECKING:
     from markerc.compiler.hub import SourceString
+    from markerc.language.algebra import Node
+
+#: the layers of SPEC section 8, lowest precedence first
+Layer = Literal["engine", "model", "user"]
+LAYERS: tuple[Layer, ...] = ("engine", "model", "user")
 
 
 @dataclass(frozen=True)
@@ -80,14 +85,16 @@ class IndexOptions:
 class Origin:
     """Where a requirement line came from: the hub entry (or engine table / command line)."""
 
-    layer: str  # "engine" | "model" | "user"
+    layer: Layer
     text: str  # the entry as written
     fixed_location: Location | None = None  # file position of the entry, when it has one
     via: str | None = None  # e.g. "#vllm_dependencies#" for expanded entries
-    source: Any = field(default=None, compare=False, repr=False)  # has .location (computed lazily)
+    #: where the entry lives when it is not a hub string: ``engine table vllm (builtin)``,
+    #: ``-p/--package #1``, ``torch companion rule``, a launch step
+    where: str = ""
     #: the hub string the entry (or the placeholder it came from) was written as; the position
     #: comes from it, so a set compiled once can be given each record's own strings
-    #: (:mod:`markerc.compiler.rebind`) while ``source`` stays shared
+    #: (:mod:`markerc.compiler.rebind`)
     string: SourceString | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -95,9 +102,7 @@ class Origin:
         """The entry's file position (looked up only when someone asks: JSON output never does)."""
         if self.fixed_location is not None:
             return self.fixed_location
-        if self.string is not None:
-            return self.string.entry_location
-        return self.source.location if self.source is not None else None
+        return self.string.entry_location if self.string is not None else None
 
     def describe(self) -> str:
         where = str(self.location) if self.location else self.layer
@@ -108,8 +113,7 @@ class Origin:
     def place(self) -> str:
         """Where the entry lives, without a file position: ``model``, ``engine table vllm
         (builtin)``, ``-p/--package #1``, ``torch companion rule``."""
-        where = getattr(self.source, "where", "") if self.source is not None else ""
-        return where or self.layer
+        return self.where or self.layer
 
     def describe_source(self) -> str:
         """The entry by place and text (``model: flash-attn>=2.8 ; has_cuda``): unlike
@@ -138,7 +142,7 @@ class Line:
     marker: str | None  # canonical PEP 508 marker text, double quotes; None = unconditional
     origins: tuple[Origin, ...] = ()
     #: the canonical value of the marker (a :class:`markerc.language.algebra.Node`; None when unknown)
-    condition: Any = field(default=None, compare=False, repr=False)
+    condition: Node | None = field(default=None, compare=False, repr=False)
 
     def render(self) -> str:
         return f"{self.requirement} ; {self.marker}" if self.marker else self.requirement
