@@ -12,6 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "xinference"
 FIXTURES = ROOT / "fixtures"
+# The persistent parse cache (markerc/language/parsecache.py) is off for the suite, so that no
+# test reads or writes the user's cache; tests/test_parsecache.py turns it on in temporary folders.
+os.environ["MARKERC_NO_CACHE"] = "1"
+
 #: MARKERC_DEEP=N multiplies the number of examples of the property tests (a deeper local run).
 DEEP = max(1, int(os.environ.get("MARKERC_DEEP", "1") or 1))
 

@@ -89,6 +89,12 @@ def test_wheel_ships_py_typed_and_no_runtime_uv(tmp_path: Path) -> None:
     assert "markerc/data/engines.toml" in names
     assert any(n.startswith("markerc/data/targets/") and n.endswith(".toml") for n in names)
     assert "markerc/grammar/markerc.lark" in names
+    # every module of the source tree is in the wheel (a package missing from pyproject.toml's
+    # list would ship without its modules)
+    source = {
+        p.relative_to(ROOT).as_posix() for p in (ROOT / "markerc").rglob("*.py") if "__pycache__" not in p.parts
+    }
+    assert source <= names, sorted(source - names)
     requires = meta.get_all("Requires-Dist") or []
     uv = [r for r in requires if r.split()[0].startswith("uv")]
     assert uv and all('extra == "lock"' in r or 'extra == "test"' in r for r in uv), requires

@@ -182,6 +182,19 @@ class Block:
     path: Path
 
     @cached_property
+    def values(self) -> tuple[object, ...]:
+        """The block's values without positions: equal for blocks that compile alike."""
+        return (
+            tuple(s.value for s in self.packages),
+            self.index_url.value if self.index_url else None,
+            tuple(s.value for s in self.extra_index_url),
+            tuple(s.value for s in self.find_links),
+            tuple(s.value for s in self.trusted_host),
+            self.index_strategy.value if self.index_strategy else None,
+            bool(self.no_build_isolation),
+        )
+
+    @cached_property
     def location(self) -> Location:
         """Where the block's object starts."""
         return self.hub.location(value_span(self.hub.text, self.anchor, self.path)[0])

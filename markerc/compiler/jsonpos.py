@@ -43,6 +43,10 @@ _WS_MATCH = re.compile(r"[ \t\n\r]*").match
 _CONSTANT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)', re.DOTALL)
 
 
+#: backward line queries answered by counting before the line index is built
+_COUNTED_QUERIES = 32
+
+
 def _ws(text: str, i: int) -> int:
     m = _WS_MATCH(text, i)
     return m.end() if m is not None else i
@@ -68,6 +72,11 @@ class HubText:
         distance to the previous newline (quadratic on a one-line file)."""
         return [(0, 0, 0)]
 
+    @cached_property
+    def _backward(self) -> list[int]:
+        """How many backward queries were answered by counting newlines."""
+        return [0]
+
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in characters) of ``offset``."""
         text = self.text
@@ -84,6 +93,10 @@ class HubText:
                     line_start = text.rfind("\n", last, offset) + 1
                 cursor[0] = (offset, line, line_start)
                 return line + 1, offset - line_start + 1
+            if self._backward[0] < _COUNTED_QUERIES:  # a few: counting beats an index
+                self._backward[0] += 1
+                line_start = text.rfind("\n", 0, offset) + 1
+                return text.count("\n", 0, offset) + 1, offset - line_start + 1
         starts = self._line_starts
         line = bisect_right(starts, offset) - 1
         return line + 1, offset - starts[line] + 1

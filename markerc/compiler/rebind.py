@@ -25,24 +25,9 @@ from markerc.compiler.result import CompiledSet, Line, Origin
 BlockKey = tuple[object, ...]
 
 
-def _values(strings: Sequence[SourceString]) -> tuple[str, ...]:
-    return tuple(s.value for s in strings)
-
-
 def block_key(block: Block | None, fmt: str | None) -> BlockKey:
     """Equal keys compile to equal sets (up to file, model and positions) for one context."""
-    if block is None:
-        return (fmt, None)
-    return (
-        fmt,
-        _values(block.packages),
-        block.index_url.value if block.index_url else None,
-        _values(block.extra_index_url),
-        _values(block.find_links),
-        _values(block.trusted_host),
-        block.index_strategy.value if block.index_strategy else None,
-        bool(block.no_build_isolation),
-    )
+    return (fmt, block.values if block is not None else None)
 
 
 def _moved(string: SourceString | None, packages: Sequence[SourceString]) -> SourceString | None:
@@ -74,7 +59,17 @@ def rebind_set(
         _line(line, packages) if any(o.string is not None for o in line.origins) else line
         for line in compiled.lines
     )
-    return replace(compiled, file=file, model=model, lines=lines)
+    return CompiledSet(
+        file,
+        model,
+        compiled.engine,
+        lines,
+        compiled.options,
+        compiled.target,
+        compiled.bound_markers,
+        compiled.reinstall,
+        shared_with=compiled.shared_with or compiled,
+    )
 
 
 def rebind_verdicts(verdicts: Sequence[Verdict], block: Block | None) -> tuple[Verdict, ...]:

@@ -161,6 +161,9 @@ class CompiledSet:
     bound_markers: tuple[tuple[str, str], ...] = field(default=())  # standard marker values bound
     #: distributions skip-installed never takes from a base environment (launch step 14)
     reinstall: tuple[str, ...] = field(default=())
+    #: the set this one was rebound from (:mod:`markerc.compiler.rebind`): the same lines and
+    #: options but for positions, so outputs without positions can be rendered once for both
+    shared_with: CompiledSet | None = field(default=None, compare=False, repr=False)
 
     @property
     def requirements(self) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ detection (:mod:`markerc.backends.envinfo`).  :func:`profile_toml` writes a prof
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -62,9 +63,13 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SUGGEST_CUTOFF = 0.8
 
 
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+@functools.cache  # a hub names a few hundred distributions, each many times
 def canonical_name(name: str) -> str:
     """PEP 503 normalised distribution name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return _SEPARATORS.sub("-", name).lower()
 
 
 @dataclass(frozen=True)

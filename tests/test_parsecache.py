@@ -1,0 +1,106 @@
+"""The persistent parse cache: a hit is the parse, a tampered or foreign file is ignored, and it
+never changes a result."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from markerc.language import parsecache
+from markerc.language.syntax import parse_entry
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTRIES = [
+    "transformers>=4.46 ; #engine# == 'vllm'",
+    "#vllm_dependencies# ; sys_platform == 'linux'",
+    "#system_torch#[cuda]",
+    "flash-attn @ https://example.invalid/flash_attn-2.8-cp311-linux_x86_64.whl ; has_cuda",
+    "a[x,y]>=1,<2 ; not (cuda_version >= '12.8' or platform_machine in 'arm64 aarch64')",
+]
+
+
+@pytest.fixture
+def cache_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = {
+        "MARKERC_NO_CACHE": "",
+        "MARKERC_CACHE_DIR": str(tmp_path / "cache"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def _parse_in_child(env: dict[str, str], texts: list[str]) -> list[dict[str, object]]:
+    """Parse in a fresh interpreter (its cache is read at first use, written at exit); report
+    each entry's repr and whether the parser module was imported."""
+    code = (
+        "import json, sys\n"
+        "from markerc.language.syntax import parse_entry\n"
+        "out = [repr(parse_entry(t)) for t in json.loads(sys.argv[1])]\n"
+        "print(json.dumps({'entries': out, 'parser': 'markerc.language._lark_parser' in sys.modules}))\n"
+    )
+    full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(texts)], env=full, capture_output=True, text=True, check=True
+    )
+    return [json.loads(proc.stdout)]
+
+
+def test_round_trip_of_every_node_kind() -> None:
+    for text in ENTRIES:
+        entry = parse_entry(text)
+        back = parsecache._decode(json.loads(json.dumps(parsecache._encode(entry))))
+        assert back == entry and repr(back) == repr(entry)
+        assert back.marker_span == entry.marker_span and back.head_span == entry.head_span
+
+
+def test_second_run_hits_without_the_parser(cache_env: dict[str, str]) -> None:
+    (first,) = _parse_in_child(cache_env, ENTRIES)
+    assert first["parser"] is True
+    files = list(Path(cache_env["MARKERC_CACHE_DIR"]).glob("entries-*.json"))
+    assert len(files) == 1 and oct(files[0].stat().st_mode & 0o777) == "0o600"
+    key = Path(cache_env["XDG_STATE_HOME"]) / "markerc" / "cache.key"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    (second,) = _parse_in_child(cache_env, ENTRIES)
+    assert second == {"entries": first["entries"], "parser": False}
+
+
+def test_tampered_or_foreign_cache_is_ignored(cache_env: dict[str, str], tmp_path: Path) -> None:
+    _parse_in_child(cache_env, ENTRIES[:1])
+    (path,) = Path(cache_env["MARKERC_CACHE_DIR"]).glob("entries-*.json")
+    mac, body = path.read_bytes().split(b"\n", 1)
+    # an attacker who can write the cache folder swaps what "transformers>=4.46..." parses to
+    evil = body.replace(b'"transformers"', b'"evil-package"')
+    assert evil != body
+    path.write_bytes(mac + b"\n" + evil)
+    (run,) = _parse_in_child(cache_env, ENTRIES[:1])
+    assert "evil" not in run["entries"][0] and run["parser"] is True
+    # a whole file authenticated under another key (copied from another machine) is ignored too
+    other = {**cache_env, "XDG_STATE_HOME": str(tmp_path / "other-state")}
+    path.write_bytes(b"0" * 64 + b"\n" + evil)
+    (run,) = _parse_in_child(other, ENTRIES[:1])
+    assert "evil" not in run["entries"][0] and run["parser"] is True
+
+
+def test_no_cache_reads_and_writes_nothing(cache_env: dict[str, str]) -> None:
+    off = {**cache_env, "MARKERC_NO_CACHE": "1"}
+    _parse_in_child(off, ENTRIES)
+    assert not Path(cache_env["MARKERC_CACHE_DIR"]).exists()
+    assert not Path(cache_env["XDG_STATE_HOME"]).exists()
+
+
+def test_cached_and_fresh_compiles_agree(cache_env: dict[str, str], tmp_path: Path) -> None:
+    hub = ROOT / "fixtures" / "models.json"
+    argv = [sys.executable, "-m", "markerc", "compile", str(hub), "--engine", "all", "--target",
+            str(ROOT / "fixtures" / "targets" / "linux-cuda128.toml"), "--format", "json"]  # fmt: skip
+    env = {**os.environ, **cache_env, "PYTHONPATH": str(ROOT)}
+    runs = [subprocess.run(argv, env=env, capture_output=True, text=True, check=False) for _ in range(2)]
+    fresh = subprocess.run(argv, env={**env, "MARKERC_NO_CACHE": "1"}, capture_output=True, text=True, check=False)
+    assert runs[0].returncode == runs[1].returncode == fresh.returncode
+    assert runs[0].stdout == runs[1].stdout == fresh.stdout and runs[1].stderr == fresh.stderr
