@@ -6,9 +6,13 @@ at launch: xoscar 0.12.2's ``VirtualEnvManager.process_packages(packages, engine
 model_engine=e)``, on the same (model, engine) cases.  Both are reported in one run:
 
 * markerc whole process: wall time of ``python -m markerc compile <6 hubs> --engine ... --target
-  ... --system-missing unpinned --format json -o <tmp>`` (start-up and imports included; best of N);
+  ... --system-missing unpinned --format json -o <tmp>`` (start-up and imports included), with the
+  interpreter of a fresh venv holding this checkout installed by ``pip install .`` (not editable,
+  byte-compiled; ``--python`` names another), twice per round: with the persistent parse cache
+  (``markerc/language/parsecache.py``) warm, as every run after a hub's first is, and with
+  ``MARKERC_NO_CACHE=1`` (every string parsed, the parser imported);
 * markerc in process: ``compile_hubs`` + ``json_text`` in a fresh interpreter with the imports
-  already done (best of N), and the same call repeated in one process;
+  already done;
 * peer inner loop: only the loop of ``process_packages`` calls, in a subprocess running the peer
   interpreter (imports and case loading excluded; best of N loops in that one process).
 
@@ -252,23 +256,35 @@ def run_peer(peer_python: str, cases: list[dict], target_path: str, repeats: int
 
 # --------------------------------------------------------------------------- markerc's side
 
-def compile_argv(paths: Sequence[str], out: str) -> list[str]:
+def compile_argv(python: str, paths: Sequence[str], out: str) -> list[str]:
     return [
-        sys.executable, "-m", "markerc", "compile", *paths,
-        "--engine", ENGINES, "--target", TARGET, "--system-missing", "unpinned",
+        python, "-m", "markerc", "compile", *(os.path.join(ROOT, p) for p in paths),
+        "--engine", ENGINES, "--target", os.path.join(ROOT, TARGET), "--system-missing", "unpinned",
         "--format", "json", "-o", out,
     ]  # fmt: skip
 
 
-def markerc_process(paths: Sequence[str], tmp: str) -> tuple[float, int]:
-    """Wall time of one whole CLI process, and the number of compiled sets it wrote."""
+def installed_python(tmp: str) -> str:
+    """A fresh venv with this checkout installed as a user installs it (``pip install .``: not
+    editable, byte-compiled), so the figures include no editable finder and no compiling."""
+    venv = os.path.join(tmp, "venv")
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    python = os.path.join(venv, "bin", "python")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", ROOT], check=True)
+    return python
+
+
+def markerc_process(python: str, paths: Sequence[str], tmp: str, *, cache: bool) -> tuple[float, int]:
+    """Wall time of one whole CLI process, and the number of compiled sets it wrote.  ``cache``:
+    with the persistent parse cache (in ``tmp``, filled by the warm-up run), else without it."""
     out = os.path.join(tmp, "out.json")
-    # as an installed package runs: byte-compiled (pip compiles at install time); this
-    # machine sets PYTHONDONTWRITEBYTECODE, so the byte code goes to a private cache here
+    # as an installed package runs: reading the byte code pip compiled (this machine may set
+    # PYTHONDONTWRITEBYTECODE)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PYTHONPATH=ROOT, PYTHONPYCACHEPREFIX=os.path.join(tmp, "pycache"))
+    env.update(MARKERC_CACHE_DIR=os.path.join(tmp, "cache"), XDG_STATE_HOME=os.path.join(tmp, "state"))
+    env["MARKERC_NO_CACHE"] = "" if cache else "1"
     t0 = time.perf_counter()
-    proc = subprocess.run(compile_argv(paths, out), cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(compile_argv(python, paths, out), cwd=tmp, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"markerc compile failed (exit {proc.returncode}):\n{proc.stderr}")
@@ -326,6 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--peer-python", metavar="PATH", default=None,
                     help="interpreter with xoscar==0.12.2 (default: this one, when it imports xoscar)")  # fmt: skip
+    ap.add_argument("--python", metavar="PATH", default=None,
+                    help="interpreter with markerc installed (default: a fresh venv with this checkout)")  # fmt: skip
     ap.add_argument("--repeats", type=int, default=9, help="rounds, each side once per round (default 9)")
     ap.add_argument("--corpus", default=CORPUS, help=f"folder of hub JSON files (default {CORPUS})")
     args = ap.parse_args(argv)
@@ -343,15 +361,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cases = peer_cases(paths)
     whole: list[float] = []
+    cold: list[float] = []
     first: list[float] = []
     loops: list[float] = []
     peer: dict | None = None
     n_sets = 0
     with tempfile.TemporaryDirectory(prefix="markerc-bench-") as tmp:
-        markerc_process(paths, tmp)  # warm-up: byte code, file cache
+        python = args.python or installed_python(tmp)
+        markerc_process(python, paths, tmp, cache=True)  # warm-up: file cache, parse cache
         for _ in range(args.repeats):  # alternated: the machine's load falls on both sides alike
-            seconds, n_sets = markerc_process(paths, tmp)
+            seconds, n_sets = markerc_process(python, paths, tmp, cache=True)
             whole.append(seconds)
+            cold.append(markerc_process(python, paths, tmp, cache=False)[0])
             first.append(markerc_in_process(paths))
             if peer_python:
                 peer = run_peer(peer_python, cases, os.path.join(ROOT, TARGET), 1)
@@ -362,7 +383,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("peer: skipped (xoscar is not importable; give --peer-python PATH)\n")
 
     rows = [
-        ("markerc whole process (python -m markerc compile)", whole),
+        ("markerc whole process, parse cache warm", whole),
+        ("markerc whole process, no parse cache", cold),
         ("markerc in process, first call (imports excluded)", first),
     ]
     if peer:
@@ -378,12 +400,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, values in rows:
         print(f"{name:<58} {summary(values)} {len(cases) / statistics.median(values):>9.0f}")
     if peer:
-        ratios = [w / p for w, p in zip(whole, loops)]
-        print(f"\nratio markerc whole process / peer inner loop, per round: median {statistics.median(ratios):.2f}"
-              f" ({min(ratios):.2f}-{max(ratios):.2f}); in process first call / peer:"
-              f" {statistics.median(f / p for f, p in zip(first, loops)):.2f}")  # fmt: skip
-        met = sum(r < 1 for r in ratios)
-        print(f"goal (whole process faster than the peer's inner loop, ratio < 1): met in {met} of {len(ratios)} rounds")
+        print()
+        for label, values in (("parse cache warm", whole), ("no parse cache", cold)):
+            ratios = [w / p for w, p in zip(values, loops)]
+            met = sum(r < 1 for r in ratios)
+            print(f"ratio markerc whole process ({label}) / peer inner loop, per round: median "
+                  f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}); "
+                  f"below 1 in {met} of {len(ratios)} rounds")  # fmt: skip
+        print(f"ratio in process first call / peer: {statistics.median(f / p for f, p in zip(first, loops)):.2f}")
     return 0
 
 

@@ -47,7 +47,11 @@ def _parse_in_child(env: dict[str, str], texts: list[str]) -> list[dict[str, obj
     )
     full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(texts)], env=full, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, json.dumps(texts)],
+        env=full,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [json.loads(proc.stdout)]
 
@@ -100,7 +104,11 @@ def test_cached_and_fresh_compiles_agree(cache_env: dict[str, str], tmp_path: Pa
     argv = [sys.executable, "-m", "markerc", "compile", str(hub), "--engine", "all", "--target",
             str(ROOT / "fixtures" / "targets" / "linux-cuda128.toml"), "--format", "json"]  # fmt: skip
     env = {**os.environ, **cache_env, "PYTHONPATH": str(ROOT)}
-    runs = [subprocess.run(argv, env=env, capture_output=True, text=True, check=False) for _ in range(2)]
-    fresh = subprocess.run(argv, env={**env, "MARKERC_NO_CACHE": "1"}, capture_output=True, text=True, check=False)
+    runs = [
+        subprocess.run(argv, env=env, capture_output=True, text=True, check=False) for _ in range(2)
+    ]
+    fresh = subprocess.run(
+        argv, env={**env, "MARKERC_NO_CACHE": "1"}, capture_output=True, text=True, check=False
+    )
     assert runs[0].returncode == runs[1].returncode == fresh.returncode
     assert runs[0].stdout == runs[1].stdout == fresh.stdout and runs[1].stderr == fresh.stderr

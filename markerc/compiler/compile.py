@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from markerc.compiler import guard
 from markerc.compiler.companions import torch_companions
 from markerc.compiler.engines import Engine, EngineTable
-from markerc.compiler.expand import Context, expand
+from markerc.compiler.expand import Context, Plan, expand
 from markerc.compiler.hub import Block, HubFile, ModelRecord, load_hub
 from markerc.compiler.indexes import UserSources, resolve_options
 from markerc.compiler.launch import LaunchOptions
@@ -110,9 +110,15 @@ def _source_for_companion(item: Item) -> Source:
     )
 
 
-def make_context(engine: Engine, engines: EngineTable, options: Options) -> Context:
+def make_context(
+    engine: Engine,
+    engines: EngineTable,
+    options: Options,
+    shared: dict[tuple[tuple[str, ...], str], Plan] | None = None,
+) -> Context:
     """The evaluation context of one engine and target; reuse it for every record so that
-    identical entries are evaluated once (its memo)."""
+    identical entries are evaluated once (its memo).  ``shared``: the engine-free plans of the
+    other engines' contexts of the same table and options."""
     target = finalize(options.target)
     return Context(
         engine=engine,
@@ -121,6 +127,7 @@ def make_context(engine: Engine, engines: EngineTable, options: Options) -> Cont
         system=target.system_map(),
         system_missing=options.system_missing,
         keep_local_version=options.keep_local_version,
+        shared={} if shared is None else shared,
     )
 
 
@@ -312,11 +319,12 @@ def compile_loaded(
     options: Options,
 ) -> list[Compiled]:
     contexts: dict[str, Context] = {}
+    shared: dict[tuple[tuple[str, ...], str], Plan] = {}
     out = []
     for job in plan_jobs(hubs, engines, engine_spec, model):
         ctx = contexts.get(job.engine.name)
         if ctx is None:
-            ctx = contexts[job.engine.name] = make_context(job.engine, engines, options)
+            ctx = contexts[job.engine.name] = make_context(job.engine, engines, options, shared)
         out.append(compile_record(job.hub, job.record, job.engine, engines, options, ctx))
     return out
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from markerc.compiler.filenames import distribution_name
 from markerc.compiler.provenance import Item, Source, Verdict, locate
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import Diagnostic, MarkercError
@@ -56,6 +57,8 @@ __all__ = ["Context", "Expansion", "Plan", "expand", "marker_text", "system_item
 
 MAX_EXPANSION_DEPTH = 8
 _ENGINE_LIST = re.compile(r"[,\s]+")
+#: the variables a context binds to its engine (``#engine#``, ``#model_engine#``)
+_ENGINE_VARIABLES = frozenset({"engine", "model_engine"})
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -75,6 +78,9 @@ class Plan:
     #: the requirement it yields; None for a placeholder or a system pin (whose version comes
     #: from the context)
     parts: Parts | None
+    #: neither the entry nor its enclosing placeholders test the engine: the plan holds for
+    #: every engine of one table and target
+    engine_free: bool
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,11 @@ class Context:
     #: plans by (lineage, text): the same entry means the same for every record compiled for
     #: one engine and target
     plans: dict[tuple[tuple[str, ...], str], Plan] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    #: the engine-free plans, shared by the contexts of one table and target (one compile's
+    #: engines): most entries do not test the engine and are evaluated once for all of them
+    shared: dict[tuple[tuple[str, ...], str], Plan] = field(
         default_factory=dict, compare=False, repr=False
     )
     #: compiled sets by :func:`markerc.compiler.rebind.block_key`, shared by the records with
@@ -146,9 +157,15 @@ class _Out:
 
 
 def _expand(source: Source, ctx: Context, out: _Out) -> None:
-    plan = ctx.plans.get((source.lineage, source.text))
+    memo_key = (source.lineage, source.text)
+    plan = ctx.plans.get(memo_key)
     if plan is None:
-        plan = ctx.plans[(source.lineage, source.text)] = _plan(source, ctx)
+        plan = ctx.shared.get(memo_key)
+        if plan is None:
+            plan = _plan(source, ctx)
+            if plan.engine_free:
+                ctx.shared[memo_key] = plan
+        ctx.plans[memo_key] = plan
     head = plan.head
     if not (source.layer == "engine" and source.via is not None) and (
         (isinstance(head, Placeholder) and head.legacy)
@@ -193,7 +210,11 @@ def _plan(source: Source, ctx: Context) -> Plan:
     elif isinstance(head, Requirement):
         key = canonical_name(head.name)
         parts = (key, head.name, head.extras, head.specifier, head.url)
-    return Plan(entry, head, cond, why, marker_text(cond), parts)
+    tested = [*leaves(entry.marker)] if entry.marker is not None else []
+    if source.guard is not None:
+        tested += leaves(source.guard)
+    engine_free = not any(leaf.var.name in _ENGINE_VARIABLES for leaf in tested)
+    return Plan(entry, head, cond, why, marker_text(cond), parts, engine_free)
 
 
 def _entry(source: Source) -> Entry:
@@ -299,22 +320,7 @@ def _wheel_or_sdist_name(url: str) -> str | None:
     if egg:
         return egg.group(1)
     path = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
-    filename = path.rsplit("/", 1)[-1]
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
-    try:
-        if filename.endswith(".whl"):
-            return str(parse_wheel_filename(filename)[0])
-        if filename.endswith((".tar.gz", ".zip")):
-            return str(parse_sdist_filename(filename)[0])
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None
-    return None
+    return distribution_name(path.rsplit("/", 1)[-1])
 
 
 def _check_engine_names(source: Source, entry: Entry, ctx: Context) -> None:

@@ -43,8 +43,9 @@ _WS_MATCH = re.compile(r"[ \t\n\r]*").match
 _CONSTANT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(NaN|-?Infinity)', re.DOTALL)
 
 
-#: backward line queries answered by counting before the line index is built
-_COUNTED_QUERIES = 32
+#: backward line queries answered by counting back from the cursor before the line index is built
+#: (a compile goes through a file once per engine: a handful of backward steps)
+_COUNTED_QUERIES = 64
 
 
 def _ws(text: str, i: int) -> int:
@@ -82,8 +83,8 @@ class HubText:
         text = self.text
         offset = max(0, min(offset, len(text)))
         if "_line_starts" not in self.__dict__:
-            # Queries come mostly in file order: count newlines forward from the last one
-            # (C speed, no index); build the full index on the first backward query.
+            # Queries come mostly in file order: count newlines from the last one (C speed, no
+            # index), forward or, a limited number of times, backward.
             cursor = self._cursor
             last, line, line_start = cursor[0]
             if offset >= last:
@@ -95,8 +96,10 @@ class HubText:
                 return line + 1, offset - line_start + 1
             if self._backward[0] < _COUNTED_QUERIES:  # a few: counting beats an index
                 self._backward[0] += 1
+                line = line - text.count("\n", offset, last)
                 line_start = text.rfind("\n", 0, offset) + 1
-                return text.count("\n", 0, offset) + 1, offset - line_start + 1
+                cursor[0] = (offset, line, line_start)  # later queries go forward from here
+                return line + 1, offset - line_start + 1
         starts = self._line_starts
         line = bisect_right(starts, offset) - 1
         return line + 1, offset - starts[line] + 1
