@@ -1,6 +1,8 @@
 """Writing files so that a failure never leaves a half-written one: each file goes to a temp
-file in its own folder, then ``os.replace``; a set of files is staged completely before any is
-renamed into place."""
+file in its own folder, then ``os.replace`` (:func:`atomic_write`); a set of files is staged
+completely before any is renamed into place (:func:`write_all`).  Also the names outputs get
+(:func:`safe_name`, :func:`case_stem`) and the refusal of an output path that a symlink leads out
+of its folder (:func:`check_inside`, MK623)."""
 
 from __future__ import annotations
 

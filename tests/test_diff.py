@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from markerc.review.diff import NameChange, compare_sets
+from markerc.review.diff import compare_sets
+from markerc.review.diff_records import NameChange
 from markerc.compiler.result import CompiledSet, IndexOptions, Line
 
 from .cli_helpers import ROOT, run_markerc

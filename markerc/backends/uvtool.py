@@ -1,7 +1,10 @@
-"""Subprocess helpers shared by :mod:`markerc.backends.lock` and :mod:`markerc.backends.install`.
+"""Subprocess and resolver helpers shared by :mod:`markerc.backends.lock` and
+:mod:`markerc.backends.install`: running a process (:func:`run_process`), finding uv, the child
+environment, trimming a tool's output, tool versions, the platform and Python a resolver is
+given for a target (:func:`resolver_platform`), package locations and a venv's interpreter.
 
-Everything here is small and side-effect free except :func:`run_process` and
-:func:`atomic_write`.  ``subprocess`` and ``uv`` are imported inside functions so that importing
+Everything here is small and side-effect free except :func:`run_process` (and
+:func:`read_text`, which reads a file).  ``subprocess`` and ``uv`` are imported inside functions so that importing
 markerc (``markerc --version``) stays fast.
 
 Processes are always started from an argument list (never a shell).  A *runner* is any callable

@@ -1,8 +1,9 @@
 """The command line: parse arguments, call the library, print, choose the exit code.
 
-Exit codes (SPEC 11): 0 success; 1 errors found by ``check`` (or stale locks with
-``lock --check``); 2 usage errors, unreadable files and any input error in compile, explain,
-lock, install and env; 3 an internal error (a bug: one line with the version, never a
+Exit codes (SPEC 11): 0 success; 1 errors found by ``check`` (warnings too with ``--strict``),
+stale locks with ``lock --check``, or changes found by ``diff --exit-code``; 2 usage errors,
+unreadable files, an invalid check configuration, any input error in compile, explain, install,
+venvs, env, diff and report, and any failed case of lock; 3 an internal error (a bug: one line with the version, never a
 traceback); 130 interrupted, 143 terminated.  Errors print ``path:line:col: CODE message``.
 
 This module builds the top-level parser and runs a command behind the guard (exit codes,

@@ -6,7 +6,7 @@ MK302, MK310, MK314, MK315, MK320, and the rewrites that make Xinference read an
 does, MK401 and MK404) carry a :class:`markerc.lint.framework.Fix`: a range of decoded characters of one
 JSON string.  Only findings the rule set reports for the file are applied, so ``--fix`` touches
 only the strings with selected findings.  The range is
-mapped back to the file through :meth:`SourceString.raw_offset`, the replacement is JSON-encoded
+mapped back to the file through :meth:`markerc.compiler.hub.SourceString.raw_offset`, the replacement is JSON-encoded
 like its surroundings, and only those characters change: the rest of the file (formatting, key
 order, escapes, line endings, a byte-order mark) stays byte-identical.  Writes are atomic
 (a temporary file in the same folder, then ``os.replace``).

@@ -1,4 +1,4 @@
-"""Rendering a :class:`markerc.review.diff.HubDiff`: :func:`text` (the terminal),
+"""Rendering a :class:`markerc.review.diff_records.HubDiff`: :func:`text` (the terminal),
 :func:`markdown` (GitHub-flavoured, for a pull-request comment) and :func:`as_json` /
 :func:`json_text`.  Every hub value is escaped for its output (:mod:`markerc.escaping`).
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from markerc import __version__
 from markerc.escaping import md_code, md_text, printable
-from markerc.review.diff import CellDiff, HubDiff, ModelChange, ModelDiff
+from markerc.review.diff_records import CellDiff, HubDiff, ModelChange, ModelDiff
 from markerc.review.sources import target_label
 
 SCHEMA = "markerc-diff/1"
