@@ -10,7 +10,6 @@ import contextlib
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Mapping
 
 
@@ -33,10 +32,27 @@ def _new_file_mode() -> int:
     return 0o666 & ~mask
 
 
+_TEMP_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _create_temp(folder: str, prefix: str) -> tuple[int, str]:
+    """A new file ``folder/prefix<random>.tmp``, mode 0600, opened exclusively (what
+    ``tempfile.mkstemp`` does; importing tempfile costs every command's start-up more than this)."""
+    for _ in range(100):
+        tmp = os.path.join(folder, f"{prefix}{os.urandom(8).hex()}.tmp")
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
+
+
 def _stage(path: str, data: str | bytes, new_mode: int, keep_mode: bool = True) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    fd, tmp = _create_temp(folder, f".{os.path.basename(path)}.")
     try:
         with os.fdopen(fd, "wb") as fh:
             # mkstemp makes 0600: give the file the old file's mode, or a new file's

@@ -50,7 +50,7 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from markerc.diagnostics import MarkercError
     from markerc.files import write_all
 
-    compiled = inputs.compiled(args, [args.target])
+    compiled = inputs.compiled(args, [args.target], verdicts=False)  # outputs never show them
     sets = [c.compiled for c in compiled]
     if not sets:
         err("markerc: warning: nothing to compile (no record matches that model and engine)")

@@ -108,8 +108,13 @@ def model(args: argparse.Namespace) -> str | None:
     return None if args.model in (None, "all") else args.model
 
 
-def compiled(args: argparse.Namespace, target_specs: Sequence[str | None]) -> list[Compiled]:
-    """Compile the selected records for each target; hub warnings go to stderr (once)."""
+def compiled(
+    args: argparse.Namespace, target_specs: Sequence[str | None], *, verdicts: bool = True
+) -> list[Compiled]:
+    """Compile the selected records for each target; hub warnings go to stderr (once).
+    ``verdicts``: keep each input entry's verdict (explain)."""
+    from dataclasses import replace
+
     from markerc.compiler.compile import compile_loaded, load_hubs
 
     engines = engine_table(args)
@@ -122,7 +127,7 @@ def compiled(args: argparse.Namespace, target_specs: Sequence[str | None]) -> li
                 engines=engines,
                 engine_spec=engine_names(args),
                 model=model(args),
-                options=compile_options(args, target(args, spec)),
+                options=replace(compile_options(args, target(args, spec)), verdicts=verdicts),
             )
         )
     warnings = [d for hub in hubs for d in hub.diagnostics if d.severity == "warning"]

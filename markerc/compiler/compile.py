@@ -45,6 +45,8 @@ class Options:
     #: MK503 (for tests and diagnostics, never for output files)
     pep508: bool = True
     launch: LaunchOptions = field(default_factory=LaunchOptions)
+    #: keep a verdict per input entry (``explain``, tests); outputs never show them
+    verdicts: bool = True
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def make_context(
         system_missing=options.system_missing,
         keep_local_version=options.keep_local_version,
         shared={} if shared is None else shared,
+        verdicts=options.verdicts,
     )
 
 
@@ -193,9 +196,10 @@ def _compile_record(
     if options.torch_companion:
         added = torch_companions(items, ctx, _source_for_companion)
         items.extend(added)
-        verdicts.extend(
-            Verdict(a.source, "kept", "added by the torch companion rule") for a in added
-        )
+        if options.verdicts:
+            verdicts.extend(
+                Verdict(a.source, "kept", "added by the torch companion rule") for a in added
+            )
     merged = merge(items, pep508=options.pep508)
     # overridden / narrowed by the merge; a source's order identifies it within one compile
     replaced = {v.source.order: v for v in merged.verdicts}

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from markerc.compiler.filenames import distribution_name
-from markerc.compiler.provenance import Item, Source, Verdict, locate
+from markerc.compiler.provenance import Item, Source, Status, Verdict, locate
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.language import algebra, variables
@@ -103,6 +103,8 @@ class Context:
     shared: dict[tuple[tuple[str, ...], str], Plan] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: record a verdict per input entry (False: the compile's outputs do not show them)
+    verdicts: bool = True
     #: compiled sets by :func:`markerc.compiler.rebind.block_key`, shared by the records with
     #: that key (held by :func:`markerc.compiler.compile.compile_record`)
     sets: dict[tuple[object, ...], Compiled] = field(
@@ -141,19 +143,26 @@ class Expansion:
 
 def expand(sources: Sequence[Source], ctx: Context) -> Expansion:
     """Evaluate every source in order."""
-    out = _Out()
+    out = _Out(ctx.verdicts)
     for source in sources:
         _expand(source, ctx, out)
-    return Expansion(tuple(out.items), tuple(out.verdicts), tuple(out.warnings))
+    return Expansion(tuple(out.items), tuple(out.verdicts or ()), tuple(out.warnings))
 
 
 class _Out:
     __slots__ = ("items", "verdicts", "warnings")
 
-    def __init__(self) -> None:
+    def __init__(self, verdicts: bool) -> None:
         self.items: list[Item] = []
-        self.verdicts: list[Verdict] = []
+        #: None: verdicts are not recorded
+        self.verdicts: list[Verdict] | None = [] if verdicts else None
         self.warnings: list[Diagnostic] = []
+
+    def verdict(
+        self, source: Source, status: Status, detail: str = "", marker: str | None = None
+    ) -> None:
+        if self.verdicts is not None:
+            self.verdicts.append(Verdict(source, status, detail, marker))
 
 
 def _expand(source: Source, ctx: Context, out: _Out) -> None:
@@ -174,9 +183,7 @@ def _expand(source: Source, ctx: Context, out: _Out) -> None:
         out.warnings.append(_legacy_warning(source, plan.entry, head))
     cond = plan.cond
     if cond is algebra.FALSE:
-        out.verdicts.append(
-            Verdict(source, "dropped", f"marker is false for this target: {plan.why}")
-        )
+        out.verdict(source, "dropped", f"marker is false for this target: {plan.why}")
         return
     if plan.parts is not None:
         key, name, extras, specifier, url = plan.parts
@@ -187,7 +194,7 @@ def _expand(source: Source, ctx: Context, out: _Out) -> None:
         assert isinstance(head, Placeholder)
         _expand_placeholder(source, head, plan.entry.marker, ctx, out)
         return
-    out.verdicts.append(Verdict(source, "kept", marker=plan.marker))
+    out.verdict(source, "kept", marker=plan.marker)
 
 
 def _plan(source: Source, ctx: Context) -> Plan:
@@ -371,14 +378,14 @@ def _expand_placeholder(
         )
     if target != ctx.engine.name:
         detail = f"placeholder of engine {target}; compiling for {ctx.engine.name}"
-        out.verdicts.append(Verdict(source, "other-engine", detail))
+        out.verdict(source, "other-engine", detail)
         return
     if source.depth >= MAX_EXPANSION_DEPTH:
         raise locate(
             MarkercError("MK505", "placeholders expand into each other in a cycle"), source
         )
     defaults = ctx.engine.packages
-    out.verdicts.append(Verdict(source, "expanded", f"{len(defaults)} entries of engine {target}"))
+    out.verdict(source, "expanded", f"{len(defaults)} entries of engine {target}")
     guard = (
         marker
         if source.guard is None
