@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 
 
 def lock_arguments(lk: argparse.ArgumentParser) -> None:
+    from markerc.backends.lock.jobs import RESOLVERS
+    from markerc.backends.naming import FORMATS
+
     lk.add_argument("hubs", nargs="+", metavar="HUB")
     add_compile_options(lk, many_targets=True)
     lk.add_argument("--out", required=True, metavar="DIR")
-    lk.add_argument("--format", choices=["pylock", "requirements", "uv"], default="pylock")
-    lk.add_argument("--resolver", choices=["uv", "pip-compile"], default="uv")
+    lk.add_argument("--format", choices=FORMATS, default="pylock")
+    lk.add_argument("--resolver", choices=RESOLVERS, default="uv")
     lk.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 listing stale or missing locks"
     )
