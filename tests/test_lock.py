@@ -463,3 +463,12 @@ def test_plan_shards_partition_jobs(wheelhouse: str) -> None:
         assert sum(p.cases for p in parts) == full.cases
     with pytest.raises(MarkercError):
         mkplan(sets, shard=(3, 2))
+
+
+def test_prune_scope_of_a_selection() -> None:
+    """The folders and file-name parts a run speaks for, from what it selected."""
+    scope = lock.PruneScope.of_selection("pylock", [None, "cu128 linux"], ["hub/llm_family.json"], None, ["ALL"])
+    assert scope == lock.PruneScope("pylock", frozenset({"universal", "cu128_linux"}), None, None)
+    named = lock.PruneScope.of_selection("pylock", [None], ["a/llm.json", "b/x.json"], "Qwen3", ["llama.cpp", "vllm"])
+    assert named.engines == frozenset({"llama-cpp", "vllm"}) and named.models is not None
+    assert named.covers("Qwen3/universal/pylock.llama-cpp.toml") is ("Qwen3" in named.models)

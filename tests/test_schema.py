@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from markerc.compiler.hub import parse_hub
+from markerc.compiler.hub import BLOCK_KEYS, INDEX_STRATEGIES, MODEL_SCHEMA, parse_hub
 from tests.cli_helpers import ROOT, run_markerc
 from tests.conftest import corpus_files
 
@@ -28,6 +28,15 @@ def test_schema_is_a_valid_draft_2020_12_schema_and_the_command_prints_it() -> N
     proc = run_markerc("schema")
     assert proc.returncode == 0
     assert json.loads(proc.stdout) == SCHEMA
+
+
+def test_schema_states_the_readers_facts() -> None:
+    """The shipped schema spells out what the hub reader defines (one fact, two spellings: they
+    must not drift): the index strategies, the block's keys and the model object's keys."""
+    block = SCHEMA["$defs"]["block"]["properties"]
+    assert block["index_strategy"]["enum"] == [*INDEX_STRATEGIES, None]
+    assert tuple(block) == BLOCK_KEYS
+    assert tuple(SCHEMA["$defs"]["model"]["properties"]) == tuple(MODEL_SCHEMA)
 
 
 def test_schema_accepts_the_real_hub() -> None:

@@ -144,6 +144,42 @@ def test_install_needs_a_place_and_a_base(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == ["hub.json"]
 
 
+@pytest.mark.parametrize(
+    "venv, home, environ, skip, python, lock, expected",
+    [
+        ("v", "h", {}, None, None, None, "MK507"),  # both places
+        (None, None, {}, None, None, None, "MK507"),  # neither
+        (None, None, {"XINFERENCE_HOME": "/x"}, None, "py", None, venvs.InstallPlace(None, "/x", True)),
+        (None, "h", {}, None, None, None, "MK554"),  # the layout is over a base
+        ("v", None, {}, True, None, None, "MK554"),
+        ("v", None, {}, None, None, None, venvs.InstallPlace("v", None, False)),
+        (None, "h", {}, None, "py", "missing.toml", "MK205"),
+        ("v", None, {"XINFERENCE_HOME": "/x"}, None, None, None, venvs.InstallPlace("v", None, False)),
+    ],
+)
+def test_install_place(venv: str | None, home: str | None, environ: dict[str, str], skip: bool | None,
+                       python: str | None, lock: str | None, expected: object, tmp_path: Path) -> None:  # fmt: skip
+    """install's place checks, in the library (the CLI passes its options through)."""
+    lock_file = str(tmp_path / lock) if lock else None
+    if isinstance(expected, str):
+        with pytest.raises(MarkercError) as err:
+            venvs.install_place(venv, home, skip_installed=skip, python=python, lock_file=lock_file,
+                                environ=environ)  # fmt: skip
+        assert err.value.code == expected
+    else:
+        got = venvs.install_place(venv, home, skip_installed=skip, python=python, lock_file=lock_file, environ=environ)
+        assert got == expected
+
+
+def test_install_place_folder_refuses_a_record_without_a_model_name() -> None:
+    place = venvs.InstallPlace(None, "/h", True)
+    nameless = CompiledSet("hub.json", None, "vllm", (), IndexOptions())
+    with pytest.raises(MarkercError) as err:
+        place.folder(nameless, sys.executable)
+    assert err.value.code == "MK552" and "no model_name" in err.value.message
+    assert venvs.InstallPlace("v", None, False).folder(nameless, None) == ("v", None)
+
+
 def test_dry_run_shows_the_steps_and_creates_nothing(tmp_path: Path) -> None:
     hub = tmp_path / "hub.json"
     hub.write_text(json.dumps([{"model_name": "demo", "virtualenv": {"packages": ["alpha"]}}]))

@@ -367,6 +367,11 @@ def summary(
     return table
 
 
+def totals(table: Mapping[str, Mapping[Status, int]]) -> dict[Status, int]:
+    """The count of each status over every target of a :func:`summary`."""
+    return {s: sum(row[s] for row in table.values()) for s in STATUSES}
+
+
 def report_json(outcomes: Sequence[Outcome], *, fmt: str, targets: Sequence[str | None],
                 extra: Mapping[str, object] | None = None) -> dict[str, object]:  # fmt: skip
     """The ``lock --report FILE`` document (schema ``markerc-lock-report/1``)."""

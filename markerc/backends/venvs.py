@@ -21,16 +21,22 @@ import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from markerc.diagnostics import MarkercError
+
+if TYPE_CHECKING:
+    from markerc.compiler.result import CompiledSet
 
 __all__ = [
     "ENV_HOME",
     "LAYOUT",
+    "InstallPlace",
     "VenvEntry",
     "check_component",
     "check_install_target",
     "home_from",
+    "install_place",
     "is_venv",
     "list_venvs",
     "remove_venvs",
@@ -97,6 +103,57 @@ def venv_path(home: str, model: str, engine: str | None, python_version: str) ->
         python_version,
     ]
     return os.path.join(home, "virtualenv", LAYOUT, *parts)
+
+
+@dataclass(frozen=True)
+class InstallPlace:
+    """Where ``markerc install`` puts a compiled set: the ``venv`` given, or a folder of
+    Xinference's layout under ``home``; and whether it installs over the base environment."""
+
+    venv: str | None
+    home: str | None
+    skip_installed: bool
+
+    def folder(self, cs: CompiledSet, python: str | None) -> tuple[str, str | None]:
+        """(the venv folder, the root no symbolic link may lie under): the venv given, or the
+        layout's folder for the record's model and engine and the version of ``python`` (the
+        base interpreter, probed); MK552 when the record has no model name or it cannot be a
+        folder, before anything runs."""
+        if self.home is None:
+            assert self.venv is not None
+            return self.venv, None
+        from markerc.backends import base
+
+        if cs.model is None:
+            raise MarkercError("MK552", f"{cs.file}: the record has no model_name, so it has no "
+                                        "folder in Xinference's layout")  # fmt: skip
+        check_component(cs.model, "model name")
+        assert python is not None
+        return venv_path(self.home, cs.model, cs.engine, base.probe(python).version), self.home
+
+
+def install_place(venv: str | None, xinference_home: str | None, *, skip_installed: bool | None,
+                  python: str | None, lock_file: str | None,
+                  environ: Mapping[str, str] | None = None) -> InstallPlace:  # fmt: skip
+    """``install``'s ``--venv``, ``--xinference-home`` (else ``$XINFERENCE_HOME``) and
+    ``--skip-installed`` (default: on in the layout without ``--lock``), checked before anything
+    is compiled or created: MK507 for both places or neither, MK554 for a venv over a base
+    without ``--python``, MK205 for a ``--lock`` file that does not exist."""
+    if venv and xinference_home:
+        raise MarkercError("MK507", "give either --venv DIR or --xinference-home DIR, not both")
+    home = None if venv else home_from(xinference_home, environ)
+    if not venv and home is None:
+        raise MarkercError(
+            "MK507", "install needs --venv DIR or --xinference-home DIR (or XINFERENCE_HOME)"
+        )
+    skip = skip_installed if skip_installed is not None else (home is not None and not lock_file)
+    if (skip or home is not None) and not python:
+        raise MarkercError("MK554", "a venv over a base environment needs the base interpreter: --python PATH",
+                           notes=("Xinference creates each model venv over the worker's interpreter; name it "
+                                  "with --python (its version also names the venv folder)",))  # fmt: skip
+    if lock_file and not os.path.isfile(lock_file):
+        raise MarkercError("MK205", f"cannot read lock file {lock_file}: no such file (--lock)")
+    return InstallPlace(venv or None, home, bool(skip))
 
 
 def _python_of(path: str) -> str:

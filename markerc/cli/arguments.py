@@ -128,13 +128,13 @@ def add_compile_options(
 
 def add_review_options(p: argparse.ArgumentParser) -> None:
     """The lock folder of ``diff`` and ``report``."""
-    from markerc.review.sources import LOCK_FORMATS
+    from markerc.backends.naming import FORMATS
 
     g = p.add_argument_group("locks")
     g.add_argument("--locks", metavar="DIR", help="the lock folder ('markerc lock --out DIR')")
     g.add_argument(
         "--lock-format",
-        choices=LOCK_FORMATS,
+        choices=FORMATS,
         default=None,
         help="the lock folder's format (default: the lock report's, else pylock)",
     )

@@ -27,43 +27,21 @@ def engine_table(args: argparse.Namespace) -> EngineTable:
 
 def target(args: argparse.Namespace, spec: str | None) -> Target:
     """The target profile ``spec`` (or none) with ``--system-python``, ``--system`` and ``--set``."""
-    from markerc.compiler.targets import Target, load_target, parse_set, parse_system
+    from markerc.compiler.targets import build_target
 
-    found = load_target(spec) if spec else Target()
+    installed = None
     if getattr(args, "system_python", None):
         from markerc.backends.envinfo import describe_environment
 
         installed = describe_environment(args.system_python, include_tooling=True)
-        found = found.merged(Target.make(None, {}, installed.system_map()))
-    return found.merged(parse_system(args.system)).merged(parse_set(args.sets))
-
-
-def _check_sources(args: argparse.Namespace) -> None:
-    """--index-url, --extra-index-url, --find-links: one URL or path each (``${VAR}`` allowed:
-    the user asks for pip's and uv's expansion on the command line)."""
-    from markerc.diagnostics import MarkercError
-    from markerc.safety import source_problem
-
-    given = [("--index-url", args.index_url)] if args.index_url is not None else []
-    given += [("--extra-index-url", u) for u in args.extra_index_url]
-    given += [("--find-links", u) for u in args.find_links]
-    for flag, value in given:
-        problem = source_problem(value, flag, expansion=True)
-        if problem is not None:
-            raise MarkercError(problem.code, problem.message)
+    return build_target(spec, installed=installed, system=args.system, sets=args.sets)
 
 
 def user_sources(args: argparse.Namespace) -> UserSources:
     """``--index-url``, ``--extra-index-url``, ``--find-links``, ``--no-index`` (checked)."""
     from markerc.compiler.indexes import UserSources
 
-    _check_sources(args)
-    return UserSources(
-        index_url=args.index_url,
-        extra_index_url=tuple(args.extra_index_url),
-        find_links=tuple(args.find_links),
-        no_index=args.no_index,
-    )
+    return UserSources.checked(args.index_url, args.extra_index_url, args.find_links, args.no_index)
 
 
 def compile_options(args: argparse.Namespace, on: Target) -> Options:

@@ -5,17 +5,12 @@ Xinference's venv layout), ``markerc venvs`` (list or remove that layout's venvs
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from markerc.cli import inputs
 from markerc.cli.arguments import Parser, add_compile_options
 from markerc.cli.output import Progress, err
-
-if TYPE_CHECKING:
-    from markerc.compiler.result import CompiledSet
 
 
 def install_arguments(i: argparse.ArgumentParser) -> None:
@@ -88,29 +83,13 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
     import shlex
 
     from markerc.backends.install import run_install
-    from markerc.backends.venvs import home_from
+    from markerc.backends.venvs import install_place
     from markerc.diagnostics import MarkercError
 
     if inputs.model(args) is None or not inputs.one_engine(args):
         raise MarkercError("MK507", "install needs one --model NAME and one --engine ENGINE")
-    if args.venv and args.xinference_home:
-        raise MarkercError("MK507", "give either --venv DIR or --xinference-home DIR, not both")
-    home = None if args.venv else home_from(args.xinference_home)
-    if not args.venv and home is None:
-        raise MarkercError(
-            "MK507", "install needs --venv DIR or --xinference-home DIR (or XINFERENCE_HOME)"
-        )
-    skip = (
-        args.skip_installed
-        if args.skip_installed is not None
-        else (home is not None and not args.lock)
-    )
-    if (skip or home is not None) and not args.python:
-        raise MarkercError("MK554", "a venv over a base environment needs the base interpreter: --python PATH",
-                           notes=("Xinference creates each model venv over the worker's interpreter; name it "
-                                  "with --python (its version also names the venv folder)",))  # fmt: skip
-    if args.lock and not os.path.isfile(args.lock):  # before any venv is created
-        raise MarkercError("MK205", f"cannot read lock file {args.lock}: no such file (--lock)")
+    place = install_place(args.venv, args.xinference_home, skip_installed=args.skip_installed,
+                          python=args.python, lock_file=args.lock)  # fmt: skip
     compiled = inputs.compiled(args, [args.target])
     if len(compiled) != 1:
         raise MarkercError(
@@ -119,20 +98,11 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
         )
     cs = compiled[0].compiled
     if args.lock:
-        _verify_lock(args, cs)
-    venv, root = args.venv, None
-    if home is not None:
-        from markerc.backends import base
-        from markerc.backends.venvs import check_component, venv_path
+        from markerc.backends.lock.verify import verify_install_lock
 
-        if cs.model is None:
-            raise MarkercError(
-                "MK552",
-                f"{cs.file}: the record has no model_name, so it has no folder in Xinference's layout",
-            )
-        check_component(cs.model, "model name")  # before running anything
-        version = base.probe(args.python).version
-        venv, root = venv_path(home, cs.model, cs.engine, version), home
+        verify_install_lock(args.lock, cs, inputs.target(args, args.target), inputs.engine_table(args),
+                            inputs.user_sources(args), allow_build=args.allow_build)  # fmt: skip
+    venv, root = place.folder(cs, args.python)
     report = run_install(
         cs,
         venv=venv,
@@ -143,8 +113,8 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
         dry_run=args.dry_run,
         allow_build=args.allow_build,
         progress=Progress(command="install", done_word="steps done"),
-        skip_installed=bool(skip),
-        parent_pth=home is not None,
+        skip_installed=place.skip_installed,
+        parent_pth=place.home is not None,
         root=root,
     )
     if args.dry_run:
@@ -158,7 +128,7 @@ def cmd_install(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 "".join(f"#   {comment(mask_credentials(r))}\n" for r in report.requirements)
             )
     else:
-        if skip or report.provided:
+        if place.skip_installed or report.provided:
             what = f"{len(report.installed)} distribution(s), {len(report.provided)} provided by the base"
         else:
             what = args.lock or f"{len(report.requirements)} requirement(s)"
@@ -193,23 +163,6 @@ def cmd_venvs(args: argparse.Namespace, argv: Sequence[str]) -> int:
     for e in gone:
         err(printable(("would remove " if args.dry_run else "removed ") + e.path))
     return 0
-
-
-def _verify_lock(args: argparse.Namespace, cs: CompiledSet) -> None:
-    """install --lock: the lock must be one markerc wrote, unchanged, for this compiled set."""
-    from markerc.backends import lock, matrix
-    from markerc.backends.base import read_provided
-    from markerc.backends.install import is_pylock
-    from markerc.backends.uvtool import read_text
-
-    fmt = "pylock" if is_pylock(args.lock) else "requirements"
-    over_base = read_provided(read_text(args.lock) or "", fmt) is not None
-    sources = inputs.user_sources(args)
-    lt = matrix.lock_target(inputs.target(args, args.target), inputs.engine_table(args), user_sources=sources.given,
-                            no_index=sources.no_index, skip_installed=over_base)  # fmt: skip
-    settings = lock.Settings("(not compared)", (), args.allow_build)
-    job = lock.plan([cs], fmt=fmt, targets={cs.target: lt}, settings=settings).jobs[0]
-    lock.verify_lock(args.lock, job)
 
 
 def cmd_env(args: argparse.Namespace, argv: Sequence[str]) -> int:

@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 
 
 def lock_arguments(lk: argparse.ArgumentParser) -> None:
+    from markerc.backends.lock.jobs import RESOLVERS
+    from markerc.backends.naming import FORMATS
+
     lk.add_argument("hubs", nargs="+", metavar="HUB")
     add_compile_options(lk, many_targets=True)
     lk.add_argument("--out", required=True, metavar="DIR")
-    lk.add_argument("--format", choices=["pylock", "requirements", "uv"], default="pylock")
-    lk.add_argument("--resolver", choices=["uv", "pip-compile"], default="uv")
+    lk.add_argument("--format", choices=FORMATS, default="pylock")
+    lk.add_argument("--resolver", choices=RESOLVERS, default="uv")
     lk.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 listing stale or missing locks"
     )
@@ -81,19 +84,9 @@ def _lock_targets(args: argparse.Namespace) -> list[Target]:
 
 def _prune_scope(args: argparse.Namespace, matrix: Matrix, fmt: str) -> PruneScope:
     from markerc.backends.lock import PruneScope
-    from markerc.compiler.engine_table import means_all_engines
-    from markerc.files import case_stem, safe_name
 
-    targets = frozenset(safe_name(t) if t else "universal" for t in matrix.target_names)
-    selected = inputs.model(args)
-    models = None if selected is None else frozenset(case_stem(selected, h) for h in args.hubs)
-    names = inputs.engine_names(args)
-    engines = (
-        None
-        if means_all_engines(names)
-        else frozenset(PruneScope.engine_part(e, fmt) for e in names)
-    )
-    return PruneScope(fmt, targets, models, engines)
+    return PruneScope.of_selection(fmt, matrix.target_names, args.hubs, inputs.model(args),
+                                   inputs.engine_names(args))  # fmt: skip
 
 
 def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -123,14 +116,11 @@ def cmd_lock(args: argparse.Namespace, argv: Sequence[str]) -> int:
                          settings=settings, outcomes=grid.outcomes, target_names=grid.target_names)  # fmt: skip
     if args.plan:
         sys.stdout.write(json.dumps(the_plan.as_json(), indent=2) + "\n")
-        counts = matrix.summary(the_plan.outcomes, the_plan.targets)
-        skipped = sum(r["skipped"] for r in counts.values())
-        excluded = sum(r["excluded"] for r in counts.values())
-        failed = sum(r["failed"] for r in counts.values())
+        counts = matrix.totals(matrix.summary(the_plan.outcomes, the_plan.targets))
         err(
             f"{the_plan.cases} case(s), {len(the_plan.jobs)} resolution(s) "
-            f"({the_plan.saved()} saved by deduplication); {skipped} pair(s) skipped, "
-            f"{excluded} excluded, {failed} failed to compile"
+            f"({the_plan.saved()} saved by deduplication); {counts['skipped']} pair(s) skipped, "
+            f"{counts['excluded']} excluded, {counts['failed']} failed to compile"
         )
         return 0
     scope = _prune_scope(args, grid, args.format) if (args.prune or args.check) else None

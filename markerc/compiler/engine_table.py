@@ -16,6 +16,7 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from markerc.diagnostics import MarkercError
+from markerc.language.variables import split_engine_list  # the one rule (marker and --engine)
 
 if TYPE_CHECKING:
     from markerc.compiler.targets import Value
@@ -35,19 +36,11 @@ __all__ = [
 BUILTIN_SOURCE = "markerc/data/engines.toml"
 #: ``--engine all``: every engine each model names.
 ALL_ENGINES = "all"
-_LIST_SEPARATOR = re.compile(r"[,\s]+")
 
 
 def engine_key(name: str) -> str:
     """The case-insensitive key an engine name or alias is looked up by."""
     return name.strip().lower()
-
-
-def split_engine_list(text: str) -> list[str]:
-    """The names of an engine list, in order, empty items dropped: comma- or space-separated, as
-    in ``--engine vllm,sglang`` and ``#engine# in "vllm, sglang"`` (SPEC sections 3 and 11).
-    The names are as written: :meth:`EngineTable.canonical` resolves them."""
-    return [name for name in _LIST_SEPARATOR.split(text) if name]
 
 
 def means_all_engines(names: Sequence[str]) -> bool:

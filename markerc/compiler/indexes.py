@@ -35,6 +35,24 @@ class UserSources:
     def given(self) -> bool:
         return bool(self.index_url or self.extra_index_url or self.find_links or self.no_index)
 
+    @classmethod
+    def checked(cls, index_url: str | None, extra_index_url: Sequence[str], find_links: Sequence[str],
+                no_index: bool) -> UserSources:  # fmt: skip
+        """``--index-url``, ``--extra-index-url``, ``--find-links``, ``--no-index``, each URL or
+        path checked to be one source (``${VAR}`` allowed: the user asks for pip's and uv's
+        expansion on the command line); the first that is not raises its code."""
+        from markerc.diagnostics import MarkercError
+        from markerc.safety import source_problem
+
+        given = [("--index-url", index_url)] if index_url is not None else []
+        given += [("--extra-index-url", u) for u in extra_index_url]
+        given += [("--find-links", u) for u in find_links]
+        for flag, value in given:
+            problem = source_problem(value, flag, expansion=True)
+            if problem is not None:
+                raise MarkercError(problem.code, problem.message)
+        return cls(index_url, tuple(extra_index_url), tuple(find_links), no_index)
+
 
 def _cuda_tag(version: object) -> str | None:
     if not isinstance(version, str):

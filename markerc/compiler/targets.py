@@ -38,6 +38,7 @@ __all__ = [
     "STANDARD_VARIABLES",
     "Target",
     "Value",
+    "build_target",
     "canonical_name",
     "finalize",
     "load_target",
@@ -321,6 +322,16 @@ def load_target(spec: str, *, cwd: str = ".") -> Target:
             f"pyproject.toml under {cwd}",
         )
     raise MarkercError("MK505", message, notes=notes)
+
+
+def build_target(spec: str | None, *, installed: Target | None = None, system: Sequence[str] = (),
+                 sets: Sequence[str] = ()) -> Target:  # fmt: skip
+    """The target profile ``spec`` (or none), overlaid with the distributions ``installed`` in a
+    base environment (``--system-python``: its probe), then ``--system`` and ``--set`` items."""
+    found = load_target(spec) if spec else Target()
+    if installed is not None:
+        found = found.merged(Target.make(None, {}, installed.system_map()))
+    return found.merged(parse_system(system)).merged(parse_set(sets))
 
 
 def _profile(table: object, source: str, prefix: str, *, default_name: str) -> Target:

@@ -11,7 +11,6 @@ field, ``"x" in platform_release`` and its kin, ``===`` with a non-version on
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -172,7 +171,7 @@ def _atom(leaf: Compare | Bare, sp: Space) -> tuple[Variable, ValueSet]:
         return var, (s if op == "==" else ~s)
     if kind == "engine":
         if op in ("in", "not in"):
-            members = {sp.canon(x) for x in re.split(r"[,\s]+", lit) if x}
+            members = {sp.canon(x) for x in V.split_engine_list(lit)}
         else:
             members = {sp.canon(lit)}
         names = Finite(members, sp.engines)

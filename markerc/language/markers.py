@@ -35,7 +35,7 @@ from markerc.language.nodes import (
     Or,
     Var,
 )
-from markerc.language.variables import VERSION_FIELDS, is_standard, lookup
+from markerc.language.variables import VERSION_FIELDS, is_standard, lookup, split_engine_list
 from markerc.language.versions import specifier
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def _standard(c: Compare, value: str) -> bool:
 
 
 def _engine_members(text: str, canon: Canon) -> set[str]:
-    return {canon(x) for x in re.split(r"[,\s]+", text) if x}
+    return {canon(x) for x in split_engine_list(text)}
 
 
 def eval_leaf(leaf: Compare | Bare, value: object, canon: Canon = str.lower) -> bool:

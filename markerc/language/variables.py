@@ -11,7 +11,8 @@ messages and ``markerc check`` (which variables Xinference binds at launch, the 
   (``python_version``, ``python_full_version``, ``implementation_version``,
   ``platform_release``) try a PEP 440 specifier first; every field falls back to the string
   table;
-* ``#engine#`` (alias ``#model_engine#``): engine names, case-insensitive;
+* ``#engine#`` (alias ``#model_engine#``): engine names, case-insensitive; ``in`` takes an
+  engine list (:func:`split_engine_list`, also ``--engine``'s rule);
 * ``has_cuda``/``has_npu``: booleans; ``cuda_version``: a PEP 440 version; ``cuda_arch``:
   ``sm_<major><minor>[a|f]`` ordered by compute capability;
 * any other ``#name#`` is a *template* variable: a string bound with ``--set``
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
@@ -47,10 +48,12 @@ __all__ = [
     "Value",
     "binding_hint",
     "canonical_name",
+    "engine_list_spans",
     "is_standard",
     "known",
     "lookup",
     "names",
+    "split_engine_list",
     "suggest",
     "template",
 ]
@@ -237,6 +240,8 @@ REGISTRY: tuple[MarkerVariable, ...] = (
 _BY_NAME = {v.name: v for v in REGISTRY}
 #: The engine variable (``#engine#``; chosen by ``--engine``, never part of a target).
 ENGINE = _BY_NAME["engine"]
+#: One name of an engine list: commas and white space separate the names, empty items drop out.
+_ENGINE_NAME = re.compile(r"[^,\s]+")
 #: PEP 508 variables that have no meaning in a model-hub entry (MK106).
 FORBIDDEN_VARIABLES = frozenset({"extra", "extras", "dependency_groups"})
 
@@ -308,3 +313,16 @@ def binding_hint(name: str) -> str:
     if var.unset == "without-cuda":
         return f"--set {name}=... (or --set has_cuda=false, or a --target profile)"
     return f"--set {name}=true|false (or a --target profile)"
+
+
+def split_engine_list(text: str) -> list[str]:
+    """The names of an engine list, in order, empty items dropped: comma- or space-separated, as
+    in ``#engine# in "vllm, sglang"`` and ``--engine vllm,sglang`` (SPEC sections 3 and 11).
+    The one rule for both.  The names are as written (case kept): callers canonicalise them."""
+    return _ENGINE_NAME.findall(text)
+
+
+def engine_list_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each name of :func:`split_engine_list` with its start and end offsets in ``text``."""
+    for m in _ENGINE_NAME.finditer(text):
+        yield m.group(), m.start(), m.end()

@@ -13,7 +13,6 @@ starts on every commit); :class:`Context` holds a cache and stays a frozen datac
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +23,7 @@ from markerc.compiler.hub import SourceString
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import Diagnostic, MarkercError, Span, mask_credentials
 from markerc.language.nodes import TRUE, Compare, Entry, Marker, Placeholder, Requirement, SystemPin
+from markerc.language.variables import engine_list_spans
 
 if TYPE_CHECKING:
     from markerc.language.algebra import Node
@@ -40,7 +40,6 @@ __all__ = [
 
 #: The packages system pins are for (Xinference's six hard-coded ``#system_`` heads, research 6).
 SYSTEM_PACKAGES = ("torch", "torchvision", "torchaudio", "torchcodec", "numpy", "pandas")
-_MEMBER = re.compile(r"[^,\s]+")
 
 
 # ============================================================================ results
@@ -166,8 +165,8 @@ def engine_members(leaf: Compare) -> Iterator[tuple[str, Span]]:
     """Each engine name of an engine comparison with its span (inside the quotes)."""
     base = leaf.value_span.start + 1
     if leaf.op in ("in", "not in"):
-        for m in _MEMBER.finditer(leaf.value):
-            yield m.group(), Span(base + m.start(), base + m.end())
+        for name, start, end in engine_list_spans(leaf.value):
+            yield name, Span(base + start, base + end)
     else:
         yield leaf.value, Span(base, base + len(leaf.value))
 

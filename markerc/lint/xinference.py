@@ -11,13 +11,13 @@ rewrite makes both readings agree, the finding carries it as a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from markerc.compiler.hub import SourceString
 from markerc.diagnostics import MarkercError, Span
 from markerc.language.markers import leaves
 from markerc.language.nodes import FALSE, TRUE, And, Compare, Marker, Not, Or
+from markerc.language.variables import split_engine_list
 from markerc.lint.framework import (
     Context,
     Finding,
@@ -46,7 +46,6 @@ from markerc.lint.xinference_runtime import (
 
 __all__ = ["entry_findings", "model_findings"]
 
-_MEMBER = re.compile(r"[^,\s]+")
 _FLIP = {
     "<": ">",
     ">": "<",
@@ -96,7 +95,7 @@ def _engine_rewrite(leaf: Compare, marker: Marker) -> str | None:
         return f'#engine# == "{leaf.value}"'
     if leaf.op != "in":
         return None
-    members = _MEMBER.findall(leaf.value)
+    members = split_engine_list(leaf.value)
     if not members:
         return None
     text = " or ".join(f'#engine# == "{m}"' for m in members)

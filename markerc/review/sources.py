@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from markerc.backends.naming import Format, is_format
 from markerc.compiler.hub import HubFile, decode_utf8, load_hub, parse_hub
 from markerc.compiler.result import CompiledSet
 from markerc.diagnostics import Diagnostic, MarkercError
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 #: Model types by the first word of the hub file's name (``llm_family.json``,
 #: ``embedding_model_spec.json``, ...); any other file is its own type (its stem).
 MODEL_TYPES = ("llm", "embedding", "rerank", "audio", "image", "video")
-LOCK_FORMATS = ("pylock", "requirements", "uv")
 #: A cell by (file name, model, engine, target).
 CellKey = tuple[str, str | None, str, str | None]
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -310,11 +310,11 @@ def check_locks_dir(locks_dir: str | None) -> None:
         raise MarkercError("MK205", f"cannot read {locks_dir}: no such folder (--locks)")
 
 
-def lock_format_of(given: str | None, recorded: str | None, lock_report: str | None) -> str:
+def lock_format_of(given: str | None, recorded: str | None, lock_report: str | None) -> Format:
     """The lock folder's format: ``given`` (``--lock-format``), else the one the lock report
     ``lock_report`` records, else pylock; MK572 for a recorded format markerc does not write."""
     fmt = given or recorded or "pylock"
-    if fmt not in LOCK_FORMATS:
+    if not is_format(fmt):
         raise MarkercError("MK572", f"{lock_report}: unknown lock format {fmt!r}")
     return fmt
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from markerc.backends import lockfile
@@ -46,6 +47,21 @@ class PruneScope:
             and engine_ok
             and (self.models is None or parts[0] in self.models)
         )
+
+    @classmethod
+    def of_selection(cls, fmt: str, target_names: Iterable[str | None], hubs: Sequence[str],
+                     model: str | None, engines: Sequence[str]) -> PruneScope:  # fmt: skip
+        """The scope of a run over ``hubs`` on ``target_names`` (None: no target) for ``model``
+        (None: every model) and the split engine list ``engines`` (``all``: every engine)."""
+        from markerc.compiler.engine_table import means_all_engines
+        from markerc.files import case_stem, safe_name
+
+        targets = frozenset(safe_name(t) if t else UNIVERSAL for t in target_names)
+        models = None if model is None else frozenset(case_stem(model, h) for h in hubs)
+        parts = (
+            None if means_all_engines(engines) else frozenset(engine_part(e, fmt) for e in engines)
+        )
+        return cls(fmt, targets, models, parts)
 
     @staticmethod
     def engine_part(engine: str, fmt: str) -> str:

@@ -1,9 +1,11 @@
 """Checking locks without resolving: ``lock --check`` (is each output what a run would write
-now?) and :func:`verify_lock` (may ``install --lock`` install this file?)."""
+now?) and :func:`verify_lock` (may ``install --lock`` install this file?), for a compiled set
+with :func:`verify_install_lock`."""
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from markerc.backends import lockfile
 from markerc.backends.lock.jobs import LockJob, LockPlan, LockReport
@@ -13,7 +15,13 @@ from markerc.backends.matrix import Outcome, Status
 from markerc.backends.uvtool import read_text
 from markerc.diagnostics import MarkercError
 
-__all__ = ["check_plan", "verify_lock"]
+if TYPE_CHECKING:
+    from markerc.compiler.engines import EngineTable
+    from markerc.compiler.indexes import UserSources
+    from markerc.compiler.result import CompiledSet
+    from markerc.compiler.targets import Target
+
+__all__ = ["check_plan", "verify_install_lock", "verify_lock"]
 
 
 def check_plan(plan: LockPlan, out_dir: str, prune: PruneScope | None) -> LockReport:
@@ -86,3 +94,22 @@ def verify_lock(path: str, job: LockJob | None = None) -> None:
         if reasons:
             raise MarkercError("MK534", f"{path} is stale for this model, engine and target: "
                                         + "; ".join(reasons) + "; re-create it with markerc lock")  # fmt: skip
+
+
+def verify_install_lock(path: str, cs: CompiledSet, target: Target, engines: EngineTable,
+                        sources: UserSources, *, allow_build: bool) -> None:  # fmt: skip
+    """``install --lock``: ``path`` must be a lock markerc wrote, unchanged, for ``cs`` on
+    ``target`` (:func:`verify_lock` against the resolution a lock run would plan for it now;
+    over the base environment when the lock records one)."""
+    from markerc.backends.base import read_provided
+    from markerc.backends.install_argv import is_pylock
+    from markerc.backends.lock.jobs import Settings
+    from markerc.backends.lock.planning import plan
+    from markerc.backends.matrix import lock_target
+
+    fmt = "pylock" if is_pylock(path) else "requirements"
+    over_base = read_provided(read_text(path) or "", fmt) is not None
+    lt = lock_target(target, engines, user_sources=sources.given, no_index=sources.no_index,
+                     skip_installed=over_base)  # fmt: skip
+    settings = Settings("(not compared)", (), allow_build)
+    verify_lock(path, plan([cs], fmt=fmt, targets={cs.target: lt}, settings=settings).jobs[0])
