@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from markerc.compiler import guard
 from markerc.compiler.companions import torch_companions
-from markerc.compiler.engines import Engine, EngineTable
+from markerc.compiler.engines import Engine, EngineTable, means_all_engines, split_engine_list
 from markerc.compiler.expand import Context, Plan, expand
 from markerc.compiler.hub import Block, HubFile, ModelRecord, load_hub
 from markerc.compiler.indexes import UserSources, resolve_options
@@ -276,7 +276,7 @@ def plan_jobs(
     given, a record that names no engine at all is compiled once for ``engine_less`` (an engine
     with no default list, no indexes and no platform restriction: :data:`ENGINE_LESS`) instead
     of not at all."""
-    want_all = [e.lower() for e in engine_spec] == ["all"]
+    want_all = means_all_engines(engine_spec)
     wanted = [] if want_all else [engines.get(e) for e in engine_spec]
     for hub in hubs:
         if want_all:
@@ -355,7 +355,7 @@ def compile_hub_files(
     from markerc.compiler.engines import load_engines
 
     table = load_engines()
-    spec = [engines] if isinstance(engines, str) else list(engines)
+    spec = (split_engine_list(engines) or [engines]) if isinstance(engines, str) else list(engines)
     out: list[CompiledSet] = []
     for target in targets or (Target(),):
         for c in compile_hubs(

@@ -1,7 +1,7 @@
 """Emit compiled sets as text: requirements files, the JSON array of SPEC 11, explain tables.
 
 Pure functions from records to strings; writing files is the caller's business
-(:func:`write_outputs` writes a whole set of files atomically or not at all).
+(:func:`markerc.files.write_all` writes a whole set of files atomically or not at all).
 """
 
 from __future__ import annotations

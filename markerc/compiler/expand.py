@@ -43,7 +43,7 @@ from markerc.language.nodes import (
 )
 from markerc.language.rendering import render_markerc
 from markerc.language.typecheck import check_entry, legacy_placeholder
-from markerc.language.variables import STANDARD_VARIABLES, Value
+from markerc.language.variables import STANDARD_VARIABLES, Value, split_engine_list
 from markerc.language.versions import unsatisfiable
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ _Canon = Callable[[str], str]
 __all__ = ["Context", "Expansion", "Plan", "expand", "marker_text", "system_item", "why_false"]
 
 MAX_EXPANSION_DEPTH = 8
-_ENGINE_LIST = re.compile(r"[,\s]+")
 #: the variables a context binds to its engine (``#engine#``, ``#model_engine#``)
 _ENGINE_VARIABLES = frozenset({"engine", "model_engine"})
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -334,7 +333,7 @@ def _check_engine_names(source: Source, entry: Entry, ctx: Context) -> None:
     """An engine literal no table knows would silently make its comparison false: MK103."""
     for leaf in leaves(entry.marker) if entry.marker is not None else ():
         if isinstance(leaf, Compare) and leaf.var.name == "engine":
-            names = _ENGINE_LIST.split(leaf.value) if leaf.op in ("in", "not in") else [leaf.value]
+            names = split_engine_list(leaf.value) if leaf.op in ("in", "not in") else [leaf.value]
             for name in filter(None, names):
                 if ctx.engines.canonical(name) is None:
                     hint = ctx.engines.suggest(name)

@@ -5,7 +5,7 @@ A compiled set depends on a record only through its ``virtualenv`` block's value
 format; the file, the model name and the file positions of its entries are the record's own.  So
 :func:`markerc.compiler.compile.compile_record` keeps the first compile of each :func:`block_key` in the
 evaluation context and gives every later record with the same key a copy whose file, model and
-entry positions are that record's (:func:`rebind`).  Positions stay lazy: a rebound entry points
+entry positions are that record's (:func:`rebind_set`; :func:`rebind_verdicts` for ``explain``).  Positions stay lazy: a rebound entry points
 at the new record's hub string and computes its ``file:line:col`` only when someone asks.
 
 Results whose text already holds a position (merge notes naming where an override came from,
