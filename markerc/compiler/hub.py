@@ -19,7 +19,8 @@ strategy) are collected in :attr:`HubFile.diagnostics` and the reader returns wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, NoReturn
@@ -279,17 +280,25 @@ def parse_hub(text: str, path: str) -> HubFile:
     for problem in (bad_escape(text), too_deep(text)):
         if problem is not None:
             raise located(hub, problem)
-    try:
-        items = _decode(text)
-        whole = _whole(text) if items is None else None
-    except (ValueError, StopIteration, RecursionError):
-        raise_error(hub)
     reader = _Reader(hub)
-    if whole is not None:
+    start = _skip_ws(text, 0)
+    if text.startswith("[", start):
+        # one item at a time, checked and dropped: memory holds the records, not the document
+        items = _items(text, start)
+        for index in itertools.count():
+            try:
+                found = next(items, None)
+            except (ValueError, RecursionError):
+                raise_error(hub)
+            if found is None:
+                break
+            reader.item(index, *found)
+    else:
+        try:
+            whole = _whole(text, start)
+        except (ValueError, StopIteration, RecursionError):
+            raise_error(hub)
         reader.top(whole)
-    elif items is not None:
-        for index, (anchor, value) in enumerate(items):
-            reader.item(index, anchor, value)
     diagnostics = sorted(reader.diagnostics, key=_diagnostic_order)
     return HubFile(path, hub, tuple(reader.records), tuple(diagnostics))
 
@@ -301,21 +310,20 @@ def _skip_ws(text: str, i: int) -> int:
     return i
 
 
-def _decode(text: str) -> list[tuple[int, object]] | None:
-    """A top-level list as ``[(item offset, value)]`` (C-decoded one item at a time); None for
-    any other document.  Raises ValueError (or StopIteration) on anything not strict JSON."""
-    i = _skip_ws(text, 0)
-    if not text.startswith("[", i):
-        return None
-    out: list[tuple[int, object]] = []
+def _items(text: str, i: int) -> Iterator[tuple[int, object]]:
+    """The items of the top-level list at ``i`` as ``(offset, value)``, C-decoded one at a
+    time.  Raises ValueError on anything that is not strict JSON."""
     i = _skip_ws(text, i + 1)
     if text.startswith("]", i):
         if _skip_ws(text, i + 1) != len(text):
             _refuse()
-        return out
+        return
     while True:
-        value, end = SCAN_ONCE(text, i)
-        out.append((i, value))
+        try:
+            value, end = SCAN_ONCE(text, i)
+        except StopIteration:  # no value at i
+            _refuse()
+        yield i, value
         i = _skip_ws(text, end)
         if text.startswith(",", i):
             i = _skip_ws(text, i + 1)
@@ -324,13 +332,12 @@ def _decode(text: str) -> list[tuple[int, object]] | None:
         elif text.startswith("]", i):
             if _skip_ws(text, i + 1) != len(text):
                 _refuse()
-            return out
+            return
         else:
             _refuse()
 
 
-def _whole(text: str) -> tuple[int, object]:
-    i = _skip_ws(text, 0)
+def _whole(text: str, i: int) -> tuple[int, object]:
     value, end = SCAN_ONCE(text, i)
     if _skip_ws(text, end) != len(text):
         _refuse()
