@@ -112,3 +112,21 @@ def test_cached_and_fresh_compiles_agree(cache_env: dict[str, str], tmp_path: Pa
     )
     assert runs[0].returncode == runs[1].returncode == fresh.returncode
     assert runs[0].stdout == runs[1].stdout == fresh.stdout and runs[1].stderr == fresh.stderr
+
+
+def test_a_second_check_imports_no_parser(cache_env: dict[str, str]) -> None:
+    """``markerc check`` re-reads rendered markers (``check_marker``): those are cached too, so
+    a pre-commit run over an unchanged hub never imports the parser."""
+    code = (
+        "import sys\n"
+        "from markerc.cli import main\n"
+        "try:\n    main(['check', sys.argv[1]])\n"
+        "except SystemExit:\n    pass\n"
+        "print('markerc.language._lark_parser' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {**os.environ, **cache_env, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-c", code, str(ROOT / "fixtures" / "models.json")]
+    first = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    second = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    assert first.stderr.rstrip().endswith("True") and second.stderr.rstrip().endswith("False")
+    assert first.stdout == second.stdout

@@ -32,7 +32,7 @@ from typing import Any
 from markerc.diagnostics import Span
 from markerc.language import nodes
 
-__all__ = ["enabled", "lookup", "remember", "save"]
+__all__ = ["enabled", "lookup", "lookup_marker", "remember", "remember_marker", "save"]
 
 #: most entries kept in one file (the newest win)
 MAX_ENTRIES = 50_000
@@ -132,13 +132,40 @@ def lookup(text: str) -> nodes.Entry | None:
 
 def remember(text: str, entry: nodes.Entry) -> None:
     """Keep a fresh parse; the file is written when the process exits."""
+    _remember(text, entry)
+
+
+#: the key prefix of markers parsed on their own (NUL never starts an entry: MK003)
+_MARKER = "\0marker:"
+_MARKER_TYPES = (nodes.Compare, nodes.Bare, nodes.Not, nodes.And, nodes.Or, nodes.Const)
+
+
+def lookup_marker(text: str) -> nodes.Marker | None:
+    """The cached parse of a marker written on its own, or None."""
+    if not _STORE.loaded:
+        _STORE.load()
+    found = _STORE.encoded.get(_MARKER + text)
+    if found is None:
+        return None
+    try:
+        marker = _decode(found)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return marker if isinstance(marker, _MARKER_TYPES) else None
+
+
+def remember_marker(text: str, marker: nodes.Marker) -> None:
+    _remember(_MARKER + text, marker)
+
+
+def _remember(key: str, node: object) -> None:
     if not _STORE.loaded:
         _STORE.load()
     if not enabled():
         return
     if not _STORE.added:
         atexit.register(save)
-    _STORE.added[text] = _encode(entry)
+    _STORE.added[key] = _encode(node)
 
 
 def save() -> None:

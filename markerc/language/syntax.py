@@ -156,8 +156,12 @@ def parse_entry(text: str) -> Entry:
 def parse_marker(text: str) -> Marker:
     """Parse a marker expression on its own (the part after ``;``)."""
     precheck(text, entry=False)
-    tree = _parse(text, "marker_only")
-    return _Builder(text).marker(tree.children[0])
+    cached = parsecache.lookup_marker(text)
+    if cached is not None:
+        return cached
+    marker = _Builder(text).marker(_parse(text, "marker_only").children[0])
+    parsecache.remember_marker(text, marker)
+    return marker
 
 
 # ---------------------------------------------------------------- Lark and its errors
