@@ -10,7 +10,7 @@ import contextlib
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 
 def safe_name(name: str) -> str:
@@ -49,16 +49,24 @@ def _create_temp(folder: str, prefix: str) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name in {folder}")
 
 
-def _stage(path: str, data: str | bytes, new_mode: int, keep_mode: bool = True) -> str:
+#: what a file is written from: its text or bytes, or text in pieces (written as they come)
+Content = str | bytes | Iterable[str]
+
+
+def _stage(path: str, data: Content, new_mode: int, keep_mode: bool = True) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = _create_temp(folder, f".{os.path.basename(path)}.")
     try:
         with os.fdopen(fd, "wb") as fh:
-            # mkstemp makes 0600: give the file the old file's mode, or a new file's
+            # the file is made 0600: give it the old file's mode, or a new file's
             with contextlib.suppress(OSError):
                 os.fchmod(fh.fileno(), _mode_for(path, new_mode) if keep_mode else new_mode)
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if isinstance(data, (str, bytes)):
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:
+                for piece in data:  # an error while it is made leaves no file (discarded)
+                    fh.write(piece.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:
@@ -134,7 +142,7 @@ def check_inside(base: str, rel: str) -> None:
             )
 
 
-def write_all(files: Mapping[str, str], base: str = "") -> None:
+def write_all(files: Mapping[str, Content], base: str = "") -> None:
     """Write every file or none: all are staged as temp files first (each fsynced), then
     renamed; a kill between two renames leaves each file either old or new, and the next run
     writes the rest.  With ``base`` (an output folder), a path through a symlink that leads out

@@ -6,11 +6,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from markerc.cli import inputs
 from markerc.cli.arguments import add_compile_options
 from markerc.cli.output import err
+
+if TYPE_CHECKING:
+    from markerc.compiler.result import CompiledSet
 
 
 def compile_arguments(c: argparse.ArgumentParser) -> None:
@@ -46,17 +50,31 @@ def _command_text(argv: Sequence[str]) -> str:
 
 
 def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from markerc.compiler.emit import directory_outputs, json_text, requirements_text
+    from markerc.compiler.emit import directory_outputs, json_chunks, json_text, requirements_text
     from markerc.diagnostics import MarkercError
     from markerc.files import write_all
 
+    out = args.output
+    to_dir = out is not None and (out.endswith(("/", os.sep)) or os.path.isdir(out))
+    if args.format == "json" and out and not to_dir:
+        # streamed: each set is written to the staged file as it is compiled, and dropped
+        count = 0
+
+        def streamed() -> Iterator[CompiledSet]:
+            nonlocal count
+            for c in inputs.stream(args, args.target):
+                count += 1
+                yield c.compiled
+
+        write_all({out: json_chunks(streamed(), annotate=args.annotate)})
+        if not count:
+            err("markerc: warning: nothing to compile (no record matches that model and engine)")
+        return 0
     compiled = inputs.compiled(args, [args.target], verdicts=False)  # outputs never show them
     sets = [c.compiled for c in compiled]
     if not sets:
         err("markerc: warning: nothing to compile (no record matches that model and engine)")
     command = _command_text(argv)
-    out = args.output
-    to_dir = out is not None and (out.endswith(("/", os.sep)) or os.path.isdir(out))
     if args.format == "json":
         text = json_text(sets, annotate=args.annotate)
         files = {out: text} if out else None

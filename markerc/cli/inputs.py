@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from markerc.cli.output import print_warnings
@@ -84,6 +84,28 @@ def one_engine(args: argparse.Namespace) -> bool:
 def model(args: argparse.Namespace) -> str | None:
     """``--model``: the name, or None for every model."""
     return None if args.model in (None, "all") else args.model
+
+
+def stream(args: argparse.Namespace, target_spec: str | None) -> Iterator[Compiled]:
+    """The compiled records for one target, one at a time (no verdicts: outputs do not show
+    them); once all are out, the hub's and the compile's warnings go to stderr (once each)."""
+    from dataclasses import replace
+
+    from markerc.compiler.compile import iter_compiled, load_hubs
+
+    hubs = load_hubs(args.hubs)
+    warnings = [d for hub in hubs for d in hub.diagnostics if d.severity == "warning"]
+    options = replace(compile_options(args, target(args, target_spec)), verdicts=False)
+    for c in iter_compiled(
+        hubs,
+        engines=engine_table(args),
+        engine_spec=engine_names(args),
+        model=model(args),
+        options=options,
+    ):
+        warnings.extend(c.warnings)
+        yield c
+    print_warnings(warnings)
 
 
 def compiled(

@@ -322,15 +322,29 @@ def compile_loaded(
     model: str | None,
     options: Options,
 ) -> list[Compiled]:
+    """Every selected (record, engine) of ``hubs``, compiled, in input order."""
+    return list(
+        iter_compiled(hubs, engines=engines, engine_spec=engine_spec, model=model, options=options)
+    )
+
+
+def iter_compiled(
+    hubs: Sequence[HubFile],
+    *,
+    engines: EngineTable,
+    engine_spec: Sequence[str],
+    model: str | None,
+    options: Options,
+) -> Iterator[Compiled]:
+    """:func:`compile_loaded` one result at a time: a consumer that writes each result and
+    drops it holds only what is distinct (the compiles shared by equal blocks), not every case."""
     contexts: dict[str, Context] = {}
     shared: dict[tuple[tuple[str, ...], str], Plan] = {}
-    out = []
     for job in plan_jobs(hubs, engines, engine_spec, model):
         ctx = contexts.get(job.engine.name)
         if ctx is None:
             ctx = contexts[job.engine.name] = make_context(job.engine, engines, options, shared)
-        out.append(compile_record(job.hub, job.record, job.engine, engines, options, ctx))
-    return out
+        yield compile_record(job.hub, job.record, job.engine, engines, options, ctx)
 
 
 def compile_hubs(

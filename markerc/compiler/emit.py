@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from markerc import __version__
 from markerc.compiler.provenance import Verdict
@@ -66,34 +66,43 @@ def json_element(cs: CompiledSet, annotate: str = "source") -> dict[str, object]
     return doc
 
 
-def json_text(sets: Sequence[CompiledSet], *, annotate: str = "source") -> str:
+def json_text(sets: Iterable[CompiledSet], *, annotate: str = "source") -> str:
     """The JSON array of SPEC 11, one element per line (json's C encoder; the indenting
     encoder is pure Python and was a fifth of a whole-hub compile)."""
+    return "".join(json_chunks(sets, annotate=annotate))
+
+
+def json_chunks(sets: Iterable[CompiledSet], *, annotate: str = "source") -> Iterator[str]:
+    """:func:`json_text` piece by piece, taking one set at a time (a large hub's output is
+    written as it is made, never held whole)."""
     _check_annotate(annotate)
-    if not sets:
-        return "[]\n"
-    if annotate == "location":  # positions differ between sets that share their lines
-        elements = [json.dumps(json_element(cs, annotate), ensure_ascii=False) for cs in sets]
-    else:
-        elements = _shared_elements(sets, annotate)
-    return "[\n  " + ",\n  ".join(elements) + "\n]\n"
+    first = True
+    for element in _elements(sets, annotate):
+        yield ("[\n  " if first else ",\n  ") + element
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
-def _shared_elements(sets: Sequence[CompiledSet], annotate: str) -> list[str]:
-    """Each set's element, the part after ``file`` and ``model`` encoded once per group of
-    sets rebound from one compile (byte-for-byte what :func:`json_element` gives)."""
+def _elements(sets: Iterable[CompiledSet], annotate: str) -> Iterator[str]:
+    """Each set's element.  The part after ``file`` and ``model`` is encoded once per group of
+    sets rebound from one compile (byte-for-byte what :func:`json_element` gives), except with
+    positions, which differ between them."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    rest: dict[int, str] = {}
-    out = []
+    if annotate == "location":
+        for cs in sets:
+            yield dumps(json_element(cs, annotate))
+        return
+    # by id of the shared set, which the entry holds so that no other set can take its id
+    rest: dict[int, tuple[CompiledSet, str]] = {}
     for cs in sets:
         shared = cs.shared_with or cs
-        tail = rest.get(id(shared))
-        if tail is None:
+        held = rest.get(id(shared))
+        if held is None:
             doc = json_element(shared, annotate)
             del doc["file"], doc["model"]
-            tail = rest[id(shared)] = dumps(doc)[1:]
-        out.append(f'{{"file": {dumps(cs.file)}, "model": {dumps(cs.model)}, {tail}')
-    return out
+            held = rest[id(shared)] = (shared, dumps(doc)[1:])
+        tail = held[1]
+        yield f'{{"file": {dumps(cs.file)}, "model": {dumps(cs.model)}, {tail}'
 
 
 def output_name(cs: CompiledSet) -> str:
