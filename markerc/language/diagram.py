@@ -126,13 +126,10 @@ def disj(*nodes: Node) -> Node:
 
 
 def neg(node: Node) -> Node:
-    if node is TRUE:
-        return FALSE
-    if node is FALSE:
-        return TRUE
+    if node.var is None:  # TRUE or FALSE
+        return FALSE if node is TRUE else TRUE
     hit = _NEG_MEMO.get(node.uid)
     if hit is None:
-        assert node.var is not None
         hit = make(node.var, [(s, neg(c)) for s, c in node.edges])
         _NEG_MEMO[node.uid] = hit
         _NEG_MEMO[hit.uid] = node
