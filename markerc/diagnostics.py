@@ -10,10 +10,13 @@ through JSON escapes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import TYPE_CHECKING, Final, TypedDict
 
 from markerc.catalogue.codes import CODES, Severity
 from markerc.safety import mask_credentials, printable
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 __all__ = [
     "CATALOGUE",
@@ -21,6 +24,7 @@ __all__ = [
     "Location",
     "MarkercError",
     "Span",
+    "Where",
     "caret_lines",
     "mask_credentials",
 ]
@@ -47,6 +51,16 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+class Where(TypedDict, total=False):
+    """Where a finding is, the keywords of :class:`MarkercError` and :meth:`Diagnostic.make`:
+    its place in a file, the entry ``text`` and the ``span`` inside it, and notes."""
+
+    location: Location | None
+    text: str | None
+    span: Span | None
+    notes: tuple[str, ...]
+
+
 # code -> (severity, short title), from the table generated from the rule registry
 # (markerc/catalogue/), which also generates docs/diagnostics.md.  Add a code there, not here.
 CATALOGUE: dict[str, tuple[Severity, str]] = {c.code: (c.severity, c.title) for c in CODES.values()}
@@ -65,25 +79,16 @@ class MarkercError(Exception):
     one, to raise in its place.
     """
 
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        span: Span | None = None,
-        text: str | None = None,
-        location: Location | None = None,
-        notes: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, code: str, message: str, **where: Unpack[Where]) -> None:
         if code not in CATALOGUE:  # a programming error, caught by the tests
             raise ValueError(f"unknown diagnostic code {code}")
         super().__init__(message)
         self.code: Final = code
         self.message: Final = message
-        self.span: Final = span
-        self.text: Final = text
-        self.location: Final = location
-        self.notes: Final = notes
+        self.span: Final = where.get("span")
+        self.text: Final = where.get("text")
+        self.location: Final = where.get("location")
+        self.notes: Final = where.get("notes", ())
 
     def with_location(self, location: Location) -> MarkercError:
         """The same error placed at ``location``."""
@@ -132,17 +137,9 @@ class Diagnostic:
     notes: tuple[str, ...] = field(default=())
 
     @staticmethod
-    def make(
-        code: str,
-        message: str,
-        *,
-        location: Location | None = None,
-        text: str | None = None,
-        span: Span | None = None,
-        notes: tuple[str, ...] = (),
-    ) -> Diagnostic:
+    def make(code: str, message: str, **where: Unpack[Where]) -> Diagnostic:
         """A diagnostic with the catalogue's severity of ``code``."""
-        return Diagnostic(code, severity_of(code), message, location, text, span, notes)
+        return Diagnostic(code, severity_of(code), message, **where)
 
     def at(self, location: Location | None) -> Diagnostic:
         return replace(self, location=location)

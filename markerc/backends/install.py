@@ -87,12 +87,12 @@ def run_install(
     cs: CompiledSet | None,
     *,
     venv: str,
+    dry_run: bool = False,
+    runner: Runner | None = None,
     installer: str = "uv",
     lock_file: str | None = None,
     system_site_packages: bool = False,
     python: str | None = None,
-    dry_run: bool = False,
-    runner: Runner | None = None,
     env: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     allow_build: bool = False,
@@ -131,10 +131,14 @@ def run_install(
                                                     "this lock without --skip-installed",))  # fmt: skip
     requirements = cs.requirements if cs is not None and lock_file is None else ()
     exists = check_install_target(venv, root=root)
+
+    def commands_for(requirements_file: str) -> tuple[tuple[str, ...], ...]:
+        return install_commands(cs, venv=venv, installer=installer, lock_file=lock_file,
+                                system_site_packages=system_site_packages, python=python,
+                                requirements_file=requirements_file, allow_build=allow_build)  # fmt: skip
+
     if dry_run:
-        commands = install_commands(cs, venv=venv, installer=installer, lock_file=lock_file,
-                                    system_site_packages=system_site_packages, python=python,
-                                    allow_build=allow_build)  # fmt: skip
+        commands = commands_for(REQUIREMENTS_PLACEHOLDER)
         if (
             skip_installed and lock_file is None and installer == "uv"
         ) or provided_by_lock is not None:
@@ -154,9 +158,7 @@ def run_install(
             req_file = os.path.join(tmp, "requirements.txt")
             with open(req_file, "w", encoding="utf-8", newline="") as fh:
                 fh.write("".join(f"{r}\n" for r in requirements))
-            steps = list(install_commands(cs, venv=venv, installer=installer, lock_file=lock_file,
-                                          system_site_packages=system_site_packages, python=python,
-                                          requirements_file=req_file, allow_build=allow_build))  # fmt: skip
+            steps = list(commands_for(req_file))
             created = not exists and len(steps) == 2
             last = steps.pop()
             install: tuple[str, ...] | None = last

@@ -1,5 +1,6 @@
-"""The record types of the rule registry (:class:`Rule`, :class:`Example`) and the pieces that
-several families' examples share.
+"""The record types of the rule registry (:class:`Rule`, :class:`Example`), which
+:mod:`markerc.catalogue.rules` reads from ``markerc/data/rules.toml``, and the stand-in ``uv``
+package (:func:`stand_in_uv`) that examples and tests run the resolver as.
 
 The records are immutable named tuples, which cost a fraction of a frozen dataclass to define.
 """
@@ -10,13 +11,7 @@ from typing import NamedTuple
 
 from markerc.catalogue.codes import Code, Severity, Stage, is_selectable
 
-__all__ = ["CHECK_COMPILE", "NOINDEX", "Example", "Rule", "stand_in_uv"]
-
-#: The stages of an input error: ``compile`` refuses it, ``check`` always reports it.
-CHECK_COMPILE: tuple[Stage, ...] = ("check", "compile")
-
-#: Install from the examples' wheel folder only.
-NOINDEX = ("--no-index", "--find-links", "{wheels}")
+__all__ = ["Example", "Rule", "stand_in_uv"]
 
 
 class Example(NamedTuple):
@@ -83,7 +78,7 @@ class Rule(NamedTuple):
         return self.fix is not None
 
     def facts(self) -> Code:
-        """The row of the generated table :mod:`markerc.catalogue._table`."""
+        """The row of the generated table ``markerc/data/codes.json``."""
         return Code(
             self.code, self.name, self.severity, self.title, self.stages, self.default, self.fixable
         )

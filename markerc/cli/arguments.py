@@ -16,6 +16,24 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def add_switches(group: argparse._ActionsContainer, **switches: str) -> None:
+    """Add ``store_true`` flags, each keyword its destination (``fix_symlinks``: the flag
+    ``--fix-symlinks``, argparse's own naming) and its value the help text, in order."""
+    for dest, text in switches.items():
+        group.add_argument("--" + dest.replace("_", "-"), action="store_true", help=text)
+
+
+def add_repeatable(
+    group: argparse._ActionsContainer,
+    *flags: str,
+    metavar: str,
+    help: str | None = None,
+    dest: str | None = None,
+) -> None:
+    """Add an option that may be given many times: its values in a list (empty when absent)."""
+    group.add_argument(*flags, action="append", default=[], metavar=metavar, help=help, dest=dest)
+
+
 def add_compile_options(
     p: argparse.ArgumentParser, *, many_targets: bool = False, engine_default: str | None = None
 ) -> None:
@@ -42,21 +60,10 @@ def add_compile_options(
         g.add_argument(
             "--target", help="target profile NAME (markerc.toml / pyproject.toml) or FILE"
         )
-    g.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="VAR=VALUE",
-        help="bind a marker variable (has_cuda=false, cuda_version=12.8, sys_platform=linux, ...)",
-    )
-    g.add_argument(
-        "--system",
-        action="append",
-        default=[],
-        metavar="NAME=VERSION",
-        help="version installed on the target, for #system_NAME# pins",
-    )
+    add_repeatable(g, "--set", dest="sets", metavar="VAR=VALUE",
+                   help="bind a marker variable (has_cuda=false, cuda_version=12.8, sys_platform=linux, ...)")  # fmt: skip
+    add_repeatable(g, "--system", metavar="NAME=VERSION",
+                   help="version installed on the target, for #system_NAME# pins")  # fmt: skip
     g.add_argument(
         "--system-python", metavar="PATH", help="read installed versions from this interpreter"
     )
@@ -66,63 +73,35 @@ def add_compile_options(
         default="error",
         help="a #system_X# pin the target lacks: error (default) or the bare name",
     )
-    g.add_argument(
-        "--keep-local-version", action="store_true", help="keep +local labels of system versions"
-    )
-    g.add_argument(
-        "--no-torch-companion",
-        action="store_true",
-        help="do not add #system_torch# next to torchvision/torchaudio/torchcodec pins",
+    add_switches(
+        g,
+        keep_local_version="keep +local labels of system versions",
+        no_torch_companion="do not add #system_torch# next to torchvision/torchaudio/torchcodec pins",
     )
     g.add_argument(
         "--model-format", metavar="FORMAT", help="model format (selects the engine's format extras)"
     )
-    g.add_argument(
-        "-p",
-        "--package",
-        "--virtual-env-package",
-        dest="packages",
-        action="append",
-        default=[],
-        metavar="SPEC",
-        help="user requirement (highest precedence; repeatable, any entry kind; "
-        "--virtual-env-package is Xinference's name for it)",
-    )
-    g.add_argument(
-        "--engines",
-        dest="engine_files",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="engine table (TOML) extending or replacing the built-in one",
-    )
+    add_repeatable(g, "-p", "--package", "--virtual-env-package", dest="packages", metavar="SPEC",
+                   help="user requirement (highest precedence; repeatable, any entry kind; "
+                   "--virtual-env-package is Xinference's name for it)")  # fmt: skip
+    add_repeatable(g, "--engines", dest="engine_files", metavar="FILE",
+                   help="engine table (TOML) extending or replacing the built-in one")  # fmt: skip
     la = p.add_argument_group("Xinference launch steps (docs/semantics.md, 'Launch steps')")
-    la.add_argument(
-        "--no-numpy-abi-pins",
-        action="store_true",
-        help="step 19: do not pin an engine's abi_pins (sentence_transformers: numpy, scipy, "
-        "scikit-learn, pandas) to the target's installed versions",
-    )
-    la.add_argument(
-        "--no-torch-local-index",
-        action="store_true",
-        help="step 12: do not add the PyTorch index of a system-pinned torch's local tag (+cu128)",
-    )
-    la.add_argument(
-        "--no-llama-cpp-cuda-index",
-        action="store_true",
-        help="step 14: do not switch an engine with a cuda_index (llama.cpp) to its CUDA build index",
-    )
-    la.add_argument(
-        "--offline",
-        action="store_true",
-        help="step 17: rewrite wheel URLs to NAME==VERSION and refuse other direct references "
+    add_switches(
+        la,
+        no_numpy_abi_pins="step 19: do not pin an engine's abi_pins (sentence_transformers: numpy, "
+        "scipy, scikit-learn, pandas) to the target's installed versions",
+        no_torch_local_index="step 12: do not add the PyTorch index of a system-pinned torch's local "
+        "tag (+cu128)",
+        no_llama_cpp_cuda_index="step 14: do not switch an engine with a cuda_index (llama.cpp) to "
+        "its CUDA build index",
+        offline="step 17: rewrite wheel URLs to NAME==VERSION and refuse other direct references "
         "(needs an index; implied by --index-url, --extra-index-url, --find-links, --no-index)",
     )
     s = p.add_argument_group("package sources (replace the hub's and the engine's)")
     s.add_argument("--index-url", metavar="URL")
-    s.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
-    s.add_argument("--find-links", action="append", default=[], metavar="DIR")
+    add_repeatable(s, "--extra-index-url", metavar="URL")
+    add_repeatable(s, "--find-links", metavar="DIR")
     s.add_argument("--no-index", action="store_true")
 
 

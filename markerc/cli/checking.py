@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from markerc.cli import inputs
+from markerc.cli.arguments import add_switches
 from markerc.cli.output import err
 
 
@@ -67,16 +68,12 @@ def check_arguments(k: argparse.ArgumentParser) -> None:
         "instead of the nearest one above each checked file",
     )
     r.add_argument("--isolated", action="store_true", help="read no configuration file")
-    k.add_argument("--strict", action="store_true", help="warnings fail too")
-    k.add_argument(
-        "--fix",
-        action="store_true",
-        help="rewrite what the selected rules flag and have one right spelling for, then check",
-    )
-    k.add_argument(
-        "--fix-symlinks",
-        action="store_true",
-        help="with --fix, rewrite the file a symlinked hub file points to (refused by default: MK624)",
+    add_switches(
+        k,
+        strict="warnings fail too",
+        fix="rewrite what the selected rules flag and have one right spelling for, then check",
+        fix_symlinks="with --fix, rewrite the file a symlinked hub file points to (refused by "
+        "default: MK624)",
     )
     k.add_argument("--engines", dest="engine_files", action="append", default=[], metavar="FILE")
 
@@ -95,16 +92,9 @@ def cmd_check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from markerc.lint.formats import render_diagnostics
 
     fmt = args.output_format or {"text": "full"}.get(args.format, args.format) or "full"
-    rules = Resolver(
-        cli_layer(
-            select=args.select,
-            extend_select=args.extend_select,
-            ignore=args.ignore,
-            per_file_ignores=args.per_file_ignores,
-        ),
-        config=args.config,
-        isolated=args.isolated,
-    )
+    layer = cli_layer(select=args.select, extend_select=args.extend_select, ignore=args.ignore,
+                      per_file_ignores=args.per_file_ignores)  # fmt: skip
+    rules = Resolver(layer, config=args.config, isolated=args.isolated)
     engines = inputs.engine_table(args)
     if args.fix:
         from markerc.lint.fix import fix_paths

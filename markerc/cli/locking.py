@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from markerc.cli import inputs
-from markerc.cli.arguments import add_compile_options
+from markerc.cli.arguments import add_compile_options, add_switches
 from markerc.cli.output import Progress, err, print_warnings
 
 if TYPE_CHECKING:
@@ -39,11 +39,10 @@ def lock_arguments(lk: argparse.ArgumentParser) -> None:
     lk.add_argument(
         "--cache-dir", metavar="DIR", help="resolution cache (default OUT/.markerc-cache)"
     )
-    lk.add_argument("--refresh", action="store_true", help="ignore the cache and existing locks")
-    lk.add_argument(
-        "--fail-on-change",
-        action="store_true",
-        help="exit 1 when any lock file was written (new or changed): the pre-commit hook",
+    add_switches(
+        lk,
+        refresh="ignore the cache and existing locks",
+        fail_on_change="exit 1 when any lock file was written (new or changed): the pre-commit hook",
     )
     lk.add_argument(
         "--exclude",
@@ -58,16 +57,11 @@ def lock_arguments(lk: argparse.ArgumentParser) -> None:
         help="remove lock files (in the selection's targets) that no case writes any more",
     )
     lk.add_argument("--report", metavar="FILE", help="write every case and the summary as JSON")
-    lk.add_argument(
-        "--allow-build",
-        action="store_true",
-        help="let the resolver build sdists (runs their build backends); default: wheels only",
-    )
-    lk.add_argument(
-        "--skip-installed",
-        action="store_true",
-        help="lock over each target's base environment (its [system] table): what the base provides "
-        "is recorded, not locked, and install --lock checks the base still provides it",
+    add_switches(
+        lk,
+        allow_build="let the resolver build sdists (runs their build backends); default: wheels only",
+        skip_installed="lock over each target's base environment (its [system] table): what the "
+        "base provides is recorded, not locked, and install --lock checks the base still provides it",
     )
     lk.add_argument(
         "--progress-every",

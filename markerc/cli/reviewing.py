@@ -4,8 +4,8 @@ resolution) and ``markerc report`` (the matrix as HTML, Markdown or JSON)."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from markerc.cli import inputs
 from markerc.cli.arguments import add_compile_options, add_review_options
@@ -42,6 +42,14 @@ def report_arguments(rp: argparse.ArgumentParser) -> None:
     rp.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
     )
+
+
+_T = TypeVar("_T")
+
+
+def _emit_as(args: argparse.Namespace, value: _T, **renderers: Callable[[_T], str]) -> None:
+    """Write ``value`` rendered by ``renderers[args.format]`` to ``args.output``."""
+    emit(renderers[args.format](value), args.output)
 
 
 def _review_inputs(
@@ -81,12 +89,8 @@ def cmd_diff(args: argparse.Namespace, argv: Sequence[str]) -> int:
         lock_format=args.lock_format or "pylock",
         model=model,
     )
-    render = {
-        "text": diff_render.text,
-        "json": diff_render.json_text,
-        "markdown": diff_render.markdown,
-    }[args.format]
-    emit(render(result), args.output)
+    _emit_as(args, result, text=diff_render.text, json=diff_render.json_text,
+             markdown=diff_render.markdown)  # fmt: skip
     if result.errors:
         print_errors(result.errors)
         return 2
@@ -116,12 +120,8 @@ def cmd_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
         lock_format=lock_format,
         models=sources.model_rows(entries, inputs.model(args)),
     )
-    render = {
-        "html": report_render.html,
-        "json": report_render.json_text,
-        "markdown": report_render.markdown,
-    }[args.format]
-    emit(render(matrix), args.output)
+    _emit_as(args, matrix, html=report_render.html, json=report_render.json_text,
+             markdown=report_render.markdown)  # fmt: skip
     if args.output:
         err(report_render.text_summary(matrix))
     return 0

@@ -40,19 +40,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = [
-    "ALL_ENGINES",
-    "BUILTIN_SOURCE",
-    "CudaIndex",
-    "Engine",
-    "EngineTable",
-    "TorchIndex",
-    "load_engines",
-    "means_all_engines",
-    "parse_toml",
-    "read_toml",
-    "split_engine_list",
-]
+__all__ = ["load_engines", "parse_toml", "read_toml"]
+# the records and queries of markerc.compiler.engine_table, re-exported for importers
+__all__ += ["ALL_ENGINES", "BUILTIN_SOURCE", "CudaIndex", "Engine", "EngineTable", "TorchIndex"]
+__all__ += ["means_all_engines", "split_engine_list"]
 
 _ENGINE_KEYS = (
     "aliases",

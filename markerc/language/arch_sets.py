@@ -9,6 +9,7 @@ from typing import Any
 
 from markerc.language.domains import AND, OR, ValueSet
 from markerc.language.literals import markerc_literal
+from markerc.language.spelling_sets import SpellingSet
 
 _ARCH = re.compile(r"sm_(\d+)([af]?)")
 _INF = None
@@ -70,11 +71,12 @@ def _ivals_and(
     return _norm_ivals(out)
 
 
-class ArchSet(ValueSet):
+class ArchSet(SpellingSet):
     """Values of ``cuda_arch``: compute-capability ranges (``sm_90a`` has capability 90),
     exact spellings (``==``/``!=`` compare the text), and unset."""
 
     __slots__ = ("_hash", "ivals", "minus", "plus", "unset")
+    unset: bool  # cuda_arch can be unset: never None
 
     def __init__(self, ivals: Iterable[tuple[int, int | None]] = (), plus: Iterable[str] = (),
                  minus: Iterable[str] = (), unset: bool = False) -> None:  # fmt: skip
@@ -91,17 +93,8 @@ class ArchSet(ValueSet):
     def __hash__(self) -> int:
         return self._hash
 
-    def _member_str(self, s: str) -> bool:
-        if s in self.plus:
-            return True
-        if s in self.minus:
-            return False
+    def _base(self, s: str) -> bool:
         return _in_ivals(self.ivals, s)
-
-    def contains(self, value: object) -> bool:
-        if value is None:
-            return bool(self.unset)
-        return isinstance(value, str) and self._member_str(value)
 
     def _combine(
         self,
@@ -109,11 +102,7 @@ class ArchSet(ValueSet):
         ivals: Iterable[tuple[int, int | None]],
         op: Callable[[bool, bool], bool],
     ) -> ArchSet:
-        plus: list[str] = []
-        minus: list[str] = []
-        for s in self.plus | self.minus | other.plus | other.minus:
-            want = op(self._member_str(s), other._member_str(s))
-            (plus if want else minus).append(s)
+        plus, minus = self._exceptions(other, op)
         return ArchSet(ivals, plus, minus, op(self.unset, other.unset))
 
     def __and__(self, other: ValueSet) -> ArchSet:
@@ -145,9 +134,8 @@ class ArchSet(ValueSet):
             for text in (f"sm_{lo}", f"sm_{lo}a", f"sm_{lo}f", f"sm_0{lo}", f"sm_00{lo}"):
                 if text not in self.minus and arch_key(text) == lo:
                     return text
-        if self.unset:
-            return None
-        raise ValueError(f"no member found in {self!r}")
+        self._require_unset()
+        return None
 
     def terms(self, var: str, custom: bool) -> list[str] | None:
         if self.is_full:

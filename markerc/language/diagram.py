@@ -70,23 +70,18 @@ def single(var: Variable, s: ValueSet) -> Node:
 _AND_MEMO: dict[tuple[int, int], Node] = {}
 _OR_MEMO: dict[tuple[int, int], Node] = {}
 _NEG_MEMO: dict[int, Node] = {}
+#: and (True) / or (False) -> (its absorbing node, its unit node)
+_ENDS = {True: (FALSE, TRUE), False: (TRUE, FALSE)}
 
 
 def _apply(is_and: bool, a: Node, b: Node) -> Node:
-    if is_and:
-        if a is FALSE or b is FALSE:
-            return FALSE
-        if a is TRUE:
-            return b
-        if b is TRUE:
-            return a
-    else:
-        if a is TRUE or b is TRUE:
-            return TRUE
-        if a is FALSE:
-            return b
-        if b is FALSE:
-            return a
+    absorbing, unit = _ENDS[is_and]
+    if a is absorbing or b is absorbing:
+        return absorbing
+    if a is unit:
+        return b
+    if b is unit:
+        return a
     if a is b:
         return a
     key = (a.uid, b.uid) if a.uid < b.uid else (b.uid, a.uid)
@@ -112,32 +107,29 @@ def _apply(is_and: bool, a: Node, b: Node) -> Node:
     return out
 
 
-def conj(*nodes: Node) -> Node:
-    out = TRUE
+def _join(is_and: bool, nodes: tuple[Node, ...]) -> Node:
+    """``nodes`` joined by ``and`` (``is_and``) or ``or``, stopping at the absorbing node."""
+    absorbing, out = _ENDS[is_and]
     for n in nodes:
-        out = _apply(True, out, n)
-        if out is FALSE:
+        out = _apply(is_and, out, n)
+        if out is absorbing:
             break
     return out
+
+
+def conj(*nodes: Node) -> Node:
+    return _join(True, nodes)
 
 
 def disj(*nodes: Node) -> Node:
-    out = FALSE
-    for n in nodes:
-        out = _apply(False, out, n)
-        if out is TRUE:
-            break
-    return out
+    return _join(False, nodes)
 
 
 def neg(node: Node) -> Node:
-    if node is TRUE:
-        return FALSE
-    if node is FALSE:
-        return TRUE
+    if node.var is None:  # TRUE or FALSE
+        return FALSE if node is TRUE else TRUE
     hit = _NEG_MEMO.get(node.uid)
     if hit is None:
-        assert node.var is not None
         hit = make(node.var, [(s, neg(c)) for s, c in node.edges])
         _NEG_MEMO[node.uid] = hit
         _NEG_MEMO[hit.uid] = node

@@ -21,6 +21,7 @@ from markerc.language.domains import (
 )
 from markerc.language.literals import markerc_literal
 from markerc.language.literals import pep508_literal as lit
+from markerc.language.spelling_sets import SpellingSet
 
 
 @functools.lru_cache(maxsize=1024)
@@ -55,7 +56,7 @@ def _lift(
     return frozenset(c for c in _feasible(to) if (c & own) in cells)
 
 
-class StrSet(ValueSet):
+class StrSet(SpellingSet):
     """Values of a string field or a template variable.
 
     Strings are told apart by which of the patterns ``pats`` they contain: ``cells`` lists the
@@ -99,18 +100,6 @@ class StrSet(ValueSet):
     def _base(self, s: str) -> bool:
         return _cell(s, self.pats) in self.cells
 
-    def _member_str(self, s: str) -> bool:
-        if s in self.plus:
-            return True
-        if s in self.minus:
-            return False
-        return self._base(s)
-
-    def contains(self, value: object) -> bool:
-        if value is None:
-            return bool(self.unset)
-        return isinstance(value, str) and self._member_str(value)
-
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StrSet) or self._hash != other._hash:
             return False
@@ -128,13 +117,7 @@ class StrSet(ValueSet):
         pats = tuple(sorted(set(self.pats) | set(other.pats)))
         a, b = _lift(self.cells, self.pats, pats), _lift(other.cells, other.pats, pats)
         cells = [c for c in _feasible(pats) if op(c in a, c in b)]
-        plus, minus = [], []
-        for s in self.plus | self.minus | other.plus | other.minus:
-            want = op(self._member_str(s), other._member_str(s))
-            if want:
-                plus.append(s)
-            else:
-                minus.append(s)
+        plus, minus = self._exceptions(other, op)
         return StrSet(pats, cells, plus, minus, flag(op, self.unset, other.unset))
 
     def __and__(self, other: ValueSet) -> StrSet:
@@ -177,9 +160,8 @@ class StrSet(ValueSet):
             while s in self.minus:
                 s += sep
             return s
-        if self.unset:
-            return None
-        raise ValueError(f"no member found in {self!r}")
+        self._require_unset()
+        return None
 
     def __repr__(self) -> str:
         return f"StrSet(pats={self.pats}, cells={sorted(sorted(c) for c in self.cells)}, +{sorted(self.plus)}, -{sorted(self.minus)}, unset={self.unset})"

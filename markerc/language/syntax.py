@@ -17,22 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from markerc.diagnostics import MarkercError, Span
-from markerc.language import parsecache
+from markerc.language import nodes, parsecache
 from markerc.language.literals import BadEscape, decode_string
-from markerc.language.nodes import (
-    And,
-    Bare,
-    BareUrl,
-    Compare,
-    Entry,
-    Marker,
-    Not,
-    Or,
-    Placeholder,
-    Requirement,
-    SystemPin,
-    Var,
-)
 from markerc.language.prechecks import precheck
 from markerc.language.variables import canonical_name
 from markerc.language.versions import valid_specifier
@@ -141,7 +127,7 @@ def standalone_source() -> str:
 
 
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
-def parse_entry(text: str) -> Entry:
+def parse_entry(text: str) -> nodes.Entry:
     """Parse one ``packages`` string.  Raises :class:`MarkercError` with a span on bad input."""
     precheck(text, entry=True)
     cached = parsecache.lookup(text)  # a parse of an earlier run (docs: parsecache.py)
@@ -153,7 +139,7 @@ def parse_entry(text: str) -> Entry:
 
 
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
-def parse_marker(text: str) -> Marker:
+def parse_marker(text: str) -> nodes.Marker:
     """Parse a marker expression on its own (the part after ``;``)."""
     precheck(text, entry=False)
     cached = parsecache.lookup_marker(text)
@@ -177,13 +163,7 @@ def _parse(text: str, start: str) -> Any:
     except UnexpectedToken as e:
         raise _token_error(text, e.token, set(e.expected or ())) from None
     except UnexpectedInput as e:  # UnexpectedEOF
-        pos = len(text.rstrip())
-        raise MarkercError(
-            "MK001",
-            f"unexpected end of entry; expected {_expected(set(getattr(e, 'expected', ()) or ()))}",
-            span=Span(pos, pos + 1),
-            text=text,
-        ) from None
+        raise _end_error(text, set(getattr(e, "expected", ()) or ())) from None
     except RecursionError:
         raise MarkercError("MK005", "entry nested too deeply", span=Span(0, 1), text=text) from None
 
@@ -220,15 +200,20 @@ def _char_error(text: str, pos: int, allowed: set[str]) -> MarkercError:
     return MarkercError("MK001", msg, span=Span(pos, pos + 1), text=text)
 
 
+def _end_error(text: str, expected: set[str]) -> MarkercError:
+    """The entry ended where the grammar ``expected`` more (at its last non-blank character)."""
+    pos = len(text.rstrip())
+    return MarkercError(
+        "MK001",
+        f"unexpected end of entry; expected {_expected(expected)}",
+        span=Span(pos, pos + 1),
+        text=text,
+    )
+
+
 def _token_error(text: str, token: Any, expected: set[str]) -> MarkercError:
     if token.type == "$END":
-        pos = len(text.rstrip())
-        return MarkercError(
-            "MK001",
-            f"unexpected end of entry; expected {_expected(expected)}",
-            span=Span(pos, pos + 1),
-            text=text,
-        )
+        return _end_error(text, expected)
     pos = token.start_pos
     hint = _hint(text, pos)
     span = Span(pos, pos + 1) if hint else Span(pos, max(pos + 1, token.end_pos or pos + 1))
@@ -259,14 +244,14 @@ class _Builder:
         return MarkercError(code, message, span=span, text=self.text)
 
     # -- entry
-    def entry(self, tree: Any) -> Entry:
+    def entry(self, tree: Any) -> nodes.Entry:
         head_tree = tree.children[0]
         marker = None
         marker_span = None
         if len(tree.children) > 1:
             marker = self.marker(tree.children[1])
             marker_span = _span(tree.children[1])
-        return Entry(
+        return nodes.Entry(
             head=self.head(head_tree),
             marker=marker,
             text=self.text,
@@ -279,10 +264,10 @@ class _Builder:
         if kind == "requirement":
             return self.requirement(tree)
         if kind == "bare_url":
-            return BareUrl(str(tree.children[0]))
+            return nodes.BareUrl(str(tree.children[0]))
         return self.hash_head(tree)
 
-    def requirement(self, tree: Any) -> Requirement:
+    def requirement(self, tree: Any) -> nodes.Requirement:
         name_tok = tree.children[0]
         extras: tuple[str, ...] = ()
         specifier: tuple[tuple[str, str], ...] = ()
@@ -298,7 +283,7 @@ class _Builder:
                 pass  # `name()`: no specifier, as packaging reads it
             else:  # URL token
                 url = str(child)
-        return Requirement(
+        return nodes.Requirement(
             name=str(name_tok),
             extras=extras,
             specifier=specifier,
@@ -327,7 +312,7 @@ class _Builder:
         spaced = core != inner
         system = _SYSTEM.fullmatch(core)
         if system:
-            return SystemPin(
+            return nodes.SystemPin(
                 name=system.group(1),
                 extras=extras,
                 spelling=word,
@@ -335,7 +320,7 @@ class _Builder:
             )
         deps = _DEPS.fullmatch(core)
         if deps and not extras:
-            return Placeholder(engine=deps.group(1).lower(), spelling=word, legacy=spaced)
+            return nodes.Placeholder(engine=deps.group(1).lower(), spelling=word, legacy=spaced)
         raise self.error(
             "MK104",
             f"unknown placeholder {word}: placeholders are #<engine>_dependencies# and "
@@ -344,17 +329,17 @@ class _Builder:
         )
 
     # -- markers
-    def marker(self, tree: Any) -> Marker:
+    def marker(self, tree: Any) -> nodes.Marker:
         kind = tree.data
         if kind in ("or_test", "and_test"):
-            node = Or if kind == "or_test" else And
-            items: list[Marker] = []
+            node = nodes.Or if kind == "or_test" else nodes.And
+            items: list[nodes.Marker] = []
             for child in tree.children:  # associativity: (a and b) and c == a and b and c
                 sub = self.marker(child)
                 items.extend(sub.items if isinstance(sub, node) else (sub,))
             return node(tuple(items), span=_span(tree))
         if kind == "not_test":
-            return Not(self.marker(tree.children[0]), span=_span(tree))
+            return nodes.Not(self.marker(tree.children[0]), span=_span(tree))
         if kind == "comparison":
             return self.comparison(tree)
         if kind == "bare":
@@ -365,11 +350,11 @@ class _Builder:
                     "a quoted value cannot stand alone; compare it with a variable",
                     _span(operand),
                 )
-            return Bare(self.var(operand), span=_span(tree))
+            return nodes.Bare(self.var(operand), span=_span(tree))
         # a lone operand reached through parentheses
         return self.marker(tree.children[0])  # pragma: no cover - grammar inlines these
 
-    def comparison(self, tree: Any) -> Compare:
+    def comparison(self, tree: Any) -> nodes.Compare:
         lhs, op_tok, rhs = tree.children
         op = " ".join(str(op_tok).split())  # "not   in" -> "not in"
         l_str, r_str = lhs.data == "string", rhs.data == "string"
@@ -387,7 +372,7 @@ class _Builder:
         except BadEscape as exc:
             start = token.start_pos + 1 + exc.offset
             raise self.error("MK001", exc.message, Span(start, start + exc.length)) from None
-        return Compare(
+        return nodes.Compare(
             var=self.var(var_node),
             op=op,
             value=value,
@@ -397,11 +382,13 @@ class _Builder:
             value_span=_span(val_node),
         )
 
-    def var(self, node: Any) -> Var:
+    def var(self, node: Any) -> nodes.Var:
         raw = str(node.children[0])
         if node.data == "template":
-            return Var(canonical_name(raw[1:-1].strip().lower(), template=True), template=True)
-        return Var(canonical_name(raw, template=False), template=False)
+            return nodes.Var(
+                canonical_name(raw[1:-1].strip().lower(), template=True), template=True
+            )
+        return nodes.Var(canonical_name(raw, template=False), template=False)
 
 
 if __name__ == "__main__":  # python -m markerc.language.syntax --regenerate

@@ -12,11 +12,22 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from packaging.specifiers import Specifier
     from packaging.version import Version
+
+_T = TypeVar("_T")
+
+
+def _or_none(make: Callable[[str], _T], invalid: type[ValueError], text: str) -> _T | None:
+    """``make(text)``, or None where it raises ``invalid`` (packaging's Invalid... error)."""
+    try:
+        return make(text)
+    except invalid:
+        return None
 
 
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
@@ -24,10 +35,7 @@ def parse_version(text: str) -> Version | None:
     """``packaging.version.Version(text)`` or None."""
     from packaging.version import InvalidVersion, Version
 
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
+    return _or_none(Version, InvalidVersion, text)
 
 
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
@@ -35,10 +43,7 @@ def specifier(text: str) -> Specifier | None:
     """``packaging.specifiers.Specifier(text)`` or None."""
     from packaging.specifiers import InvalidSpecifier, Specifier
 
-    try:
-        return Specifier(text)
-    except InvalidSpecifier:
-        return None
+    return _or_none(Specifier, InvalidSpecifier, text)
 
 
 def _parse(text: str) -> Version | None:

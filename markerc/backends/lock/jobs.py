@@ -25,11 +25,11 @@ __all__ = [
     "Settings",
 ]
 
+Progress = Callable[[int, int, str, int], None]  # (done, total, what, failed) after each resolution
+
 #: The resolvers (``lock --resolver``).
 Resolver = Literal["uv", "pip-compile"]
 RESOLVERS: tuple[Resolver, ...] = get_args(Resolver)
-
-Progress = Callable[[int, int, str, int], None]  # (done, total, what, failed) after each resolution
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,10 @@ class LockJob:
     resolved_by: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
 
+#: The statuses of the pairs that are not cases, as :meth:`LockPlan.as_json` lists them.
+_NOT_CASES: tuple[Status, ...] = ("skipped", "excluded", "failed")
+
+
 @dataclass(frozen=True)
 class LockPlan:
     jobs: tuple[LockJob, ...]
@@ -110,17 +114,12 @@ class LockPlan:
         return self.cases - len(self.jobs)
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "format": self.fmt,
-            "resolver": self.resolver,
-            "cases": self.cases,
-            "resolutions": len(self.jobs),
-            "saved": self.saved(),
-            "jobs": [{"key": j.key, "outputs": list(j.outputs)} for j in self.jobs],
-            "skipped": [o.as_json() for o in self.outcomes if o.status == "skipped"],
-            "excluded": [o.as_json() for o in self.outcomes if o.status == "excluded"],
-            "failed": [o.as_json() for o in self.outcomes if o.status == "failed"],
-        }
+        out: dict[str, object] = {"format": self.fmt, "resolver": self.resolver}
+        out |= {"cases": self.cases, "resolutions": len(self.jobs), "saved": self.saved()}
+        out["jobs"] = [{"key": j.key, "outputs": list(j.outputs)} for j in self.jobs]
+        for status in _NOT_CASES:
+            out[status] = [o.as_json() for o in self.outcomes if o.status == status]
+        return out
 
 
 @dataclass(frozen=True)
@@ -131,6 +130,16 @@ class Failure:
     outputs: tuple[str, ...]
 
 
+class _PathsOf:
+    """A read-only attribute of :class:`LockReport`: the output paths of one status."""
+
+    def __init__(self, status: Status) -> None:
+        self.status: Status = status
+
+    def __get__(self, report: LockReport, owner: type | None = None) -> tuple[str, ...]:
+        return report.paths(self.status)
+
+
 @dataclass(frozen=True)
 class LockReport:
     outcomes: tuple[Outcome, ...] = ()
@@ -139,28 +148,15 @@ class LockReport:
     failures: tuple[Failure, ...] = ()
     resolver_seconds: float = 0.0  # wall time of the resolver processes, summed
 
-    def _paths(self, status: Status) -> tuple[str, ...]:
+    def paths(self, status: Status) -> tuple[str, ...]:
+        """The output paths of the cases of ``status``."""
         return tuple(o.output for o in self.outcomes if o.status == status and o.output)
 
-    @property
-    def written(self) -> tuple[str, ...]:
-        return self._paths("written")
-
-    @property
-    def unchanged(self) -> tuple[str, ...]:
-        return self._paths("unchanged")
-
-    @property
-    def stale(self) -> tuple[str, ...]:
-        return self._paths("stale")
-
-    @property
-    def missing(self) -> tuple[str, ...]:
-        return self._paths("missing")
-
-    @property
-    def pruned(self) -> tuple[str, ...]:
-        return self._paths("pruned")
+    written = _PathsOf("written")
+    unchanged = _PathsOf("unchanged")
+    stale = _PathsOf("stale")
+    missing = _PathsOf("missing")
+    pruned = _PathsOf("pruned")
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
