@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from markerc.compiler import guard
 from markerc.compiler.companions import torch_companions
@@ -27,6 +28,9 @@ from markerc.compiler.targets import Target, finalize
 from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.language.markers import leaves
 from markerc.language.nodes import Compare, Placeholder
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11; annotations only
 from markerc.language.typecheck import legacy_placeholder
 
 
@@ -314,30 +318,30 @@ def load_hubs(paths: Sequence[str]) -> list[HubFile]:
     return hubs
 
 
-def compile_loaded(
-    hubs: Sequence[HubFile],
-    *,
-    engines: EngineTable,
-    engine_spec: Sequence[str],
-    model: str | None,
-    options: Options,
-) -> list[Compiled]:
+class Selection(TypedDict):
+    """What to compile, the keyword arguments of :func:`iter_compiled` and its wrappers."""
+
+    engines: EngineTable
+    engine_spec: Sequence[str]  # engine names as written, or ["all"]
+    model: str | None  # one model name, or None for all
+    options: Options
+
+
+def compile_loaded(hubs: Sequence[HubFile], **selection: Unpack[Selection]) -> list[Compiled]:
     """Every selected (record, engine) of ``hubs``, compiled, in input order."""
-    return list(
-        iter_compiled(hubs, engines=engines, engine_spec=engine_spec, model=model, options=options)
-    )
+    return list(iter_compiled(hubs, **selection))
 
 
-def iter_compiled(
-    hubs: Sequence[HubFile],
-    *,
-    engines: EngineTable,
-    engine_spec: Sequence[str],
-    model: str | None,
-    options: Options,
-) -> Iterator[Compiled]:
+def compile_hubs(paths: Sequence[str], **selection: Unpack[Selection]) -> list[Compiled]:
+    """Load ``paths`` and compile every selected (record, engine) in input order."""
+    return list(iter_compiled(load_hubs(paths), **selection))
+
+
+def iter_compiled(hubs: Sequence[HubFile], **selection: Unpack[Selection]) -> Iterator[Compiled]:
     """:func:`compile_loaded` one result at a time: a consumer that writes each result and
     drops it holds only what is distinct (the compiles shared by equal blocks), not every case."""
+    engines, options = selection["engines"], selection["options"]
+    engine_spec, model = selection["engine_spec"], selection["model"]
     contexts: dict[str, Context] = {}
     shared: dict[tuple[tuple[str, ...], str], Plan] = {}
     for job in plan_jobs(hubs, engines, engine_spec, model):
@@ -345,20 +349,6 @@ def iter_compiled(
         if ctx is None:
             ctx = contexts[job.engine.name] = make_context(job.engine, engines, options, shared)
         yield compile_record(job.hub, job.record, job.engine, engines, options, ctx)
-
-
-def compile_hubs(
-    paths: Sequence[str],
-    *,
-    engines: EngineTable,
-    engine_spec: Sequence[str],
-    model: str | None,
-    options: Options,
-) -> list[Compiled]:
-    """Load ``paths`` and compile every selected (record, engine) in input order."""
-    return compile_loaded(
-        load_hubs(paths), engines=engines, engine_spec=engine_spec, model=model, options=options
-    )
 
 
 def compile_hub_files(

@@ -226,14 +226,9 @@ class _Walker:
             if not text.startswith(":", i):
                 self.fail("Expecting ':' delimiter", i)
             i = _ws(text, member(str(key), _ws(text, i + 1)))
-            if text.startswith(",", i):
-                comma, i = i, _ws(text, i + 1)
-                if text.startswith("}", i):
-                    self.fail("Illegal trailing comma before end of object", comma)
-            elif text.startswith("}", i):
-                return i + 1
-            else:
-                self.fail("Expecting ',' delimiter", i)
+            i, done = self._after_item(i, "}", "object")
+            if done:
+                return i
 
     def walk_array(self, i: int, item: Callable[[int], int]) -> int:
         """Walk the array at ``i`` (``[``); ``item(start)`` returns the item's end."""
@@ -242,15 +237,22 @@ class _Walker:
         if text.startswith("]", i):
             return i + 1
         while True:
-            i = _ws(text, item(i))
-            if text.startswith(",", i):
-                comma, i = i, _ws(text, i + 1)
-                if text.startswith("]", i):
-                    self.fail("Illegal trailing comma before end of array", comma)
-            elif text.startswith("]", i):
-                return i + 1
-            else:
-                self.fail("Expecting ',' delimiter", i)
+            i, done = self._after_item(_ws(text, item(i)), "]", "array")
+            if done:
+                return i
+
+    def _after_item(self, i: int, close: str, what: str) -> tuple[int, bool]:
+        """After an item or member at ``i``: ``(next item's start, False)`` after a comma, or
+        ``(the end, True)`` at the closing bracket; MK201 otherwise."""
+        text = self.text
+        if text.startswith(",", i):
+            comma, i = i, _ws(text, i + 1)
+            if text.startswith(close, i):
+                self.fail(f"Illegal trailing comma before end of {what}", comma)
+            return i, False
+        if text.startswith(close, i):
+            return i + 1, True
+        self.fail("Expecting ',' delimiter", i)
 
     def skip(self, i: int) -> int:
         return self.scan(i)[1]

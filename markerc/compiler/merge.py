@@ -51,14 +51,8 @@ class _Draft:
 
 
 def origin(source: Source) -> Origin:
-    return Origin(
-        layer=source.layer,
-        text=source.text,
-        fixed_location=source.fixed_location,
-        via=source.via,
-        where=source.where,
-        string=source.positioned_by,
-    )
+    o = source
+    return Origin(o.layer, o.text, o.fixed_location, o.via, o.where, o.positioned_by)
 
 
 def merge(items: Sequence[Item], *, pep508: bool = True) -> Merged:

@@ -116,18 +116,20 @@ _STORE = _Store()
 
 def lookup(text: str) -> nodes.Entry | None:
     """The cached parse of ``text``, or None."""
+    entry = _lookup(text)
+    return entry if isinstance(entry, nodes.Entry) and entry.text == text else None
+
+
+def _lookup(key: str) -> object:
     if not _STORE.loaded:
         _STORE.load()
-    found = _STORE.encoded.get(text)
+    found = _STORE.encoded.get(key)
     if found is None:
         return None
     try:
-        entry = _decode(found)
+        return _decode(found)
     except (KeyError, TypeError, ValueError, IndexError):
         return None
-    if not isinstance(entry, nodes.Entry) or entry.text != text:
-        return None
-    return entry
 
 
 def remember(text: str, entry: nodes.Entry) -> None:
@@ -142,15 +144,7 @@ _MARKER_TYPES = (nodes.Compare, nodes.Bare, nodes.Not, nodes.And, nodes.Or, node
 
 def lookup_marker(text: str) -> nodes.Marker | None:
     """The cached parse of a marker written on its own, or None."""
-    if not _STORE.loaded:
-        _STORE.load()
-    found = _STORE.encoded.get(_MARKER + text)
-    if found is None:
-        return None
-    try:
-        marker = _decode(found)
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
+    marker = _lookup(_MARKER + text)
     return marker if isinstance(marker, _MARKER_TYPES) else None
 
 
