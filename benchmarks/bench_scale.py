@@ -8,7 +8,7 @@ A hub at ``Nx`` repeats every model of each real hub file N times, copy ``k`` re
   decides (``python_version != "1.<i>"``, ``i`` numbering the models), so no string repeats and
   every parse cache misses (also at 1x).
 
-and two layouts: ``multi`` (``json.dump(indent=2)``, as the real files) and ``one`` (the whole
+The persistent parse cache is off (``MARKERC_NO_CACHE=1``) for every run.  Two layouts: ``multi`` (``json.dump(indent=2)``, as the real files) and ``one`` (the whole
 JSON on one line).  Each measurement is one fresh ``python -m markerc ...`` process, run under a
 small wrapper process that reports the wall time, the CPU time (user + system) and the peak RSS
 of its child (``resource.getrusage(RUSAGE_CHILDREN)``, fresh per run).  On a shared machine the
@@ -173,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         scales = [(f"{int(f)}x", int(f), None) for f in args.factors.split(",")]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
     env["PYTHONPATH"] = ROOT
+    # the persistent parse cache is off: every run parses its strings, so the figures show how the
+    # work grows with the hub, not how much an earlier run left in the cache (bench_compile.py
+    # measures the cache)
+    env["MARKERC_NO_CACHE"] = "1"
 
     print(f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; real hub: {total} models")
     print(f"{'hub':<14} {'strings':<9} {'layout':<6} {'command':<8} {'models':>7} {'cases':>7} "

@@ -35,7 +35,7 @@ from markerc.language import nodes
 __all__ = ["enabled", "lookup", "lookup_marker", "remember", "remember_marker", "save"]
 
 #: most entries kept in one file (the newest win)
-MAX_ENTRIES = 50_000
+MAX_ENTRIES = 10_000  # a real hub has about 350 distinct strings; reading the file costs its size
 #: a cache file larger than this is ignored
 MAX_FILE_BYTES = 32 * 1024 * 1024
 
