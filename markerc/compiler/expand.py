@@ -23,25 +23,22 @@ from typing import TYPE_CHECKING
 from markerc.compiler.filenames import distribution_name
 from markerc.compiler.provenance import Item, Source, Status, Verdict, locate
 from markerc.compiler.targets import canonical_name
+from markerc.compiler.wording import marker_text, why_false
 from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.language import algebra, variables
 from markerc.language.markers import leaves, partial
 from markerc.language.nodes import (
     FALSE,
-    TRUE,
     And,
     BareUrl,
     Compare,
     Entry,
     Head,
     Marker,
-    Not,
-    Or,
     Placeholder,
     Requirement,
     SystemPin,
 )
-from markerc.language.rendering import render_markerc
 from markerc.language.typecheck import check_entry, legacy_placeholder
 from markerc.language.variables import STANDARD_VARIABLES, Value, split_engine_list
 from markerc.language.versions import unsatisfiable
@@ -53,7 +50,7 @@ if TYPE_CHECKING:
 #: engine-name canonicalisation (``EngineTable.canonical`` with a fallback)
 _Canon = Callable[[str], str]
 
-__all__ = ["Context", "Expansion", "Plan", "expand", "marker_text", "system_item", "why_false"]
+__all__ = ["Context", "Expansion", "Plan", "expand", "system_item"]
 
 MAX_EXPANSION_DEPTH = 8
 #: the variables a context binds to its engine (``#engine#``, ``#model_engine#``)
@@ -243,33 +240,6 @@ def _entry(source: Source) -> Entry:
             source,
         )
     return entry
-
-
-# ------------------------------------------------------------------ explain helpers
-
-
-def why_false(marker: Marker, bindings: Mapping[str, object], canon: _Canon) -> str:
-    """The term that made a marker false (the first false conjunct, recursively)."""
-    if isinstance(marker, And):
-        for item in marker.items:
-            if partial(item, bindings, canon) == FALSE:
-                return why_false(item, bindings, canon)
-    if isinstance(marker, Not) and isinstance(marker.operand, Or):
-        for item in marker.operand.items:  # not (a or b) is false where a term holds
-            if partial(item, bindings, canon) == TRUE:
-                return "not " + render_markerc(item)
-    return render_markerc(marker)
-
-
-def marker_text(cond: algebra.Node) -> str | None:
-    """The PEP 508 text of a condition for people (explain): None when it is true; the
-    markerc-language description where PEP 508 has no form for it."""
-    if cond is algebra.TRUE:
-        return None
-    try:
-        return algebra.render(cond)
-    except algebra.NoForm:
-        return algebra.describe(cond)
 
 
 def _template_hint(name: str) -> str:

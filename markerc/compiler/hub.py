@@ -1,4 +1,4 @@
-"""Model-hub files: records, the schema they follow, and the reader.
+"""Model-hub files: the schema they follow and the reader (the records: :mod:`markerc.compiler.hub_records`).
 
 A model-hub file (SPEC section 2) is a list of model objects (``llm_family.json``), one model
 object (it has ``model_name`` or ``virtualenv``), or a bare block (``{"packages": [...]}``).
@@ -20,15 +20,22 @@ strategy) are collected in :attr:`HubFile.diagnostics` and the reader returns wh
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Literal, NoReturn
+from collections.abc import Mapping
+from typing import Literal
 
-from markerc.compiler.jsonpos import HubText, Path, located, raise_error, value_span
+from markerc.compiler.hub_records import Block, HubFile, ModelRecord, SourceString
+from markerc.compiler.jsonpos import (
+    HubText,
+    Path,
+    located,
+    raise_error,
+    skip_ws,
+    top_items,
+    top_value,
+    value_span,
+)
 from markerc.compiler.strictjson import (
     MAX_STRING_CHARS,
-    SCAN_ONCE,
     bad_escape,
     too_deep,
 )
@@ -80,171 +87,6 @@ MODEL_SCHEMA: Mapping[str, FieldKind] = {
 
 
 # --------------------------------------------------------------------------------------------
-# Records
-
-
-@dataclass(frozen=True)
-class SourceString:
-    """One JSON string of a hub file: its decoded value and where it stands, found on demand.
-
-    ``anchor`` is the offset where its record starts, ``path`` the keys and indexes from there.
-    ``start`` is the offset of the opening quote, ``end`` the offset just after the closing quote.
-    """
-
-    value: str
-    hub: HubText
-    anchor: int
-    path: Path
-
-    @cached_property
-    def _span(self) -> tuple[int, int]:
-        return value_span(self.hub.text, self.anchor, self.path)
-
-    @property
-    def start(self) -> int:
-        return self._span[0]
-
-    @property
-    def end(self) -> int:
-        return self._span[1]
-
-    @cached_property
-    def _offsets(self) -> tuple[int, ...] | None:
-        """File offset of each decoded character, plus the closing quote; None when no escapes."""
-        raw = self.hub.text[self.start + 1 : self.end - 1]
-        if "\\" not in raw:
-            return None
-        base = self.start + 1
-        out: list[int] = []
-        j, n = 0, len(raw)
-        while j < n:
-            out.append(base + j)
-            if raw[j] != "\\":
-                j += 1
-            elif raw[j + 1] != "u":
-                j += 2
-            else:
-                unit = int(raw[j + 2 : j + 6], 16)
-                if 0xD800 <= unit <= 0xDBFF and raw[j + 6 : j + 8] == "\\u":
-                    low = int(raw[j + 8 : j + 12], 16)
-                    if 0xDC00 <= low <= 0xDFFF:  # a surrogate pair decodes to one character
-                        j += 12
-                        continue
-                j += 6
-        out.append(self.end - 1)
-        if len(out) != len(self.value) + 1:  # cannot happen for text the scanner accepted
-            return None
-        return tuple(out)
-
-    def raw_offset(self, index: int) -> int:
-        """File offset of decoded character ``index``; ``len(value)`` maps to the closing quote."""
-        index = max(0, min(index, len(self.value)))
-        offsets = self._offsets
-        if offsets is None:
-            return self.start + 1 + index
-        return offsets[index]
-
-    def location(self, start: int = 0, end: int | None = None) -> Location:
-        """Location of decoded characters ``start..end`` (``end`` None: to the end of the value)."""
-        if end is None:
-            end = len(self.value)
-        first = self.raw_offset(start)
-        last = self.raw_offset(max(start, end))
-        return self.hub.location(first, max(first, last))
-
-    @cached_property
-    def entry_location(self) -> Location:
-        """Location of the whole value (cached: compile asks for it once per engine)."""
-        return self.location()
-
-    @property
-    def literal_location(self) -> Location:
-        """Location of the whole literal, quotes included."""
-        return self.hub.location(self.start, self.end)
-
-    def __str__(self) -> str:
-        return self.value
-
-
-@dataclass(frozen=True)
-class Block:
-    """One ``virtualenv`` block (or a bare block document)."""
-
-    packages: tuple[SourceString, ...]
-    index_url: SourceString | None
-    extra_index_url: tuple[SourceString, ...]
-    find_links: tuple[SourceString, ...]
-    trusted_host: tuple[SourceString, ...]
-    index_strategy: SourceString | None
-    no_build_isolation: bool | None
-    inherit_pip_config: bool | None
-    hub: HubText
-    anchor: int
-    path: Path
-
-    @cached_property
-    def values(self) -> tuple[object, ...]:
-        """The block's values without positions: equal for blocks that compile alike."""
-        return (
-            tuple(s.value for s in self.packages),
-            self.index_url.value if self.index_url else None,
-            tuple(s.value for s in self.extra_index_url),
-            tuple(s.value for s in self.find_links),
-            tuple(s.value for s in self.trusted_host),
-            self.index_strategy.value if self.index_strategy else None,
-            bool(self.no_build_isolation),
-        )
-
-    @cached_property
-    def location(self) -> Location:
-        """Where the block's object starts."""
-        return self.hub.location(value_span(self.hub.text, self.anchor, self.path)[0])
-
-    def package_sources(self) -> tuple[tuple[str, SourceString], ...]:
-        """``(key, value)`` for every index and find-links value of the block, in key order
-        (``index_url``, ``extra_index_url``, ``find_links``)."""
-        first = (("index_url", self.index_url),) if self.index_url is not None else ()
-        return (
-            first
-            + tuple(("extra_index_url", s) for s in self.extra_index_url)
-            + tuple(("find_links", s) for s in self.find_links)
-        )
-
-
-@dataclass(frozen=True)
-class ModelRecord:
-    """One model object of a hub file (or the single record of a bare block)."""
-
-    index: int  # position in the file's list; 0 for a single object or a bare block
-    name: str | None  # model_name
-    engine: SourceString | None
-    model_format: str | None
-    block: Block | None
-    hub: HubText
-    anchor: int  # offset where the record's object starts
-
-    @cached_property
-    def location(self) -> Location:
-        return self.hub.location(self.anchor)
-
-    @property
-    def engine_name(self) -> str | None:
-        return self.engine.value if self.engine is not None else None
-
-
-@dataclass(frozen=True)
-class HubFile:
-    path: str
-    hub: HubText
-    records: tuple[ModelRecord, ...]
-    diagnostics: tuple[Diagnostic, ...]
-
-    def names(self) -> tuple[str, ...]:
-        """Distinct model names, in file order."""
-        return tuple(dict.fromkeys(r.name for r in self.records if r.name is not None))
-
-
-# --------------------------------------------------------------------------------------------
 # Reading
 
 
@@ -281,10 +123,10 @@ def parse_hub(text: str, path: str) -> HubFile:
         if problem is not None:
             raise located(hub, problem)
     reader = _Reader(hub)
-    start = _skip_ws(text, 0)
+    start = skip_ws(text, 0)
     if text.startswith("[", start):
         # one item at a time, checked and dropped: memory holds the records, not the document
-        items = _items(text, start)
+        items = top_items(text, start)
         for index in itertools.count():
             try:
                 found = next(items, None)
@@ -295,57 +137,12 @@ def parse_hub(text: str, path: str) -> HubFile:
             reader.item(index, *found)
     else:
         try:
-            whole = _whole(text, start)
+            whole = top_value(text, start)
         except (ValueError, StopIteration, RecursionError):
             raise_error(hub)
         reader.top(whole)
     diagnostics = sorted(reader.diagnostics, key=_diagnostic_order)
     return HubFile(path, hub, tuple(reader.records), tuple(diagnostics))
-
-
-def _skip_ws(text: str, i: int) -> int:
-    n = len(text)
-    while i < n and text[i] in " \t\n\r":
-        i += 1
-    return i
-
-
-def _items(text: str, i: int) -> Iterator[tuple[int, object]]:
-    """The items of the top-level list at ``i`` as ``(offset, value)``, C-decoded one at a
-    time.  Raises ValueError on anything that is not strict JSON."""
-    i = _skip_ws(text, i + 1)
-    if text.startswith("]", i):
-        if _skip_ws(text, i + 1) != len(text):
-            _refuse()
-        return
-    while True:
-        try:
-            value, end = SCAN_ONCE(text, i)
-        except StopIteration:  # no value at i
-            _refuse()
-        yield i, value
-        i = _skip_ws(text, end)
-        if text.startswith(",", i):
-            i = _skip_ws(text, i + 1)
-            if text.startswith("]", i):
-                _refuse()  # a trailing comma
-        elif text.startswith("]", i):
-            if _skip_ws(text, i + 1) != len(text):
-                _refuse()
-            return
-        else:
-            _refuse()
-
-
-def _whole(text: str, i: int) -> tuple[int, object]:
-    value, end = SCAN_ONCE(text, i)
-    if _skip_ws(text, end) != len(text):
-        _refuse()
-    return i, value
-
-
-def _refuse() -> NoReturn:
-    raise ValueError("not strict JSON")  # jsonpos.raise_error says what and where
 
 
 def _diagnostic_order(d: Diagnostic) -> tuple[int, int]:

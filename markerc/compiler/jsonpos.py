@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
@@ -33,7 +33,16 @@ from markerc.compiler.strictjson import (
 )
 from markerc.diagnostics import Location, MarkercError
 
-__all__ = ["HubText", "Path", "located", "raise_error", "value_span"]
+__all__ = [
+    "HubText",
+    "Path",
+    "located",
+    "raise_error",
+    "skip_ws",
+    "top_items",
+    "top_value",
+    "value_span",
+]
 
 #: object keys and array indexes from a value down to one below it
 Path = tuple[str | int, ...]
@@ -146,6 +155,55 @@ def value_span(text: str, start: int, path: Path, *, key: bool = False) -> tuple
             i = _ws(text, SCAN_ONCE(text, value_start)[1])
             i = _ws(text, i + 1)  # the comma
     return i, SCAN_ONCE(text, i)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# The fast reading: a top-level list item by item, with each item's offset
+
+
+def skip_ws(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and text[i] in " \t\n\r":
+        i += 1
+    return i
+
+
+def top_items(text: str, i: int) -> Iterator[tuple[int, object]]:
+    """The items of the top-level list at ``i`` as ``(offset, value)``, C-decoded one at a
+    time.  Raises ValueError on anything that is not strict JSON."""
+    i = skip_ws(text, i + 1)
+    if text.startswith("]", i):
+        if skip_ws(text, i + 1) != len(text):
+            _refuse()
+        return
+    while True:
+        try:
+            value, end = SCAN_ONCE(text, i)
+        except StopIteration:  # no value at i
+            _refuse()
+        yield i, value
+        i = skip_ws(text, end)
+        if text.startswith(",", i):
+            i = skip_ws(text, i + 1)
+            if text.startswith("]", i):
+                _refuse()  # a trailing comma
+        elif text.startswith("]", i):
+            if skip_ws(text, i + 1) != len(text):
+                _refuse()
+            return
+        else:
+            _refuse()
+
+
+def top_value(text: str, i: int) -> tuple[int, object]:
+    value, end = SCAN_ONCE(text, i)
+    if skip_ws(text, end) != len(text):
+        _refuse()
+    return i, value
+
+
+def _refuse() -> NoReturn:
+    raise ValueError("not strict JSON")  # jsonpos.raise_error says what and where
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from markerc.compiler.expand import marker_text
 from markerc.compiler.provenance import LAYERS, Item, Source, Verdict, locate
 from markerc.compiler.result import Line, Origin
+from markerc.compiler.wording import marker_text
 from markerc.diagnostics import MarkercError
 from markerc.language import algebra
 from markerc.language.versions import unsatisfiable
