@@ -96,7 +96,7 @@ def test_simplify_preserves_meaning(marker, env):
     [
         ('python_version < "3.13"', 'python_version >= "3.13.dev0"'),
         ('python_version < "3.13rc1"', 'python_version >= "3.13rc1"'),
-        ('python_version ~= "3.10"', 'python_version <= "3.10" and python_version != "3.10" or python_version >= "4.dev0"'),
+        ('python_version ~= "3.10"', 'python_version <= "3.10" and python_version != "3.10" or python_version >= "4.0.dev0"'),
         ('python_version >= "3.10"', 'python_version <= "3.10" and python_version != "3.10"'),
         ('python_version <= "3.10"', 'python_version >= "3.10" and python_version != "3.10"'),
         ('sys_platform == "linux" and platform_machine == "x86_64"', 'sys_platform != "linux" or platform_machine != "x86_64"'),

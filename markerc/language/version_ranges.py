@@ -231,5 +231,11 @@ def _spec_form_cached(rng: VersionRange) -> tuple[tuple[str, str], ...] | None:
 
 def spec_form(rng: VersionRange) -> tuple[tuple[str, str], ...] | None:
     """The shortest specifier clauses whose versions are exactly ``rng`` (() for every version;
-    None when PEP 440 has no single specifier set for it)."""
-    return _spec_form_cached(rng)
+    None when PEP 440 has no single specifier set for it).
+
+    Equal ranges share one cache entry whatever spelling of their bounds came first, so each
+    clause is given its canonical spelling here: the text never depends on earlier input."""
+    clauses = _spec_form_cached(rng)
+    if clauses is None:
+        return None
+    return tuple((op, canonical_literal(op, version)) for op, version in clauses)
