@@ -185,3 +185,14 @@ def test_template_variables_must_be_bound_when_needed():
 def test_short_circuit_never_raises():
     m = check_marker('sys_platform == "win32" and #flavour# == "x"')
     assert evaluate(m, {"sys_platform": "linux"}) is False
+
+
+def test_a_cover_that_is_not_exact_is_no_form_not_a_crash() -> None:
+    """Found by test_simplify_preserves_meaning: a mix of substring and version tests of one
+    version field whose DNF cover misses; markerc says PEP 508 has no form for it."""
+    marker = check_marker(
+        'implementation_name == "3" and implementation_version not in "3" and '
+        '(implementation_version == "3" or "3" == implementation_version)'
+    )
+    with pytest.raises(NoComplement):
+        simplify(marker)

@@ -4,7 +4,7 @@ fails) and :func:`to_marker`.  :class:`NoForm` is the value PEP 508 text cannot 
 
 from __future__ import annotations
 
-from markerc.language.cover import Cube, cover, cube_key, terms
+from markerc.language.cover import Cube, InexactCover, cover, cube_key, terms
 from markerc.language.decisions import Variable
 from markerc.language.diagram import FALSE, TRUE, Node
 from markerc.language.domains import ValueSet
@@ -38,6 +38,8 @@ def _dnf_terms(node: Node, mode: str) -> tuple[tuple[str, ...], ...]:
             hit = _render_cover(cover(node, mode), mode)
         except NoForm as exc:
             hit = exc
+        except InexactCover:
+            hit = NoForm("markerc finds no PEP 508 marker that writes exactly this condition")
         _RENDER_MEMO[key] = hit
     if isinstance(hit, NoForm):
         raise hit
