@@ -637,3 +637,15 @@ def test_torch_companion_where_no_torch_applies(tmp_path):
     path = _hub(tmp_path, json.dumps({"packages": ["torch", '#system_torchvision# ; sys_platform == "linux"']}))
     r = run_markerc("compile", path, "--engine", "vllm", "--system", "torchvision=0.23.0", "--format", "json")
     assert json.loads(r.stdout)[0]["requirements"] == ["torch", 'torchvision==0.23.0 ; sys_platform == "linux"']
+
+
+def test_unwritable_condition_compiles_for_people_with_pep508_off() -> None:
+    """Found by test_end_to_end_property: `>= 3.11` narrowed by a user `> 3.11` leaves exactly
+    3.11 and its post-releases, which PEP 508 cannot write. With pep508=False the line carries a
+    description for people; it must pass the output guard (no quote or option-like word)."""
+    result = _compile(['alpha ; (python_version >= "3.11")'], ['alpha ; (python_version > "3.11")'],
+                      {"has_cuda": False, "cuda_version": "12.1"}, pep508=False)  # fmt: skip
+    (narrowed, user) = result.compiled.lines
+    assert narrowed.marker is not None and narrowed.marker.startswith("python_version in <")
+    assert "'" not in narrowed.marker and " -" not in narrowed.marker
+    assert user.marker == 'python_version > "3.11"'

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 
 from markerc.language.decisions import Variable
@@ -19,6 +20,9 @@ from markerc.language.finite_sets import Finite, finite_terms
 from markerc.language.string_sets import StrSet
 
 Cube = tuple[tuple[Variable, ValueSet], ...]
+
+
+_UNSAFE_IN_WORDS = re.compile(r"[^\w.,:=\[\]() +]")
 
 
 class InexactCover(Exception):
@@ -70,7 +74,9 @@ def _markerc_fallback(var: Variable, s: ValueSet) -> list[str] | None:
     for piece in s.split():
         t = piece.terms(var.name, custom)
         if t is None:
-            return [f"{var.name} in <{s!r}>"]  # no text of the language says it; for people only
+            # no text of the language says it: a description for people, with nothing in it an
+            # installer could read as a quote or an option (the output guard checks every line)
+            return [f"{var.name} in <{_UNSAFE_IN_WORDS.sub('', repr(s))}>"]
         parts.append(" and ".join(t) if t else "true")
     return [f"({' or '.join(parts)})"]
 
