@@ -62,7 +62,7 @@ def cmd_compile(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
         def streamed() -> Iterator[CompiledSet]:
             nonlocal count
-            for c in inputs.stream(args, args.target):
+            for c in inputs.stream(args, [args.target], verdicts=False):
                 count += 1
                 yield c.compiled
 

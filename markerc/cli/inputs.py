@@ -86,50 +86,35 @@ def model(args: argparse.Namespace) -> str | None:
     return None if args.model in (None, "all") else args.model
 
 
-def stream(args: argparse.Namespace, target_spec: str | None) -> Iterator[Compiled]:
-    """The compiled records for one target, one at a time (no verdicts: outputs do not show
-    them); once all are out, the hub's and the compile's warnings go to stderr (once each)."""
+def stream(
+    args: argparse.Namespace, target_specs: Sequence[str | None], *, verdicts: bool = True
+) -> Iterator[Compiled]:
+    """Compile the selected records for each target, one at a time; once all are out, the hub's
+    and the compile's warnings go to stderr (once each).  ``verdicts``: keep each input entry's
+    verdict (explain; outputs do not show them)."""
     from dataclasses import replace
 
     from markerc.compiler.compile import iter_compiled, load_hubs
 
+    engines = engine_table(args)
     hubs = load_hubs(args.hubs)
     warnings = [d for hub in hubs for d in hub.diagnostics if d.severity == "warning"]
-    options = replace(compile_options(args, target(args, target_spec)), verdicts=False)
-    for c in iter_compiled(
-        hubs,
-        engines=engine_table(args),
-        engine_spec=engine_names(args),
-        model=model(args),
-        options=options,
-    ):
-        warnings.extend(c.warnings)
-        yield c
+    for spec in target_specs:
+        options = replace(compile_options(args, target(args, spec)), verdicts=verdicts)
+        for c in iter_compiled(
+            hubs,
+            engines=engines,
+            engine_spec=engine_names(args),
+            model=model(args),
+            options=options,
+        ):
+            warnings.extend(c.warnings)
+            yield c
     print_warnings(warnings)
 
 
 def compiled(
     args: argparse.Namespace, target_specs: Sequence[str | None], *, verdicts: bool = True
 ) -> list[Compiled]:
-    """Compile the selected records for each target; hub warnings go to stderr (once).
-    ``verdicts``: keep each input entry's verdict (explain)."""
-    from dataclasses import replace
-
-    from markerc.compiler.compile import compile_loaded, load_hubs
-
-    engines = engine_table(args)
-    hubs = load_hubs(args.hubs)
-    out: list[Compiled] = []
-    for spec in target_specs:
-        out.extend(
-            compile_loaded(
-                hubs,
-                engines=engines,
-                engine_spec=engine_names(args),
-                model=model(args),
-                options=replace(compile_options(args, target(args, spec)), verdicts=verdicts),
-            )
-        )
-    warnings = [d for hub in hubs for d in hub.diagnostics if d.severity == "warning"]
-    print_warnings(warnings + [w for c in out for w in c.warnings])
-    return out
+    """:func:`stream`, all at once."""
+    return list(stream(args, target_specs, verdicts=verdicts))

@@ -319,17 +319,12 @@ def load_hubs(paths: Sequence[str]) -> list[HubFile]:
 
 
 class Selection(TypedDict):
-    """What to compile, the keyword arguments of :func:`iter_compiled` and its wrappers."""
+    """What to compile: the keyword arguments of :func:`iter_compiled` and :func:`compile_hubs`."""
 
     engines: EngineTable
     engine_spec: Sequence[str]  # engine names as written, or ["all"]
     model: str | None  # one model name, or None for all
     options: Options
-
-
-def compile_loaded(hubs: Sequence[HubFile], **selection: Unpack[Selection]) -> list[Compiled]:
-    """Every selected (record, engine) of ``hubs``, compiled, in input order."""
-    return list(iter_compiled(hubs, **selection))
 
 
 def compile_hubs(paths: Sequence[str], **selection: Unpack[Selection]) -> list[Compiled]:
@@ -338,8 +333,9 @@ def compile_hubs(paths: Sequence[str], **selection: Unpack[Selection]) -> list[C
 
 
 def iter_compiled(hubs: Sequence[HubFile], **selection: Unpack[Selection]) -> Iterator[Compiled]:
-    """:func:`compile_loaded` one result at a time: a consumer that writes each result and
-    drops it holds only what is distinct (the compiles shared by equal blocks), not every case."""
+    """Every selected (record, engine) of ``hubs``, compiled, in input order, one result at a
+    time: a consumer that writes each result and drops it holds only what is distinct (the
+    compiles shared by equal blocks), not every case."""
     engines, options = selection["engines"], selection["options"]
     engine_spec, model = selection["engine_spec"], selection["model"]
     contexts: dict[str, Context] = {}

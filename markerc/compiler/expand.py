@@ -53,8 +53,8 @@ _Canon = Callable[[str], str]
 __all__ = ["Context", "Expansion", "Plan", "expand", "system_item"]
 
 MAX_EXPANSION_DEPTH = 8
-#: the variables a context binds to its engine (``#engine#``, ``#model_engine#``)
-_ENGINE_VARIABLES = frozenset({"engine", "model_engine"})
+#: the names a context binds to its engine (``#engine#`` and its aliases, from the registry)
+_ENGINE_VARIABLES = frozenset({variables.ENGINE.name, *variables.ENGINE.aliases})
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
