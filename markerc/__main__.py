@@ -1,5 +1,5 @@
 """``python -m markerc``."""
 
-from markerc.cli import main
+from markerc.cli import run
 
-raise SystemExit(main())
+run()

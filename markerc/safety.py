@@ -26,7 +26,6 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 __all__ = [
     "Problem",
@@ -241,6 +240,8 @@ def source_problem(value: str, key: str, *, expansion: bool = False) -> Problem 
         return Problem(
             "MK605", f"{what} is not a URL (http://, https:// or file://)", lead, lead + len(text)
         )
+    from urllib.parse import urlsplit  # 5 ms of imports (ipaddress): only where a URL is given
+
     try:
         parts = urlsplit(text)
         _ = parts.port  # a port that is not a number raises

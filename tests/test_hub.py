@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from markerc.diagnostics import Location, MarkercError
 from markerc.compiler.engines import load_engines
@@ -413,3 +415,53 @@ def test_corpus_audio_selection(corpus: list[Path]) -> None:
     # all audio records for transformers: no MLX or PyTorch records among them
     chosen = select_records(hub, None, "transformers", canonical)
     assert chosen and all(r.engine is None or r.engine.value == "transformers" for r in chosen)
+
+
+def _deepest(text: str) -> int:
+    """The nesting depth of JSON text read character by character (strings and escapes as JSON
+    reads them): the reference for :func:`markerc.compiler.strictjson.too_deep`'s byte tricks."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+_JSON_STRING_PIECES = st.sampled_from(
+    ["a", "[", "{", "]", "}", "\\\"", "\\\\", "\\n", "\\u005c", "\\/", "\\q"]  # \\q: not JSON
+)
+
+
+_JSON_STRINGS = st.lists(_JSON_STRING_PIECES, max_size=6).map(lambda p: '"' + "".join(p) + '"')
+
+
+@st.composite
+def _nested_json(draw: st.DrawFn) -> str:
+    """JSON near the depth limit (now and then with an escape JSON lacks, the slow path): two
+    chains of nested lists (one of depth 90 to 110),
+    with strings full of brackets and escapes beside each level."""
+    out = []
+    for depth in (draw(st.integers(0, 30)), draw(st.integers(90, 110))):
+        strings = [draw(_JSON_STRINGS) for _ in range(depth)]
+        out.append("".join(f"[{s}," for s in strings) + "[]" + "]" * depth)
+    return "[" + ",".join(out) + "]"
+
+
+@given(_nested_json())
+def test_depth_limit_agrees_with_a_plain_reading(text: str) -> None:
+    from markerc.compiler.strictjson import MAX_DEPTH, too_deep
+
+    assert (too_deep(text) is not None) == (_deepest(text) > MAX_DEPTH)

@@ -60,3 +60,34 @@ def test_engine_sets():
     assert algebra.engines_where(v('#engine# == "vllm" or #engine# == "sglang"'), SPACE) == {"vllm", "sglang"}
     assert algebra.engines_where(v('#engine# != "vllm" and #engine# == "vllm"'), SPACE) == frozenset()
     assert algebra.implies(v('#engine# == "vllm"'), v('#engine# in "vllm, sglang"'))
+
+
+# ------------------------------------------------------------------ specifier text
+
+from hypothesis import given
+from hypothesis import strategies as st
+from packaging.specifiers import SpecifierSet
+
+from markerc.compiler.merge import spec_text
+
+_OPS = ("==", "!=", "<=", ">=", "<", ">", "~=")
+_VERSIONS = ("1.0", "1.0.0", "1", "2.3", "0.11.2", "1.0.post1", "2.0rc1", "10")
+
+
+_CLAUSE = st.tuples(st.sampled_from(_OPS), st.sampled_from(_VERSIONS)).filter(
+    lambda c: c[0] != "~=" or "." in c[1]  # ~= needs two release numbers (markerc refuses ~=1)
+)
+
+
+@given(st.lists(_CLAUSE, max_size=5))
+def test_specifier_text_is_what_packaging_writes(clauses: list[tuple[str, str]]) -> None:
+    """Sorted as text, and of clauses packaging counts equal (``>=1.0``, ``>=1.0.0``) the first:
+    with or without packaging on the fast path, the same text as ``str(SpecifierSet)``."""
+    text = ",".join(op + v for op, v in clauses)
+    assert spec_text(tuple(clauses)) == str(SpecifierSet(text))
+
+
+def test_specifier_text_of_equal_clauses_keeps_one() -> None:
+    assert spec_text(((">=", "1.0.0"), (">=", "1.0"), ("<", "2"))) == "<2,>=1.0"
+    assert spec_text(((">=", "1.0"), ("<", "2"))) == "<2,>=1.0"
+    assert spec_text(()) == ""

@@ -130,3 +130,64 @@ def test_a_second_check_imports_no_parser(cache_env: dict[str, str]) -> None:
     second = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     assert first.stderr.rstrip().endswith("True") and second.stderr.rstrip().endswith("False")
     assert first.stdout == second.stdout
+
+
+def _check_in_child(env: dict[str, str], texts: list[str]) -> dict[str, object]:
+    """``check_entry`` in a fresh interpreter: each result's repr, and whether the parser and
+    the pre-parse checks ran (a hit runs neither)."""
+    code = (
+        "import json, sys\n"
+        "import markerc.language.syntax as syntax\n"
+        "calls = []\n"
+        "fresh = syntax.parse_fresh\n"
+        "syntax.parse_fresh = lambda t: calls.append(t) or fresh(t)\n"
+        "import markerc.language.typecheck as typecheck\n"
+        "typecheck.parse_fresh = syntax.parse_fresh\n"
+        "out = [repr(typecheck.check_entry(t)) for t in json.loads(sys.argv[1])]\n"
+        "print(json.dumps({'entries': out, 'parsed': calls,"
+        " 'parser': 'markerc.language._lark_parser' in sys.modules}))\n"
+    )
+    full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(texts)],
+        env=full,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(proc.stdout)
+    return result
+
+
+def test_checked_entries_are_cached_as_checked(cache_env: dict[str, str]) -> None:
+    from markerc.language.typecheck import check_entry
+
+    first = _check_in_child(cache_env, ENTRIES)
+    assert first["parsed"] == ENTRIES and first["parser"] is True
+    second = _check_in_child(cache_env, ENTRIES)
+    assert second == {"entries": first["entries"], "parsed": [], "parser": False}
+    # what a hit gives is what this process's own check gives (variables resolved: has_cuda)
+    assert second["entries"] == [repr(check_entry(t)) for t in ENTRIES]
+
+
+def test_a_tampered_checked_entry_is_ignored(cache_env: dict[str, str]) -> None:
+    _check_in_child(cache_env, ENTRIES[:1])
+    (path,) = Path(cache_env["MARKERC_CACHE_DIR"]).glob("entries-*.json")
+    mac, body = path.read_bytes().split(b"\n", 1)
+    assert b"\\u0000checked:" in body
+    path.write_bytes(mac + b"\n" + body.replace(b'"vllm"', b'"sglang"'))
+    run = _check_in_child(cache_env, ENTRIES[:1])
+    assert run["parsed"] == ENTRIES[:1] and "sglang" not in str(run["entries"])
+
+
+def test_the_console_entry_saves_the_cache_before_its_quick_exit(cache_env: dict[str, str]) -> None:
+    """``python -m markerc`` ends with ``os._exit`` (no teardown of a whole hub's objects); the
+    exit handlers run first, so the parse cache a run fills is on disk for the next."""
+    env = {**os.environ, **cache_env, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "markerc", "check", str(ROOT / "fixtures" / "models.json")]
+    first = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    assert first.returncode == 1 and "MK401" in first.stdout  # the fixture's known findings
+    files = list(Path(cache_env["MARKERC_CACHE_DIR"]).glob("entries-*.json"))
+    assert len(files) == 1 and b"\\u0000checked:" in files[0].read_bytes()
+    second = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    assert (second.returncode, second.stdout, second.stderr) == (1, first.stdout, first.stderr)

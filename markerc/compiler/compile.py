@@ -150,6 +150,18 @@ def compile_record(
     these options, shared between records)."""
     for err in guard.record_errors(record):  # a value that would reach an output unsafely
         raise err
+    return _compile_checked(hub, record, engine, engines, options, ctx)
+
+
+def _compile_checked(
+    hub: HubFile,
+    record: ModelRecord,
+    engine: Engine,
+    engines: EngineTable,
+    options: Options,
+    ctx: Context | None,
+) -> Compiled:
+    """:func:`compile_record` of a record whose values :func:`guard.record_errors` passed."""
     ctx = ctx or make_context(engine, engines, options)
     block = record.block
     fmt = record.model_format or options.model_format  # SPEC 2: the record's own format wins
@@ -340,11 +352,16 @@ def iter_compiled(hubs: Sequence[HubFile], **selection: Unpack[Selection]) -> It
     engine_spec, model = selection["engine_spec"], selection["model"]
     contexts: dict[str, Context] = {}
     shared: dict[tuple[tuple[str, ...], str], Plan] = {}
+    checked: dict[int, ModelRecord] = {}  # by id: the records are held here and by ``hubs``
     for job in plan_jobs(hubs, engines, engine_spec, model):
         ctx = contexts.get(job.engine.name)
         if ctx is None:
             ctx = contexts[job.engine.name] = make_context(job.engine, engines, options, shared)
-        yield compile_record(job.hub, job.record, job.engine, engines, options, ctx)
+        if id(job.record) not in checked:  # a record's values once, not once per engine
+            for err in guard.record_errors(job.record):
+                raise err
+            checked[id(job.record)] = job.record
+        yield _compile_checked(job.hub, job.record, job.engine, engines, options, ctx)
 
 
 def compile_hub_files(

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from markerc.compiler.hub import Block, SourceString
 from markerc.compiler.provenance import Source, Verdict
 from markerc.compiler.result import CompiledSet, Line, Origin
+
+_T = TypeVar("_T", Line, Origin)
 
 #: what of a record a compiled set depends on: (model format, block values)
 BlockKey = tuple[object, ...]
@@ -39,14 +42,21 @@ def _moved(string: SourceString | None, packages: Sequence[SourceString]) -> Sou
     return packages[index] if isinstance(index, int) else None
 
 
+def _copy(record: _T, **changes: object) -> _T:
+    """``dataclasses.replace`` of a frozen record for the hot path: its fields copied as they are
+    (none of these classes computes anything in ``__init__``), a few times faster than calling it."""
+    new = object.__new__(type(record))
+    fields = dict(record.__dict__)
+    fields.update(changes)
+    object.__setattr__(new, "__dict__", fields)
+    return new
+
+
 def _line(line: Line, packages: Sequence[SourceString]) -> Line:
     origins = tuple(
-        o
-        if o.string is None
-        else Origin(o.layer, o.text, o.fixed_location, o.via, o.where, _moved(o.string, packages))
-        for o in line.origins
+        o if o.string is None else _copy(o, string=_moved(o.string, packages)) for o in line.origins
     )
-    return Line(line.requirement, line.marker, origins, line.condition)
+    return _copy(line, origins=origins)
 
 
 def rebind_set(

@@ -90,8 +90,14 @@ _ESCAPE = re.compile(
     r"|\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})"
     r"|\\[^u]|\\u"
 )
-_ANY_ESCAPE = re.compile(rb"\\.", re.DOTALL)
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_NOT_ESCAPE_OR_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"\\bfnrtu/')
+_ESCAPE_ENDS = bytes.maketrans(b"bfnrtu/", b"xxxxxxx")
+_ANY_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+# a backslash before a character no JSON escape ends with: an escape JSON does not have, unless
+# the backslash is the second of an escaped backslash (the search skips from backslash to
+# backslash: the pattern's literal prefix)
+_MAYBE_BAD_ESCAPE = re.compile(rb'\\(?:[^"\\/bfnrtu]|\Z)')
 _DEPTH_BYTES = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 
 
@@ -111,15 +117,35 @@ def bad_escape(text: str) -> Problem | None:
     return None
 
 
+def _bad_escape(data: bytes) -> bool:
+    """Whether ``data`` holds an escape JSON does not have (``\\q``, a backslash at the end)."""
+    for m in _MAYBE_BAD_ESCAPE.finditer(data):
+        start = j = m.start()
+        while j > 0 and data[j - 1] == 0x5C:  # the backslashes before it
+            j -= 1
+        if (start - j) % 2 == 0:  # read in pairs from the run's start, it begins an escape
+            return True
+    return False
+
+
 def too_deep(text: str) -> Problem | None:
     """Nesting deeper than :data:`MAX_DEPTH` anywhere in ``text`` (strings ignored), or None."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return None
-    # In bytes (faster): drop every escape (a backslash and the character after it, left to right,
-    # as JSON reads escapes); keep only brackets and quotes; drop each "" (an empty string, or two strings
-    # with no bracket between them: merging them changes no bracket outside strings); then every
-    # odd piece between the remaining quotes is a string's content.
-    data = _ANY_ESCAPE.sub(b"", text.encode("utf-8", "surrogatepass"))
+    # In bytes (faster): keep only brackets, quotes, backslashes and the characters an escape can
+    # end with (``bfnrtu/``, as ``x``; text with any other escape is no JSON, read the slow way); drop each escape of a quote or a backslash, left to right
+    # as JSON reads escapes (each pair of backslashes is one escaped backslash; a backslash left
+    # before a quote escapes it); drop the rest but brackets and quotes; drop each "" (an empty
+    # string, or two strings with no bracket between them: merging them changes no bracket outside
+    # strings); then every odd piece between the remaining quotes is a string's content.  Only
+    # translations and plain searches: a regular expression over the whole text was most of a
+    # hub's reading time.
+    data = text.encode("utf-8", "surrogatepass")
+    if _bad_escape(data):  # not JSON: every escape removed the slow way
+        data = _ANY_ESCAPE.sub(b"", data)
+    elif b"\\" in data:
+        data = data.translate(_ESCAPE_ENDS, _NOT_ESCAPE_OR_STRUCTURE)
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
     kept = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
     brackets = b"".join(kept.split(b'"')[0::2]).translate(_DEPTH_BYTES)
     if len(brackets) <= MAX_DEPTH:

@@ -1,10 +1,11 @@
 """A persistent cache of parsed entries, so that a hub's few hundred distinct strings are parsed
-once per machine rather than once per run.
+once per machine rather than once per run, and their checks too.
 
 Importing the parser and running it is most of the work of a one-model ``markerc check`` and a
 third of a whole-hub compile.  With this cache a run whose strings were all seen before never
-imports the parser.  Only successful parses are kept; the checks before the parser
-(:func:`markerc.language.syntax.parse_entry`'s line and safety checks) still run on every string.
+imports the parser.  Only successes are kept: parses (:func:`markerc.language.syntax.parse_entry`
+after its line and safety checks) and checked entries (:func:`markerc.language.typecheck.check_entry`:
+those checks, the parse and the marker's names and types, none of which runs again on a hit).
 
 The cache is an optimisation that must never change a result, so it is not trusted blindly:
 
@@ -13,7 +14,7 @@ The cache is an optimisation that must never change a result, so it is not trust
   ``MARKERC_NO_CACHE=1`` turns it off (nothing is read or written).
 * The file name carries a digest of markerc's version and of the language package's source
   files, so a changed parser or syntax tree never reads an old file.
-* Each file is authenticated with HMAC-SHA256 under a random per-user key kept in
+* Each file is authenticated with keyed BLAKE2b (a MAC) under a random per-user key kept in
   ``$XDG_STATE_HOME/markerc/cache.key`` (else ``~/.local/state/markerc/cache.key``), outside the
   cache folder.  A cache copied from elsewhere (a CI cache a pull request could have written, a
   shared folder) fails the check and is ignored, then replaced.
@@ -29,10 +30,31 @@ import json
 import os
 from typing import Any
 
+# CPython's own BLAKE2 and constant-time comparison, as hashlib and hmac use them, without
+# loading OpenSSL (``import hashlib`` is 4 ms of a one-model check's start); the public modules
+# where an interpreter lacks them.
+try:
+    from _blake2 import blake2b as _blake2b
+except ImportError:  # pragma: no cover - CPython always builds it
+    from hashlib import blake2b as _blake2b
+try:
+    from _operator import _compare_digest
+except ImportError:  # pragma: no cover
+    from hmac import compare_digest as _compare_digest  # type: ignore[no-redef]
+
 from markerc.diagnostics import Span
 from markerc.language import nodes
 
-__all__ = ["enabled", "lookup", "lookup_marker", "remember", "remember_marker", "save"]
+__all__ = [
+    "enabled",
+    "lookup",
+    "lookup_checked",
+    "lookup_marker",
+    "remember",
+    "remember_checked",
+    "remember_marker",
+    "save",
+]
 
 #: most entries kept in one file (the newest win)
 MAX_ENTRIES = 10_000  # a real hub has about 350 distinct strings; reading the file costs its size
@@ -137,6 +159,21 @@ def remember(text: str, entry: nodes.Entry) -> None:
     _remember(text, entry)
 
 
+#: the key prefix of checked entries (:func:`markerc.language.typecheck.check_entry`)
+_CHECKED = "\0checked:"
+
+
+def lookup_checked(text: str) -> nodes.Entry | None:
+    """The cached result of ``check_entry(text)``: the text passed the checks before the parser,
+    parsed, and its marker resolved and type-checked, in an earlier run of the same sources."""
+    entry = _lookup(_CHECKED + text)
+    return entry if isinstance(entry, nodes.Entry) and entry.text == text else None
+
+
+def remember_checked(text: str, entry: nodes.Entry) -> None:
+    _remember(_CHECKED + text, entry)
+
+
 #: the key prefix of markers parsed on their own (NUL never starts an entry: MK003)
 _MARKER = "\0marker:"
 _MARKER_TYPES = (nodes.Compare, nodes.Bare, nodes.Not, nodes.And, nodes.Or, nodes.Const)
@@ -210,24 +247,19 @@ def _read_key(*, create: bool = False) -> bytes | None:
 
 
 def _mac(key: bytes, body: bytes) -> bytes:
-    import hmac
-
-    return hmac.new(key, body, "sha256").hexdigest().encode("ascii")
+    """Keyed BLAKE2b (a MAC by construction, RFC 7693) of ``body``, in hex."""
+    return _blake2b(body, key=key, digest_size=32).hexdigest().encode("ascii")
 
 
 def _authentic(key: bytes, body: bytes, mac: bytes) -> bool:
-    import hmac
-
-    return hmac.compare_digest(_mac(key, body), mac)
+    return _compare_digest(_mac(key, body), mac)
 
 
 def _version_digest() -> str:
     """markerc's version and the language package's sources: what a parse depends on."""
-    import hashlib
-
     from markerc import __version__
 
-    digest = hashlib.sha256(__version__.encode())
+    digest = _blake2b(__version__.encode(), digest_size=32)
     folder = os.path.dirname(os.path.abspath(__file__))
     for name in sorted(os.listdir(folder)):
         if name.endswith(".py"):

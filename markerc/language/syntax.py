@@ -138,6 +138,13 @@ def parse_entry(text: str) -> nodes.Entry:
     return entry
 
 
+def parse_fresh(text: str) -> nodes.Entry:
+    """:func:`parse_entry` without either cache, for a caller that caches what it makes of the
+    parse (:func:`markerc.language.typecheck.check_entry`)."""
+    precheck(text, entry=True)
+    return _Builder(text).entry(_parse(text, "start"))
+
+
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
 def parse_marker(text: str) -> nodes.Marker:
     """Parse a marker expression on its own (the part after ``;``)."""

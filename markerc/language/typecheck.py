@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from markerc.diagnostics import MarkercError, Span
+from markerc.language import parsecache
 from markerc.language import variables as V
 from markerc.language.nodes import (
     And,
@@ -29,7 +30,7 @@ from markerc.language.nodes import (
     Requirement,
     Var,
 )
-from markerc.language.syntax import parse_entry, parse_marker
+from markerc.language.syntax import parse_fresh, parse_marker
 from markerc.language.versions import parse_version, valid_specifier
 
 if TYPE_CHECKING:
@@ -44,10 +45,14 @@ _TRUTH = ("true", "false")
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
 def check_entry(text: str) -> Entry:
     """Parse ``text`` and resolve its marker.  Raises :class:`MarkercError` with a span."""
-    entry = parse_entry(text)
-    if entry.marker is None:
-        return entry
-    return replace(entry, marker=resolve(entry.marker, text))
+    cached = parsecache.lookup_checked(text)  # checked in an earlier run (docs: parsecache.py)
+    if cached is not None:
+        return cached
+    entry = parse_fresh(text)
+    if entry.marker is not None:
+        entry = replace(entry, marker=resolve(entry.marker, text))
+    parsecache.remember_checked(text, entry)
+    return entry
 
 
 def check_marker(text: str) -> Marker:
