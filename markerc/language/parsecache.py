@@ -290,19 +290,25 @@ def _encode(value: object) -> Any:
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
 
+#: the JSON values that stand for themselves (``bool`` is an ``int`` but has a type of its own)
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def _decode(value: Any) -> Any:
     if type(value) is not list:
-        if value is None or isinstance(value, (str, int, bool)):
+        if type(value) in _PLAIN:
             return value
         raise TypeError("bad value")
     tag = value[0]
+    # plain fields inline: most of a node's fields are strings, numbers and None
+    fields = [v if type(v) in _PLAIN else _decode(v) for v in value[1:]]
     if tag == -1:
-        return tuple([_decode(v) for v in value[1:]])
+        return tuple(fields)
     if type(tag) is not int or not 0 <= tag < len(_CLASSES):
         raise ValueError("bad tag")
     cls, names = _CLASSES[tag], _FIELDS[tag]
-    if len(value) != len(names) + 1:
+    if len(fields) != len(names):
         raise ValueError("bad node")
     node = object.__new__(cls)
-    node.__dict__.update(zip(names, [_decode(v) for v in value[1:]], strict=True))
+    node.__dict__.update(zip(names, fields, strict=True))
     return node
