@@ -453,7 +453,7 @@ def test_no_silent_loss(model_entries, custom):
     assume(result is not None)  # MK502 stops loudly, naming both entries
     model_verdicts = [v for v in result.verdicts if v.source.layer == "model"]
     assert [v.source.text for v in model_verdicts] == model_entries
-    contributed = {(o.text, o.location) for line in result.compiled.lines for o in line.origins}
+    contributed = {(o.text, result.compiled.location(o)) for line in result.compiled.lines for o in line.origins}
     for v in result.verdicts:
         if v.status in ("kept", "narrowed") and v.source.text != "#vllm_dependencies#":
             assert (v.source.text, v.source.location) in contributed, v

@@ -60,14 +60,16 @@ def test_identical_blocks_are_compiled_once_and_rebound(tmp_path):
     assert (a.compiled.model, b.compiled.model) == ("a", "b")
     assert a.compiled.file == b.compiled.file == path
     assert a.compiled.requirements == b.compiled.requirements
+    assert b.compiled.lines is a.compiled.lines  # rebinding copies no line: only the strings differ
     for c, model in ((a, "a"), (b, "b")):
         for line in c.compiled.lines:
             for o in line.origins:
+                loc = c.compiled.location(o)
                 if o.layer == "model":
-                    assert o.location is not None and o.location.line == _line_of(path, model, o.text), (model, o)
+                    assert loc is not None and loc.line == _line_of(path, model, o.text), (model, o)
                 elif o.via == "#vllm_dependencies#":  # expanded: the placeholder's position
-                    assert o.location is not None
-                    assert o.location.line == _line_of(path, model, PACKAGES[0])
+                    assert loc is not None
+                    assert loc.line == _line_of(path, model, PACKAGES[0])
         for v in c.verdicts:
             if v.source.layer == "model" or v.source.via == "#vllm_dependencies#":
                 text = v.source.text if v.source.via is None else PACKAGES[0]
@@ -85,9 +87,9 @@ def test_identical_blocks_across_files_keep_their_file(tmp_path):
     a, b = compile_hubs([one, two], engines=load_engines(), engine_spec=["vllm"], model=None, options=options)
     assert b.rebound_to is not None
     assert (a.compiled.file, b.compiled.file) == (one, two)
-    locs = {str(o.location) for line in b.compiled.lines for o in line.origins if o.layer == "model"}
+    locs = {str(b.compiled.location(o)) for line in b.compiled.lines for o in line.origins if o.layer == "model"}
     assert locs and all(loc.startswith(f"{two}:") for loc in locs)
-    assert {str(o.location) for line in a.compiled.lines for o in line.origins if o.layer == "model"} != locs
+    assert {str(a.compiled.location(o)) for line in a.compiled.lines for o in line.origins if o.layer == "model"} != locs
 
 
 def test_cli_json_and_annotations_name_each_record(tmp_path):

@@ -23,10 +23,10 @@ from markerc.safety import printable
 ANNOTATE = ("none", "source", "location")
 
 
-def _comment(line: Line, annotate: str) -> str:
+def _comment(cs: CompiledSet, line: Line, annotate: str) -> str:
     seen: dict[str, None] = {}
     for o in line.origins:
-        seen.setdefault(o.describe() if annotate == "location" else o.describe_source(), None)
+        seen.setdefault(cs.describe(o) if annotate == "location" else o.describe_source(), None)
     return comment_text(", ".join(seen))
 
 
@@ -53,7 +53,7 @@ def requirements_text(cs: CompiledSet, command: str, *, annotate: str = "source"
     out.extend(cs.options.pip_lines())
     for line in cs.lines:
         text = line.render()
-        comment = _comment(line, annotate) if annotate != "none" else ""
+        comment = _comment(cs, line, annotate) if annotate != "none" else ""
         out.append(f"{text}  # {comment}" if comment else text)
     return "\n".join(out) + "\n"
 

@@ -80,6 +80,6 @@ def check_compiled(cs: CompiledSet, *, expansion: bool = False) -> None:
     for line in cs.lines:
         problem = requirement_problem(line.render())
         if problem is not None:
-            origin = next((o.location for o in line.origins if o.location is not None), None)
+            origin = next((loc for o in line.origins if (loc := cs.location(o)) is not None), None)
             raise MarkercError(problem.code, problem.message, location=origin)
     check_options(cs.options, expansion=expansion)

@@ -42,6 +42,7 @@ from markerc.language import algebra
 
 if TYPE_CHECKING:
     from markerc.compiler.engines import Engine, EngineTable
+    from markerc.compiler.hub import SourceString
     from markerc.compiler.indexes import UserSources
     from markerc.compiler.targets import Value
 
@@ -229,9 +230,11 @@ def apply(
     user: UserSources,
     block_extra: bool,
     keep_local_version: bool,
+    strings: Sequence[SourceString] = (),
 ) -> Launched:
     """Every launch step in Xinference's order (12, 13, 14, 17, 19) over one compiled set;
-    ``system`` is the target's installed versions (canonical names), ``bindings`` its values."""
+    ``system`` is the target's installed versions (canonical names), ``bindings`` its values,
+    ``strings`` the record's ``packages`` (the positions of the lines' origins)."""
     warnings: list[Diagnostic] = []
     reinstall: tuple[str, ...] = ()
     why_offline = offline_reason(launch, user)
@@ -250,7 +253,7 @@ def apply(
     if launch.offline:
         needs_index(options, "--offline")
     if why_offline is not None:
-        lines = offline_rewrite(lines, why=why_offline)
+        lines = offline_rewrite(lines, why=why_offline, strings=strings)
     if launch.numpy_abi_pins:
         lines = abi_pins(lines, engine=engine, system=system, keep_local_version=keep_local_version)
     return Launched(tuple(lines), options, tuple(warnings), reinstall)

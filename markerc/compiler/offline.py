@@ -12,10 +12,14 @@ import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from markerc.compiler.result import IndexOptions, Line
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import MarkercError
+
+if TYPE_CHECKING:
+    from markerc.compiler.hub import SourceString
 
 __all__ = ["direct_reference", "line_name", "needs_index", "offline_rewrite"]
 
@@ -74,12 +78,15 @@ def _without_url(text: str, url: str) -> str:
     return text.replace(url, f"<{unquote(posixpath.basename(path)) or 'URL'}>")
 
 
-def offline_rewrite(lines: Sequence[Line], *, why: str) -> tuple[Line, ...]:
+def offline_rewrite(
+    lines: Sequence[Line], *, why: str, strings: Sequence[SourceString] = ()
+) -> tuple[Line, ...]:
     """Step 17: every wheel URL (bare or ``name @ url``, any scheme) becomes
     ``name[extras]==version`` from its file name, local version and marker kept, and the entry
     text of its origins loses the URL; exact duplicates that result are one line.  Any direct
     reference that remains is MK551, listing each with its hub location.  ``why`` names what
-    turned offline mode on (``--offline``, ``--no-index``, ...)."""
+    turned offline mode on (``--offline``, ``--no-index``, ...); ``strings``: the record's
+    ``packages``, where the refused entries' positions are read."""
     out: list[Line] = []
     refused: list[tuple[Line, str]] = []
     for line in lines:
@@ -103,7 +110,7 @@ def offline_rewrite(lines: Sequence[Line], *, why: str) -> tuple[Line, ...]:
         )
         out.append(Line(pin, line.marker, origins, condition=line.condition))
     if refused:
-        raise _refusal(refused, why)
+        raise _refusal(refused, why, strings)
     return _dedupe(out)
 
 
@@ -130,17 +137,19 @@ def _dedupe(lines: Sequence[Line]) -> tuple[Line, ...]:
     return tuple(out)
 
 
-def _refusal(refused: Sequence[tuple[Line, str]], why: str) -> MarkercError:
+def _refusal(
+    refused: Sequence[tuple[Line, str]], why: str, strings: Sequence[SourceString]
+) -> MarkercError:
     from markerc.escaping import printable
 
     first_location = None
     listed = []
     for line, reason in refused:
-        where = ", ".join(o.describe() for o in line.origins) or "no recorded origin"
+        where = ", ".join(o.describe(strings) for o in line.origins) or "no recorded origin"
         listed.append(f"  {printable(line.render())}  ({reason}; from {printable(where)})")
         if first_location is None:
             first_location = next(
-                (o.location for o in line.origins if o.location is not None), None
+                (loc for o in line.origins if (loc := o.location(strings)) is not None), None
             )
     message = (
         f"{len(refused)} direct reference(s) would bypass the package index in offline mode ({why}):\n"

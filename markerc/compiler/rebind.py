@@ -4,9 +4,11 @@ and target, rebound to every record that has that block.
 A compiled set depends on a record only through its ``virtualenv`` block's values and its model
 format; the file, the model name and the file positions of its entries are the record's own.  So
 :func:`markerc.compiler.compile.compile_record` keeps the first compile of each :func:`block_key` in the
-evaluation context and gives every later record with the same key a copy whose file, model and
-entry positions are that record's (:func:`rebind_set`; :func:`rebind_verdicts` for ``explain``).  Positions stay lazy: a rebound entry points
-at the new record's hub string and computes its ``file:line:col`` only when someone asks.
+evaluation context and gives every later record with the same key a set with that record's file,
+model and hub strings and the very same lines (:func:`rebind_set`; :func:`rebind_verdicts` for
+``explain``): an origin names its entry by index in the record's ``packages``, and the set holds
+those strings (:attr:`~markerc.compiler.result.CompiledSet.strings`), so a position is read, when
+someone asks for it, from the record whose set it is.
 
 Results whose text already holds a position (merge notes naming where an override came from,
 warnings) are not shared: those records are compiled on their own.
@@ -16,13 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TypeVar
 
 from markerc.compiler.hub import Block, SourceString
 from markerc.compiler.provenance import Source, Verdict
-from markerc.compiler.result import CompiledSet, Line, Origin
-
-_T = TypeVar("_T", Line, Origin)
+from markerc.compiler.result import CompiledSet
 
 #: what of a record a compiled set depends on: (model format, block values)
 BlockKey = tuple[object, ...]
@@ -42,43 +41,24 @@ def _moved(string: SourceString | None, packages: Sequence[SourceString]) -> Sou
     return packages[index] if isinstance(index, int) else None
 
 
-def _copy(record: _T, **changes: object) -> _T:
-    """``dataclasses.replace`` of a frozen record for the hot path: its fields copied as they are
-    (none of these classes computes anything in ``__init__``), a few times faster than calling it."""
-    new = object.__new__(type(record))
-    fields = dict(record.__dict__)
-    fields.update(changes)
-    object.__setattr__(new, "__dict__", fields)
-    return new
-
-
-def _line(line: Line, packages: Sequence[SourceString]) -> Line:
-    origins = tuple(
-        o if o.string is None else _copy(o, string=_moved(o.string, packages)) for o in line.origins
-    )
-    return _copy(line, origins=origins)
-
-
 def rebind_set(
     compiled: CompiledSet, *, file: str, model: str | None, block: Block | None
 ) -> CompiledSet:
     """``compiled`` as the compile of the record with ``block`` in ``file``: its own file, model
-    and entry strings (positions stay lazy).  Lines from the engine table alone are shared."""
-    packages = block.packages if block is not None else ()
-    lines = tuple(
-        _line(line, packages) if any(o.string is not None for o in line.origins) else line
-        for line in compiled.lines
-    )
+    and entry strings (positions stay lazy), the lines themselves shared: an origin names its
+    entry by index in the record's ``packages`` (:attr:`CompiledSet.strings`), so rebinding
+    copies nothing per line."""
     return CompiledSet(
         file,
         model,
         compiled.engine,
-        lines,
+        compiled.lines,
         compiled.options,
         compiled.target,
         compiled.bound_markers,
         compiled.reinstall,
         shared_with=compiled.shared_with or compiled,
+        strings=block.packages if block is not None else (),
     )
 
 

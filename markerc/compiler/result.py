@@ -6,6 +6,7 @@ These records are the interface between the compiler (expand/merge/emit) and its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -92,20 +93,24 @@ class Origin:
     #: where the entry lives when it is not a hub string: ``engine table vllm (builtin)``,
     #: ``-p/--package #1``, ``torch companion rule``, a launch step
     where: str = ""
-    #: the hub string the entry (or the placeholder it came from) was written as; the position
-    #: comes from it, so a set compiled once can be given each record's own strings
-    #: (:mod:`markerc.compiler.rebind`)
-    string: SourceString | None = field(default=None, compare=False, repr=False)
+    #: the index, in its record's ``packages``, of the hub string the entry (or the placeholder
+    #: it came from) was written as: the position comes from the record's string, so a set
+    #: compiled once serves every record with an equal block (:mod:`markerc.compiler.rebind`)
+    entry: int | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def location(self) -> Location | None:
-        """The entry's file position (looked up only when someone asks: JSON output never does)."""
+    def location(self, strings: Sequence[SourceString]) -> Location | None:
+        """The entry's file position, its hub string taken from ``strings`` (the ``packages``
+        of the record whose set it is: :attr:`CompiledSet.strings`); looked up only when someone
+        asks (JSON output never does)."""
         if self.fixed_location is not None:
             return self.fixed_location
-        return self.string.entry_location if self.string is not None else None
+        if self.entry is None or not 0 <= self.entry < len(strings):
+            return None
+        return strings[self.entry].entry_location
 
-    def describe(self) -> str:
-        where = str(self.location) if self.location else self.layer
+    def describe(self, strings: Sequence[SourceString]) -> str:
+        location = self.location(strings)
+        where = str(location) if location else self.layer
         via = f" via {self.via}" if self.via else ""
         return f"{where}{via}"
 
@@ -121,15 +126,16 @@ class Origin:
         via = f" via {self.via}" if self.via else ""
         return f"{self.place}: {self.text}{via}"
 
-    def as_json(self, *, location: bool = False) -> dict[str, object]:
+    def as_json(self, strings: Sequence[SourceString] | None = None) -> dict[str, object]:
+        """The origin's JSON object; with ``strings`` (its record's), its file position too."""
         doc: dict[str, object] = {
             "layer": self.layer,
             "entry": self.text,
             "place": self.place,
             "via": self.via,
         }
-        if location:
-            loc = self.location
+        if strings is not None:
+            loc = self.location(strings)
             doc["location"] = str(loc) if loc else None
         return doc
 
@@ -164,6 +170,17 @@ class CompiledSet:
     #: the set this one was rebound from (:mod:`markerc.compiler.rebind`): the same lines and
     #: options but for positions, so outputs without positions can be rendered once for both
     shared_with: CompiledSet | None = field(default=None, compare=False, repr=False)
+    #: the ``packages`` strings of the record compiled: where each origin's position is read
+    #: (:meth:`Origin.location`); a rebound set differs from its shared set only here
+    strings: tuple[SourceString, ...] = field(default=(), compare=False, repr=False)
+
+    def location(self, origin: Origin) -> Location | None:
+        """The file position of one of this set's origins."""
+        return origin.location(self.strings)
+
+    def describe(self, origin: Origin) -> str:
+        """One of this set's origins by file position (else layer), ``via`` what."""
+        return origin.describe(self.strings)
 
     @property
     def requirements(self) -> tuple[str, ...]:
@@ -190,6 +207,7 @@ class CompiledSet:
         return {
             "target": self.target,
             "origins": [
-                [o.as_json(location=location) for o in line.origins] for line in self.lines
+                [o.as_json(self.strings if location else None) for o in line.origins]
+                for line in self.lines
             ],
         }

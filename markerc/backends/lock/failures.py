@@ -10,7 +10,7 @@ from markerc.backends.lock.inputs import requirement_name
 from markerc.backends.lock.jobs import LockJob
 from markerc.backends.matrix import Cause
 from markerc.backends.uvtool import trim_output
-from markerc.compiler.result import Line
+from markerc.compiler.result import CompiledSet, Line
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import Location, MarkercError
 
@@ -97,29 +97,31 @@ def resolver_error(job: LockJob, stderr: str, returncode: int) -> ResolverError:
     if involved:
         lines.append("requirements involved:")
         seen: set[tuple[str, str]] = set()
-        for line in involved:
-            where = ", ".join(o.describe() for o in line.origins) or "no recorded origin"
+        for cs, line in involved:
+            where = ", ".join(cs.describe(o) for o in line.origins) or "no recorded origin"
             if (line.render(), where) in seen:
                 continue
             seen.add((line.render(), where))
             lines.append(f"  {line.render()}  from {where}")
             if location is None:
-                location = next((o.location for o in line.origins if o.location), None)
+                location = next((loc for o in line.origins if (loc := cs.location(o))), None)
     return ResolverError(code, "\n".join(lines), cause=cause, deciding=deciding, said=text,
                          location=location, notes=tuple(notes))  # fmt: skip
 
 
-def _involved_lines(job: LockJob, stderr: str) -> list[Line]:
+def _involved_lines(job: LockJob, stderr: str) -> list[tuple[CompiledSet, Line]]:
+    """The lines (with their sets: an origin's position is its set's) a resolver's message
+    names, else every line; each text once."""
     words = {canonical_name(w) for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", stderr)}
     words |= {canonical_name(w.rstrip(".")) for w in list(words)}
-    every: list[Line] = []
+    every: list[tuple[CompiledSet, Line]] = []
     seen: set[str] = set()
     for cs in job.sets:
         for line in cs.lines:
             if line.render() not in seen:
                 seen.add(line.render())
-                every.append(line)
-    named = [ln for ln in every if requirement_name(ln.requirement) in words]
+                every.append((cs, line))
+    named = [(cs, ln) for cs, ln in every if requirement_name(ln.requirement) in words]
     return named or every
 
 
@@ -128,7 +130,9 @@ def failure_locations(job: LockJob, error: MarkercError) -> tuple[str, ...]:
     said = error.said if isinstance(error, ResolverError) else error.message
     lines = _involved_lines(job, said)
     return tuple(
-        dict.fromkeys(str(o.location) for ln in lines for o in ln.origins if o.location is not None)
+        dict.fromkeys(
+            str(loc) for cs, ln in lines for o in ln.origins if (loc := cs.location(o)) is not None
+        )
     )
 
 
