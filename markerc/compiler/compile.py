@@ -121,12 +121,10 @@ def make_context(
     engines: EngineTable,
     options: Options,
     shared: dict[tuple[tuple[str, ...], str], Plan] | None = None,
-    model_sources: dict[int, tuple[object, tuple[Source, ...]]] | None = None,
 ) -> Context:
     """The evaluation context of one engine and target; reuse it for every record so that
-    identical entries are evaluated once (its memo).  ``shared`` and ``model_sources``: the
-    engine-free plans and the blocks' sources of the other engines' contexts of the same table
-    and options."""
+    identical entries are evaluated once (its memo).  ``shared``: the engine-free plans of the
+    other engines' contexts of the same table and options."""
     target = finalize(options.target)
     return Context(
         engine=engine,
@@ -137,21 +135,7 @@ def make_context(
         keep_local_version=options.keep_local_version,
         shared={} if shared is None else shared,
         verdicts=options.verdicts,
-        model_sources={} if model_sources is None else model_sources,
     )
-
-
-def _model_sources(block: Block | None, ctx: Context) -> tuple[Source, ...]:
-    """The model-layer sources of ``block``: made once per block, whatever the engine."""
-    held = ctx.model_sources.get(id(block))
-    if held is not None and held[0] is block:
-        return held[1]
-    made = tuple(
-        Source(string.value, "model", (1, i), string=string)
-        for i, string in enumerate(block.packages if block else ())
-    )
-    ctx.model_sources[id(block)] = (block, made)
-    return made
 
 
 def compile_record(
@@ -217,7 +201,8 @@ def _compile_record(
                 via=f"model format {fmt}",
             )
         )
-    sources.extend(_model_sources(block, ctx))
+    for i, string in enumerate(block.packages if block else ()):
+        sources.append(Source(string.value, "model", (1, i), string=string))
     for i, text in enumerate(options.user_packages):
         sources.append(Source(text, "user", (2, i), where=f"-p/--package #{i + 1}"))
     expansion = expand(sources, ctx)
@@ -369,14 +354,11 @@ def iter_compiled(hubs: Sequence[HubFile], **selection: Unpack[Selection]) -> It
     engine_spec, model = selection["engine_spec"], selection["model"]
     contexts: dict[str, Context] = {}
     shared: dict[tuple[tuple[str, ...], str], Plan] = {}
-    model_sources: dict[int, tuple[object, tuple[Source, ...]]] = {}
     checked: dict[int, ModelRecord] = {}  # by id: the records are held here and by ``hubs``
     for job in plan_jobs(hubs, engines, engine_spec, model):
         ctx = contexts.get(job.engine.name)
         if ctx is None:
-            ctx = contexts[job.engine.name] = make_context(
-                job.engine, engines, options, shared, model_sources
-            )
+            ctx = contexts[job.engine.name] = make_context(job.engine, engines, options, shared)
         if id(job.record) not in checked:  # a record's values once, not once per engine
             for err in guard.record_errors(job.record):
                 raise err

@@ -101,11 +101,6 @@ class Context:
     )
     #: record a verdict per input entry (False: the compile's outputs do not show them)
     verdicts: bool = True
-    #: a block's model-layer sources by the block's id (the block held with them), shared by
-    #: the contexts of one compile: every engine compiles a record from the same sources
-    model_sources: dict[int, tuple[object, tuple[Source, ...]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
     #: compiled sets by :func:`markerc.compiler.rebind.block_key`, shared by the records with
     #: that key (held by :func:`markerc.compiler.compile.compile_record`)
     sets: dict[tuple[object, ...], Compiled] = field(
