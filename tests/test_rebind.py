@@ -144,3 +144,31 @@ def test_warnings_and_errors_of_identical_blocks_are_located_per_record(tmp_path
     r = run_markerc("compile", path, "--engine", "vllm", "--target", CUDA128)
     assert r.returncode == 2
     assert r.stderr.startswith(f"{path}:{_line_of(path, 'b', '#system_nothere#')}:"), r.stderr
+
+
+def test_positions_follow_the_json_index_past_an_item_that_is_no_string(tmp_path):
+    """A ``packages`` item that is no string (MK202, which ``compile_hubs`` refuses; the library's
+    ``parse_hub`` + ``compile_record`` go on) shifts the strings' indexes: a block of another
+    layout is compiled on its own, one of the same layout is rebound, and each origin points at
+    its own record's string."""
+    from markerc.compiler.compile import compile_record, make_context
+    from markerc.compiler.hub import parse_hub
+
+    plain = ["einops", "flash-attn>=2.8 ; has_cuda"]
+    path = _write(tmp_path / "hub.json", [
+        {"model_name": "a", "virtualenv": {"packages": plain}},
+        {"model_name": "b", "virtualenv": {"packages": [7, *plain]}},
+        {"model_name": "c", "virtualenv": {"packages": [8, *plain]}},
+    ])  # fmt: skip
+    hub = parse_hub(Path(path).read_text(encoding="utf-8"), path)
+    assert [d.code for d in hub.diagnostics] == ["MK202", "MK202"]
+    engines, options = load_engines(), Options(target=load_target(CUDA128))
+    ctx = make_context(engines.get("vllm"), engines, options)
+    a, b, c = (compile_record(hub, r, engines.get("vllm"), engines, options, ctx) for r in hub.records)
+    assert b.rebound_to is None and c.rebound_to is not None  # b's layout is not a's; c's is b's
+    for result, model in ((a, "a"), (b, "b"), (c, "c")):
+        cs = result.compiled
+        assert len(cs.lines) == 2
+        for line in cs.lines:
+            (origin,) = line.origins
+            assert str(cs.location(origin)) == _where(path, model, origin.text)

@@ -249,7 +249,7 @@ def _compile_record(
         user=options.sources,
         block_extra=bool(block and block.extra_index_url),
         keep_local_version=options.keep_local_version,
-        strings=block.packages if block else (),
+        strings=block.entries if block else (),
     )
     warnings.extend(w.at(record.location) if w.location is None else w for w in launched.warnings)
     compiled = CompiledSet(
@@ -261,7 +261,7 @@ def _compile_record(
         target=options.target.name,
         bound_markers=ctx.bound_markers,
         reinstall=launched.reinstall,
-        strings=block.packages if block else (),
+        strings=block.entries if block else (),
     )
     guard.check_compiled(compiled, expansion=options.sources.given)  # docs/security.md
     return Compiled(compiled, final_verdicts, tuple(warnings)), not warnings and not merged.verdicts

@@ -126,6 +126,17 @@ class Block:
         )
 
     @cached_property
+    def entries(self) -> tuple[SourceString | None, ...]:
+        """``packages`` by index in the JSON list, None where an item is no string (a diagnostic
+        reports it): what an origin's index (:attr:`markerc.compiler.result.Origin.entry`, the
+        last step of its string's path) points into."""
+        if all(s.path[-1] == i for i, s in enumerate(self.packages)):
+            return self.packages
+        by_index = {s.path[-1]: s for s in self.packages}
+        size = max((i for i in by_index if isinstance(i, int)), default=-1) + 1
+        return tuple(by_index.get(i) for i in range(size))
+
+    @cached_property
     def location(self) -> Location:
         """Where the block's object starts."""
         return self.hub.location(value_span(self.hub.text, self.anchor, self.path)[0])

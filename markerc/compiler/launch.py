@@ -230,7 +230,7 @@ def apply(
     user: UserSources,
     block_extra: bool,
     keep_local_version: bool,
-    strings: Sequence[SourceString] = (),
+    strings: Sequence[SourceString | None] = (),
 ) -> Launched:
     """Every launch step in Xinference's order (12, 13, 14, 17, 19) over one compiled set;
     ``system`` is the target's installed versions (canonical names), ``bindings`` its values,

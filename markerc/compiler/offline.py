@@ -79,7 +79,7 @@ def _without_url(text: str, url: str) -> str:
 
 
 def offline_rewrite(
-    lines: Sequence[Line], *, why: str, strings: Sequence[SourceString] = ()
+    lines: Sequence[Line], *, why: str, strings: Sequence[SourceString | None] = ()
 ) -> tuple[Line, ...]:
     """Step 17: every wheel URL (bare or ``name @ url``, any scheme) becomes
     ``name[extras]==version`` from its file name, local version and marker kept, and the entry
@@ -138,7 +138,7 @@ def _dedupe(lines: Sequence[Line]) -> tuple[Line, ...]:
 
 
 def _refusal(
-    refused: Sequence[tuple[Line, str]], why: str, strings: Sequence[SourceString]
+    refused: Sequence[tuple[Line, str]], why: str, strings: Sequence[SourceString | None]
 ) -> MarkercError:
     from markerc.escaping import printable
 

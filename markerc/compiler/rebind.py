@@ -28,17 +28,26 @@ BlockKey = tuple[object, ...]
 
 
 def block_key(block: Block | None, fmt: str | None) -> BlockKey:
-    """Equal keys compile to equal sets (up to file, model and positions) for one context."""
-    return (fmt, block.values if block is not None else None)
+    """Equal keys compile to equal sets (up to file, model and positions) for one context.  An
+    origin names its entry by index in the ``packages`` list, so a block with an item that is no
+    string (MK202, the library goes on) shares only with blocks of the same layout."""
+    if block is None:
+        return (fmt, None)
+    if block.entries is block.packages:
+        return (fmt, block.values)
+    return (fmt, block.values, tuple(s.path[-1] for s in block.packages))
 
 
-def _moved(string: SourceString | None, packages: Sequence[SourceString]) -> SourceString | None:
+def _moved(
+    string: SourceString | None, entries: Sequence[SourceString | None]
+) -> SourceString | None:
     """The new record's string for a hub string of the shared compile: the entry at the same
-    index of its ``packages`` (a path ends with that index)."""
+    index of its ``packages`` list (a path ends with that index; ``entries``:
+    :attr:`~markerc.compiler.hub.Block.entries`)."""
     if string is None:
         return None
     index = string.path[-1]
-    return packages[index] if isinstance(index, int) else None
+    return entries[index] if isinstance(index, int) and 0 <= index < len(entries) else None
 
 
 def rebind_set(
@@ -58,18 +67,18 @@ def rebind_set(
         compiled.bound_markers,
         compiled.reinstall,
         shared_with=compiled.shared_with or compiled,
-        strings=block.packages if block is not None else (),
+        strings=block.entries if block is not None else (),
     )
 
 
 def rebind_verdicts(verdicts: Sequence[Verdict], block: Block | None) -> tuple[Verdict, ...]:
     """The verdicts of a shared compile for the record with ``block`` (on demand: only
     ``explain`` reads them)."""
-    packages = block.packages if block is not None else ()
+    entries = block.entries if block is not None else ()
     memo: dict[int, Source] = {}
 
     def source(s: Source) -> Source:
-        string = _moved(s.positioned_by, packages)
+        string = _moved(s.positioned_by, entries)
         if string is None:
             return s
         new = memo.get(id(s))

@@ -98,7 +98,7 @@ class Origin:
     #: compiled once serves every record with an equal block (:mod:`markerc.compiler.rebind`)
     entry: int | None = field(default=None, compare=False, repr=False)
 
-    def location(self, strings: Sequence[SourceString]) -> Location | None:
+    def location(self, strings: Sequence[SourceString | None]) -> Location | None:
         """The entry's file position, its hub string taken from ``strings`` (the ``packages``
         of the record whose set it is: :attr:`CompiledSet.strings`); looked up only when someone
         asks (JSON output never does)."""
@@ -106,9 +106,10 @@ class Origin:
             return self.fixed_location
         if self.entry is None or not 0 <= self.entry < len(strings):
             return None
-        return strings[self.entry].entry_location
+        string = strings[self.entry]
+        return string.entry_location if string is not None else None
 
-    def describe(self, strings: Sequence[SourceString]) -> str:
+    def describe(self, strings: Sequence[SourceString | None]) -> str:
         location = self.location(strings)
         where = str(location) if location else self.layer
         via = f" via {self.via}" if self.via else ""
@@ -126,7 +127,7 @@ class Origin:
         via = f" via {self.via}" if self.via else ""
         return f"{self.place}: {self.text}{via}"
 
-    def as_json(self, strings: Sequence[SourceString] | None = None) -> dict[str, object]:
+    def as_json(self, strings: Sequence[SourceString | None] | None = None) -> dict[str, object]:
         """The origin's JSON object; with ``strings`` (its record's), its file position too."""
         doc: dict[str, object] = {
             "layer": self.layer,
@@ -170,9 +171,10 @@ class CompiledSet:
     #: the set this one was rebound from (:mod:`markerc.compiler.rebind`): the same lines and
     #: options but for positions, so outputs without positions can be rendered once for both
     shared_with: CompiledSet | None = field(default=None, compare=False, repr=False)
-    #: the ``packages`` strings of the record compiled: where each origin's position is read
+    #: the ``packages`` strings of the record compiled, by index in the JSON list
+    #: (:attr:`markerc.compiler.hub.Block.entries`): where each origin's position is read
     #: (:meth:`Origin.location`); a rebound set differs from its shared set only here
-    strings: tuple[SourceString, ...] = field(default=(), compare=False, repr=False)
+    strings: tuple[SourceString | None, ...] = field(default=(), compare=False, repr=False)
 
     def location(self, origin: Origin) -> Location | None:
         """The file position of one of this set's origins."""
