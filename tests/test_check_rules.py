@@ -127,3 +127,38 @@ def test_osa_distance() -> None:
     assert osa_distance("torhc", "torch") == 1  # a transposition
     assert osa_distance("torchao", "torchaudio") == 3
     assert osa_distance("", "abc") == 3 and osa_distance("abc", "abc") == 0
+
+
+_CUDA_LITERALS = st.one_of(
+    st.from_regex(r"[0-9]{1,2}(\.[0-9]{1,2}){0,3}(\.\*)?", fullmatch=True),
+    st.sampled_from(["v12.4", "0!12.4", "12.4rc1", "12.4.post1", "12.4+local", "1.0", "1", "0.9", " 12.4"]),
+)
+
+
+@settings(max_examples=300 * DEEP, deadline=None)
+@given(op=st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "~="]), literal=_CUDA_LITERALS)
+def test_the_ordinary_cuda_fast_path_is_packagings_reading(op: str, literal: str) -> None:
+    """The fast path reads ``a`` / ``a.b`` without packaging; it says "ordinary" exactly where
+    packaging's ``Version`` sees a plain release of one or two numbers (>= 1, not 1.0) in a
+    literal spelt as digits (other spellings are evaluated instead: never a wrong "ordinary")."""
+    from packaging.version import InvalidVersion, Version
+
+    from markerc.lint.values import _ordinary_cuda
+
+    try:
+        (leaf,) = [check_marker(f'cuda_version {op} "{literal}"')]
+    except Exception:  # a literal the language refuses for cuda_version
+        return
+    text = literal[:-2] if literal.endswith(".*") and op in ("==", "!=") else literal
+    try:
+        v = Version(text)
+    except InvalidVersion:
+        v = None
+    plain = v is not None and not (v.epoch or v.pre or v.post or v.dev or v.local)
+    spelt = text.replace(".", "").isdigit() and text.isascii()
+    release = tuple(v.release) if v is not None else ()
+    expected = (
+        plain and spelt and 1 <= len(release) <= 2 and (op != "~=" or len(release) == 2)
+        and release[0] >= 1 and release + (0,) * (2 - len(release)) != (1, 0)
+    )  # fmt: skip
+    assert _ordinary_cuda(leaf) == expected

@@ -9,9 +9,9 @@ to write) and turns each :class:`~markerc.safety.Problem` into a located :class:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from markerc.compiler.hub import ModelRecord, SourceString
-from markerc.compiler.result import CompiledSet, IndexOptions
 from markerc.diagnostics import Location, MarkercError
 from markerc.safety import (
     Problem,
@@ -20,6 +20,9 @@ from markerc.safety import (
     requirement_problem,
     source_problem,
 )
+
+if TYPE_CHECKING:  # the compiled records: ``check`` of a hub never builds one
+    from markerc.compiler.result import CompiledSet, IndexOptions
 
 __all__ = ["check_compiled", "check_options", "record_errors"]
 

@@ -56,6 +56,8 @@ def valid_specifier(op: str, version: str) -> bool:
     """True when ``Specifier(op + version)`` is a valid PEP 440 specifier."""
     if op == "===":
         return bool(version) and not any(c.isspace() or c in ";)" for c in version)
+    if _RELEASE.fullmatch(version):  # a plain release: valid for every operator, packaging unasked
+        return op != "~=" or "." in version  # ~= needs two release numbers
     if op in ("==", "!="):
         if version.endswith(".*"):
             prefix = _parse(version[:-2])
@@ -76,6 +78,10 @@ def valid_specifier(op: str, version: str) -> bool:
     return op in ("<", "<=", ">", ">=")
 
 
+#: a release number and nothing else (``12.8``): a valid PEP 440 version with no local label, so
+#: every operator takes it (``~=`` with two numbers at least); the CUDA specifiers of the engine
+#: table are such, and a one-model ``check`` does not import packaging for them (3 ms)
+_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _CLAUSE = re.compile(r"\s*(~=|===|==|!=|<=|>=|<|>)\s*(\S+)\s*")
 
 

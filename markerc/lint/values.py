@@ -22,6 +22,10 @@ from markerc.lint.framework import Context, Finding, Item, diag, is_engine
 
 _ENUMERATION_LIMIT = 4096  # variable combinations tried by the always-true/false rules
 _ARCH = re.compile(r"sm_(\d+)([af]?)")
+#: ``a`` or ``a.b`` in ASCII digits: a plain release of one or two numbers, as packaging's
+#: ``Version`` reads it (other spellings, ``v1`` or ``0!1``, take the slow path: no packaging
+#: import for the common case, a one-model check's start-up)
+_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _PLAIN = (None, None, None, None)  # no pre, post or dev part, no local label
 
 __all__ = [
@@ -154,12 +158,12 @@ def _ordinary_cuda(leaf: Compare) -> bool:
     if leaf.op == "===":
         return False
     text = leaf.value[:-2] if leaf.value.endswith(".*") and leaf.op in ("==", "!=") else leaf.value
-    v = _pep440(text)
-    if v is None or v.epoch or v.pre or v.post or v.dev or v.local or not 1 <= len(v.release) <= 2:
+    if _RELEASE.fullmatch(text) is None:  # another spelling: evaluated (packaging decides)
         return False
-    if leaf.op == "~=" and len(v.release) != 2:
+    release = tuple(int(part) for part in text.split("."))  # what Version(text).release is
+    if leaf.op == "~=" and len(release) != 2:
         return False
-    return v.release[0] >= 1 and tuple(v.release) + (0,) * (2 - len(v.release)) != (1, 0)
+    return release[0] >= 1 and release + (0,) * (2 - len(release)) != (1, 0)
 
 
 def _replace(marker: Marker, leaf: Marker, by: Marker) -> Marker:
