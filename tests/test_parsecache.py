@@ -36,15 +36,9 @@ def cache_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
     return env
 
 
-def _parse_in_child(env: dict[str, str], texts: list[str]) -> list[dict[str, object]]:
-    """Parse in a fresh interpreter (its cache is read at first use, written at exit); report
-    each entry's repr and whether the parser module was imported."""
-    code = (
-        "import json, sys\n"
-        "from markerc.language.syntax import parse_entry\n"
-        "out = [repr(parse_entry(t)) for t in json.loads(sys.argv[1])]\n"
-        "print(json.dumps({'entries': out, 'parser': 'markerc.language._lark_parser' in sys.modules}))\n"
-    )
+def _in_child(env: dict[str, str], code: str, texts: list[str]) -> dict[str, object]:
+    """Run ``code`` in a fresh interpreter (the cache is read at first use, written at exit)
+    with ``texts`` as its JSON argument; its JSON output."""
     full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [sys.executable, "-c", code, json.dumps(texts)],
@@ -53,7 +47,20 @@ def _parse_in_child(env: dict[str, str], texts: list[str]) -> list[dict[str, obj
         text=True,
         check=True,
     )
-    return [json.loads(proc.stdout)]
+    result: dict[str, object] = json.loads(proc.stdout)
+    return result
+
+
+def _parse_in_child(env: dict[str, str], texts: list[str]) -> list[dict[str, object]]:
+    """Parse in a fresh interpreter; report each entry's repr and whether the parser module was
+    imported."""
+    code = (
+        "import json, sys\n"
+        "from markerc.language.syntax import parse_entry\n"
+        "out = [repr(parse_entry(t)) for t in json.loads(sys.argv[1])]\n"
+        "print(json.dumps({'entries': out, 'parser': 'markerc.language._lark_parser' in sys.modules}))\n"
+    )
+    return [_in_child(env, code, texts)]
 
 
 def test_round_trip_of_every_node_kind() -> None:
@@ -147,16 +154,7 @@ def _check_in_child(env: dict[str, str], texts: list[str]) -> dict[str, object]:
         "print(json.dumps({'entries': out, 'parsed': calls,"
         " 'parser': 'markerc.language._lark_parser' in sys.modules}))\n"
     )
-    full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(texts)],
-        env=full,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, object] = json.loads(proc.stdout)
-    return result
+    return _in_child(env, code, texts)
 
 
 def test_checked_entries_are_cached_as_checked(cache_env: dict[str, str]) -> None:

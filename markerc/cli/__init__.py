@@ -143,7 +143,8 @@ def run() -> NoReturn:
     exit.  By then every output file is written and closed; what is skipped is freeing the
     process's objects one by one, which took 20 to 35 ms after a whole-hub compile (a tenth of
     the run; mypy exits the same way).  A stdout that cannot take the rest of the output (a full
-    disk) is an error (exit 2), as the normal exit would make it; a closed pipe is not."""
+    disk) is an error, exit 2 with a message (the normal exit would only have said "Exception
+    ignored" and exited 120); a closed pipe is not, as everywhere in the CLI."""
     import atexit
     import contextlib
 

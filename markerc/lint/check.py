@@ -157,6 +157,7 @@ def make_context(engines: EngineTable, hubs: Iterable[HubFile]) -> Context:
     from markerc.compiler.targets import canonical_name
     from markerc.language.nodes import SystemPin
     from markerc.language.syntax import parse_entry
+    from markerc.language.typecheck import check_entry
 
     pinned: dict[str, int] = {}
     for hub in hubs:
@@ -167,10 +168,13 @@ def make_context(engines: EngineTable, hubs: Iterable[HubFile]) -> Context:
             for source in record.block.packages:
                 if "#" not in source.value:
                     continue
-                try:
-                    head = parse_entry(source.value).head
+                try:  # the rules check every entry: the same check, done once
+                    head = check_entry(source.value).head
                 except MarkercError:
-                    continue
+                    try:  # a marker error: the head may still be a pin
+                        head = parse_entry(source.value).head
+                    except MarkercError:
+                        continue
                 if isinstance(head, SystemPin):
                     names.add(canonical_name(head.name))
             for name in names:
