@@ -189,3 +189,12 @@ def test_the_console_entry_saves_the_cache_before_its_quick_exit(cache_env: dict
     assert len(files) == 1 and b"\\u0000checked:" in files[0].read_bytes()
     second = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     assert (second.returncode, second.stdout, second.stderr) == (1, first.stdout, first.stderr)
+
+
+def test_a_value_the_cache_cannot_hold_is_not_kept(
+    cache_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = parsecache._Store()
+    monkeypatch.setattr(parsecache, "_STORE", store)
+    parsecache.remember_checked("x", object())  # type: ignore[arg-type]
+    assert store.loaded and store.added == {}  # no error, and nothing to write at exit

@@ -93,15 +93,16 @@ class Origin:
     #: where the entry lives when it is not a hub string: ``engine table vllm (builtin)``,
     #: ``-p/--package #1``, ``torch companion rule``, a launch step
     where: str = ""
-    #: the index, in its record's ``packages``, of the hub string the entry (or the placeholder
-    #: it came from) was written as: the position comes from the record's string, so a set
-    #: compiled once serves every record with an equal block (:mod:`markerc.compiler.rebind`)
+    #: the index in its record's ``packages`` list (the JSON index: ``Block.entries``) of the hub
+    #: string the entry (or the placeholder it came from) was written as: the position comes from
+    #: the record's string, so a set compiled once serves every record with an equal block
+    #: (:mod:`markerc.compiler.rebind`)
     entry: int | None = field(default=None, compare=False, repr=False)
 
     def location(self, strings: Sequence[SourceString | None]) -> Location | None:
-        """The entry's file position, its hub string taken from ``strings`` (the ``packages``
-        of the record whose set it is: :attr:`CompiledSet.strings`); looked up only when someone
-        asks (JSON output never does)."""
+        """The entry's file position, its hub string taken from ``strings`` (the strings of the
+        record whose set it is, by JSON index: :attr:`CompiledSet.strings`); looked up only when
+        someone asks (JSON output never does)."""
         if self.fixed_location is not None:
             return self.fixed_location
         if self.entry is None or not 0 <= self.entry < len(strings):

@@ -194,9 +194,13 @@ def _remember(key: str, node: object) -> None:
         _STORE.load()
     if not enabled():
         return
+    try:
+        encoded = _encode(node)
+    except TypeError:  # a node of a class the cache does not hold: not kept (no error)
+        return
     if not _STORE.added:
         atexit.register(save)
-    _STORE.added[key] = _encode(node)
+    _STORE.added[key] = encoded
 
 
 def save() -> None:
