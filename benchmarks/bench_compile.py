@@ -14,7 +14,12 @@ model_engine=e)``, on the same (model, engine) cases.  Both are reported in one 
 * markerc in process: ``compile_hubs`` + ``json_text`` in a fresh interpreter with the imports
   already done;
 * peer inner loop: only the loop of ``process_packages`` calls, in a subprocess running the peer
-  interpreter (imports and case loading excluded; best of N loops in that one process).
+  interpreter (imports and case loading excluded; one loop per round, in a fresh process, so
+  that xoscar's own caches start cold as markerc's do).
+
+The ratio of the whole process (parse cache warm) to the peer's loop is printed per round in wall
+time and in CPU time (user + system of markerc's process, start-up included, against the loop's
+``time.process_time``).
 
 The peer's package lists are built the way Xinference builds them before it calls xoscar
 (``docs``: research/xinference-semantics.md section 3, steps 1 and 8): the engine's model-format
@@ -44,6 +49,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -173,21 +179,22 @@ cases = [(c["packages"], c["engine"]) for c in spec["cases"]]
 
 def loop():
     outputs, errors = [], {}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for packages, engine in cases:
         try:
             outputs.append(process_packages(list(packages), engine=engine, model_engine=engine))
         except Exception as exc:  # a launch that fails in Xinference
             outputs.append(None)
             errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
-    return time.perf_counter() - t0, outputs, errors
+    return time.perf_counter() - t0, time.process_time() - c0, outputs, errors
 
-times = []
+times, cpu = [], []
 for _ in range(repeats):
-    seconds, outputs, errors = loop()
+    seconds, cpu_seconds, outputs, errors = loop()
     times.append(seconds)
+    cpu.append(cpu_seconds)
 from importlib.metadata import version as _v
-json.dump({"times": times, "errors": errors, "xoscar": _v("xoscar"),
+json.dump({"times": times, "cpu": cpu, "errors": errors, "xoscar": _v("xoscar"),
            "python": sys.version.split()[0],
            "entries": sum(len(p) for p, _ in cases),
            "sample": outputs[:3]}, sys.stdout)
@@ -274,23 +281,29 @@ def installed_python(tmp: str) -> str:
     return python
 
 
-def markerc_process(python: str, paths: Sequence[str], tmp: str, *, cache: bool) -> tuple[float, int]:
-    """Wall time of one whole CLI process, and the number of compiled sets it wrote.  ``cache``:
-    with the persistent parse cache (in ``tmp``, filled by the warm-up run), else without it."""
+def markerc_process(
+    python: str, paths: Sequence[str], tmp: str, *, cache: bool
+) -> tuple[float, float, int]:
+    """Wall time and CPU time (user + system) of one whole CLI process, and the number of
+    compiled sets it wrote.  ``cache``: with the persistent parse cache (in ``tmp``, filled by
+    the warm-up run), else without it."""
     out = os.path.join(tmp, "out.json")
     # as an installed package runs: reading the byte code pip compiled (this machine may set
     # PYTHONDONTWRITEBYTECODE)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(MARKERC_CACHE_DIR=os.path.join(tmp, "cache"), XDG_STATE_HOME=os.path.join(tmp, "state"))
     env["MARKERC_NO_CACHE"] = "" if cache else "1"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(compile_argv(python, paths, out), cwd=tmp, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"markerc compile failed (exit {proc.returncode}):\n{proc.stderr}")
     with open(out, encoding="utf-8") as fh:
         count = len(json.load(fh))
-    return seconds, count
+    return seconds, cpu, count
 
 
 IN_PROCESS = r'''
@@ -364,19 +377,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     cold: list[float] = []
     first: list[float] = []
     loops: list[float] = []
+    whole_cpu: list[float] = []  # user + system of markerc's process (start-up included)
+    loops_cpu: list[float] = []  # process time of the peer's loop
     peer: dict | None = None
     n_sets = 0
     with tempfile.TemporaryDirectory(prefix="markerc-bench-") as tmp:
         python = args.python or installed_python(tmp)
         markerc_process(python, paths, tmp, cache=True)  # warm-up: file cache, parse cache
         for _ in range(args.repeats):  # alternated: the machine's load falls on both sides alike
-            seconds, n_sets = markerc_process(python, paths, tmp, cache=True)
+            seconds, cpu_seconds, n_sets = markerc_process(python, paths, tmp, cache=True)
             whole.append(seconds)
+            whole_cpu.append(cpu_seconds)
             cold.append(markerc_process(python, paths, tmp, cache=False)[0])
             first.append(markerc_in_process(paths))
             if peer_python:
                 peer = run_peer(peer_python, cases, os.path.join(ROOT, TARGET), 1)
                 loops.append(peer["times"][0])
+                loops_cpu.append(peer["cpu"][0])
     if n_sets != len(cases):
         print(f"warning: markerc wrote {n_sets} sets but planned {len(cases)} cases")
     if not peer_python:
@@ -408,6 +425,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}); "
                   f"below 1 in {met} of {len(ratios)} rounds")  # fmt: skip
         print(f"ratio in process first call / peer: {statistics.median(f / p for f, p in zip(first, loops)):.2f}")
+        # CPU time is the steadier figure on a shared machine (no waiting for a core counted);
+        # markerc's includes its whole process, start-up and imports, the peer's only its loop
+        cpu_ratios = [w / p for w, p in zip(whole_cpu, loops_cpu)]
+        print(f"CPU time: markerc whole process (cache warm) {summary(whole_cpu).strip()}, peer loop "
+              f"{summary(loops_cpu).strip()}; ratio per round: median {statistics.median(cpu_ratios):.2f} "
+              f"({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}); below 1 in {sum(r < 1 for r in cpu_ratios)} "
+              f"of {len(cpu_ratios)} rounds")  # fmt: skip
     return 0
 
 
