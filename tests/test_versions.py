@@ -62,3 +62,24 @@ valid_clause = st.tuples(st.sampled_from(SPEC_OPS), st.sampled_from(VERSIONS + W
 def test_unsatisfiable_is_packagings_answer(clauses: list[tuple[str, str]]) -> None:
     expected = SpecifierSet(",".join(op + v for op, v in clauses)).is_unsatisfiable()
     assert unsatisfiable(tuple(clauses)) == expected, clauses
+
+
+@given(st.one_of(st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,4}", fullmatch=True),
+                 st.sampled_from(["v1.2", "0!1.2", "1.2a1", "1.2.post1", "1.2+x", " 1.2", "1.", "٣.٢"])))  # fmt: skip
+def test_release_numbers_are_packagings_release(text: str) -> None:
+    """A plain release gives ``Version(text).release`` (and is a version with nothing else);
+    any other text gives None, whatever packaging makes of it."""
+    from packaging.version import InvalidVersion, Version
+
+    from markerc.language.versions import release_numbers
+
+    numbers = release_numbers(text)
+    if numbers is None:
+        assert not (text.replace(".", "").isascii() and text.replace(".", "").isdigit()
+                    and "" not in text.split("."))  # fmt: skip
+        return
+    try:
+        v = Version(text)
+    except InvalidVersion:  # pragma: no cover - the assertion below says what went wrong
+        raise AssertionError(f"{text!r} is no version to packaging") from None
+    assert numbers == v.release and (v.epoch, v.pre, v.post, v.dev, v.local) == (0, None, None, None, None)

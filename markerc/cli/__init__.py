@@ -141,7 +141,7 @@ def run() -> NoReturn:
     """The console entry point (``markerc``, ``python -m markerc``): :func:`main`, then the exit
     handlers (the parse cache is saved by one), the standard streams flushed, and an immediate
     exit.  By then every output file is written and closed; what is skipped is freeing the
-    process's objects one by one, which took 20 to 35 ms after a whole-hub compile (a tenth of
+    process's objects one by one, which took 25 to 50 ms after a whole-hub compile (a tenth of
     the run; mypy exits the same way).  A stdout that cannot take the rest of the output (a full
     disk) is an error, exit 2 with a message (the normal exit would only have said "Exception
     ignored" and exited 120); a closed pipe is not, as everywhere in the CLI."""

@@ -83,6 +83,5 @@ def check_compiled(cs: CompiledSet, *, expansion: bool = False) -> None:
     for line in cs.lines:
         problem = requirement_problem(line.render())
         if problem is not None:
-            origin = next((loc for o in line.origins if (loc := cs.location(o)) is not None), None)
-            raise MarkercError(problem.code, problem.message, location=origin)
+            raise MarkercError(problem.code, problem.message, location=line.location(cs.strings))
     check_options(cs.options, expansion=expansion)

@@ -31,6 +31,13 @@ class SourceString:
         return value_span(self.hub.text, self.anchor, self.path)
 
     @property
+    def list_index(self) -> int | None:
+        """The string's index in the JSON list that holds it (the last step of its path), or
+        None for a value that is not an item of a list."""
+        index = self.path[-1] if self.path else None
+        return index if isinstance(index, int) else None
+
+    @property
     def start(self) -> int:
         return self._span[0]
 
@@ -128,12 +135,12 @@ class Block:
     @cached_property
     def entries(self) -> tuple[SourceString | None, ...]:
         """``packages`` by index in the JSON list, None where an item is no string (a diagnostic
-        reports it): what an origin's index (:attr:`markerc.compiler.result.Origin.entry`, the
-        last step of its string's path) points into."""
-        if all(s.path[-1] == i for i, s in enumerate(self.packages)):
+        reports it): what an origin's index (:attr:`markerc.compiler.result.Origin.entry`, its
+        string's :attr:`SourceString.list_index`) points into."""
+        if all(s.list_index == i for i, s in enumerate(self.packages)):
             return self.packages
-        by_index = {s.path[-1]: s for s in self.packages}
-        size = max((i for i in by_index if isinstance(i, int)), default=-1) + 1
+        by_index = {s.list_index: s for s in self.packages}
+        size = max((i for i in by_index if i is not None), default=-1) + 1
         return tuple(by_index.get(i) for i in range(size))
 
     @cached_property

@@ -52,11 +52,10 @@ class _Draft:
 
 def origin(source: Source) -> Origin:
     """The origin of a line from ``source``: its hub string by index in the record's
-    ``packages`` (a string's path ends with that index)."""
+    ``packages``."""
     o = source
     string = o.positioned_by
-    index = string.path[-1] if string is not None else None
-    entry = index if isinstance(index, int) else None
+    entry = string.list_index if string is not None else None
     return Origin(o.layer, o.text, o.fixed_location, o.via, o.where, entry)
 
 

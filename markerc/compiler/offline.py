@@ -145,12 +145,10 @@ def _refusal(
     first_location = None
     listed = []
     for line, reason in refused:
-        where = ", ".join(o.describe(strings) for o in line.origins) or "no recorded origin"
+        where = line.describe(strings)
         listed.append(f"  {printable(line.render())}  ({reason}; from {printable(where)})")
         if first_location is None:
-            first_location = next(
-                (loc for o in line.origins if (loc := o.location(strings)) is not None), None
-            )
+            first_location = line.location(strings)
     message = (
         f"{len(refused)} direct reference(s) would bypass the package index in offline mode ({why}):\n"
         + "\n".join(listed)

@@ -35,19 +35,16 @@ def block_key(block: Block | None, fmt: str | None) -> BlockKey:
         return (fmt, None)
     if block.entries is block.packages:
         return (fmt, block.values)
-    return (fmt, block.values, tuple(s.path[-1] for s in block.packages))
+    return (fmt, block.values, tuple(s.list_index for s in block.packages))
 
 
 def _moved(
     string: SourceString | None, entries: Sequence[SourceString | None]
 ) -> SourceString | None:
     """The new record's string for a hub string of the shared compile: the entry at the same
-    index of its ``packages`` list (a path ends with that index; ``entries``:
-    :attr:`~markerc.compiler.hub.Block.entries`)."""
-    if string is None:
-        return None
-    index = string.path[-1]
-    return entries[index] if isinstance(index, int) and 0 <= index < len(entries) else None
+    index of its ``packages`` list (``entries``: :attr:`~markerc.compiler.hub.Block.entries`)."""
+    index = string.list_index if string is not None else None
+    return entries[index] if index is not None and index < len(entries) else None
 
 
 def rebind_set(

@@ -155,6 +155,15 @@ class Line:
     def render(self) -> str:
         return f"{self.requirement} ; {self.marker}" if self.marker else self.requirement
 
+    def location(self, strings: Sequence[SourceString | None]) -> Location | None:
+        """The file position of the first origin that has one (``strings``: its record's, as
+        for :meth:`Origin.location`)."""
+        return next((loc for o in self.origins if (loc := o.location(strings)) is not None), None)
+
+    def describe(self, strings: Sequence[SourceString | None]) -> str:
+        """Every origin by file position (else layer), for a message."""
+        return ", ".join(o.describe(strings) for o in self.origins) or "no recorded origin"
+
 
 @dataclass(frozen=True)
 class CompiledSet:

@@ -133,13 +133,13 @@ def too_deep(text: str) -> Problem | None:
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return None
     # In bytes (faster): keep only brackets, quotes, backslashes and the characters an escape can
-    # end with (``bfnrtu/``, as ``x``; text with any other escape is no JSON, read the slow way); drop each escape of a quote or a backslash, left to right
-    # as JSON reads escapes (each pair of backslashes is one escaped backslash; a backslash left
-    # before a quote escapes it); drop the rest but brackets and quotes; drop each "" (an empty
-    # string, or two strings with no bracket between them: merging them changes no bracket outside
-    # strings); then every odd piece between the remaining quotes is a string's content.  Only
-    # translations and plain searches: a regular expression over the whole text was most of a
-    # hub's reading time.
+    # end with (``bfnrtu/``, as ``x``; text with any other escape is no JSON, read the slow way);
+    # drop each escape of a quote or a backslash, left to right as JSON reads escapes (each pair
+    # of backslashes is one escaped backslash; a backslash left before a quote escapes it); drop
+    # the rest but brackets and quotes; drop each "" (an empty string, or two strings with no
+    # bracket between them: merging them changes no bracket outside strings); then every odd
+    # piece between the remaining quotes is a string's content.  Only translations and plain
+    # searches: a regular expression over the whole text was most of a hub's reading time.
     data = text.encode("utf-8", "surrogatepass")
     if _bad_escape(data):  # not JSON: every escape removed the slow way
         data = _ANY_ESCAPE.sub(b"", data)

@@ -138,7 +138,12 @@ _STORE = _Store()
 
 def lookup(text: str) -> nodes.Entry | None:
     """The cached parse of ``text``, or None."""
-    entry = _lookup(text)
+    return _entry(text, text)
+
+
+def _entry(key: str, text: str) -> nodes.Entry | None:
+    """The entry kept under ``key``, if it is an entry of ``text``."""
+    entry = _lookup(key)
     return entry if isinstance(entry, nodes.Entry) and entry.text == text else None
 
 
@@ -166,8 +171,7 @@ _CHECKED = "\0checked:"
 def lookup_checked(text: str) -> nodes.Entry | None:
     """The cached result of ``check_entry(text)``: the text passed the checks before the parser,
     parsed, and its marker resolved and type-checked, in an earlier run of the same sources."""
-    entry = _lookup(_CHECKED + text)
-    return entry if isinstance(entry, nodes.Entry) and entry.text == text else None
+    return _entry(_CHECKED + text, text)
 
 
 def remember_checked(text: str, entry: nodes.Entry) -> None:

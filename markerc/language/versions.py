@@ -56,8 +56,9 @@ def valid_specifier(op: str, version: str) -> bool:
     """True when ``Specifier(op + version)`` is a valid PEP 440 specifier."""
     if op == "===":
         return bool(version) and not any(c.isspace() or c in ";)" for c in version)
-    if _RELEASE.fullmatch(version):  # a plain release: valid for every operator, packaging unasked
-        return op != "~=" or "." in version  # ~= needs two release numbers
+    release = release_numbers(version)
+    if release is not None:  # a plain release: valid for every operator, packaging unasked
+        return op != "~=" or len(release) >= 2  # ~= needs two release numbers
     if op in ("==", "!="):
         if version.endswith(".*"):
             prefix = _parse(version[:-2])
@@ -78,10 +79,21 @@ def valid_specifier(op: str, version: str) -> bool:
     return op in ("<", "<=", ">", ">=")
 
 
-#: a release number and nothing else (``12.8``): a valid PEP 440 version with no local label, so
-#: every operator takes it (``~=`` with two numbers at least); the CUDA specifiers of the engine
-#: table are such, and a one-model ``check`` does not import packaging for them (3 ms)
 _RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+def release_numbers(text: str) -> tuple[int, ...] | None:
+    """The numbers of ``text`` when it is a release number and nothing else, in ASCII digits
+    (``12.8``: ``(12, 8)``, what ``Version(text).release`` is), else None.  Such a text is a valid
+    PEP 440 version with no epoch, pre, post or dev part and no local label, so every operator
+    takes it (``~=`` with two numbers at least): the CUDA specifiers of the engine table and
+    most CUDA comparisons are such, and a one-model ``check`` does not import packaging for
+    them (3 ms).  Other spellings of a release (``v1``, ``0!1``) are None: packaging decides."""
+    if _RELEASE.fullmatch(text) is None:
+        return None
+    return tuple(int(part) for part in text.split("."))
+
+
 _CLAUSE = re.compile(r"\s*(~=|===|==|!=|<=|>=|<|>)\s*(\S+)\s*")
 
 

@@ -14,6 +14,7 @@ from markerc.diagnostics import Span
 from markerc.language import variables
 from markerc.language.markers import leaves
 from markerc.language.nodes import FALSE, TRUE, And, Bare, Compare, Const, Marker, Not, Or
+from markerc.language.versions import release_numbers
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -22,10 +23,6 @@ from markerc.lint.framework import Context, Finding, Item, diag, is_engine
 
 _ENUMERATION_LIMIT = 4096  # variable combinations tried by the always-true/false rules
 _ARCH = re.compile(r"sm_(\d+)([af]?)")
-#: ``a`` or ``a.b`` in ASCII digits: a plain release of one or two numbers, as packaging's
-#: ``Version`` reads it (other spellings, ``v1`` or ``0!1``, take the slow path: no packaging
-#: import for the common case, a one-model check's start-up)
-_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _PLAIN = (None, None, None, None)  # no pre, post or dev part, no local label
 
 __all__ = [
@@ -158,9 +155,9 @@ def _ordinary_cuda(leaf: Compare) -> bool:
     if leaf.op == "===":
         return False
     text = leaf.value[:-2] if leaf.value.endswith(".*") and leaf.op in ("==", "!=") else leaf.value
-    if _RELEASE.fullmatch(text) is None:  # another spelling: evaluated (packaging decides)
+    release = release_numbers(text)
+    if release is None or not 1 <= len(release) <= 2:  # another spelling: evaluated
         return False
-    release = tuple(int(part) for part in text.split("."))  # what Version(text).release is
     if leaf.op == "~=" and len(release) != 2:
         return False
     return release[0] >= 1 and release + (0,) * (2 - len(release)) != (1, 0)

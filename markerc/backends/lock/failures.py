@@ -98,13 +98,13 @@ def resolver_error(job: LockJob, stderr: str, returncode: int) -> ResolverError:
         lines.append("requirements involved:")
         seen: set[tuple[str, str]] = set()
         for cs, line in involved:
-            where = ", ".join(cs.describe(o) for o in line.origins) or "no recorded origin"
+            where = line.describe(cs.strings)
             if (line.render(), where) in seen:
                 continue
             seen.add((line.render(), where))
             lines.append(f"  {line.render()}  from {where}")
             if location is None:
-                location = next((loc for o in line.origins if (loc := cs.location(o))), None)
+                location = line.location(cs.strings)
     return ResolverError(code, "\n".join(lines), cause=cause, deciding=deciding, said=text,
                          location=location, notes=tuple(notes))  # fmt: skip
 
