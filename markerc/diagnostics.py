@@ -9,10 +9,10 @@ through JSON escapes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final, TypedDict
 
 from markerc.catalogue.codes import CODES, Severity
+from markerc.records import field, record, replace
 from markerc.safety import mask_credentials, printable
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record
 class Span:
     """Half-open character range ``[start, end)`` inside one entry's text."""
 
@@ -38,7 +38,7 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
+@record
 class Location:
     """A place in a file: 1-based line and column (in characters)."""
 
@@ -124,7 +124,7 @@ class MarkercError(Exception):
         return self.to_diagnostic().render()
 
 
-@dataclass(frozen=True)
+@record
 class Diagnostic:
     """One located finding: a code, its message and where it is."""
 

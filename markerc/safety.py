@@ -25,7 +25,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+
+from markerc.records import record
 
 __all__ = [
     "Problem",
@@ -111,7 +112,7 @@ def mask_credentials(text: str) -> str:
 # ------------------------------------------------------------------ checks
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """Why a value may not be written: a code, a message, the span of the bad characters."""
 

@@ -32,12 +32,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from markerc.compiler.result import Line
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import MarkercError
+from markerc.records import record
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -99,7 +99,7 @@ if metadata is not None:
 )
 
 
-@dataclass(frozen=True)
+@record
 class Environment:
     """What one interpreter sees: its version, purelib, marker values and distributions."""
 
@@ -175,7 +175,7 @@ def write_parent_pth(venv_purelib: str, parent_purelib: str) -> str:
 # --------------------------------------------------------------------------- splitting
 
 
-@dataclass(frozen=True)
+@record
 class Split:
     provided: tuple[
         tuple[str, str], ...
@@ -234,7 +234,7 @@ def split(lines: Sequence[Line], installed: Mapping[str, str], markers: Mapping[
 # --------------------------------------------------------------------------- resolutions
 
 
-@dataclass(frozen=True)
+@record
 class Pin:
     name: str  # canonical
     text: str  # the line to install: name==version, or name @ url

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from markerc.backends.install_argv import (
     INSTALL_SET,
@@ -34,6 +33,7 @@ from markerc.backends.install_argv import (
 from markerc.backends.uvtool import Runner, venv_python
 from markerc.compiler.result import CompiledSet
 from markerc.diagnostics import MarkercError
+from markerc.records import record
 
 __all__ = [
     "INSTALLERS",
@@ -48,7 +48,7 @@ __all__ = [
 Progress = Callable[[int, int, str], None]  # (step, steps, what) before each command
 
 
-@dataclass(frozen=True)
+@record
 class InstallReport:
     venv: str
     python: str  # the venv's interpreter

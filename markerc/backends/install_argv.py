@@ -19,12 +19,12 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Literal, get_args
 
 from markerc.backends.uvtool import absolute_location, venv_python
 from markerc.compiler.result import CompiledSet, IndexOptions
 from markerc.diagnostics import MarkercError
+from markerc.records import replace
 
 __all__ = [
     "INSTALLERS",

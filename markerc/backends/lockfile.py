@@ -25,10 +25,10 @@ import re
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from markerc.backends.uvtool import printable
 from markerc.diagnostics import MarkercError
+from markerc.records import record
 from markerc.safety import comment, mask_credentials
 
 if sys.version_info >= (3, 11):
@@ -65,7 +65,7 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
+@record
 class Fingerprint:
     """Short digests of each input (:data:`COMPONENTS`) and the resolver's name for the header."""
 
@@ -131,7 +131,7 @@ def render(command: str, fingerprint: Fingerprint, body: str, extra_digest: str 
     return header(command, fingerprint, text_digest(body) + extra_digest, resolved_by) + body
 
 
-@dataclass(frozen=True)
+@record
 class Parsed:
     """An existing lock file split into its header fields and body."""
 
@@ -203,7 +203,7 @@ def stale_reasons(
 # --------------------------------------------------------------------------- resolver output
 
 
-@dataclass(frozen=True)
+@record
 class Resolved:
     """What a valid lock pins: (canonical name, version) pairs."""
 

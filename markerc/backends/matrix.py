@@ -14,7 +14,6 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, get_args
 
 from markerc.backends.naming import UNIVERSAL, output_name
@@ -24,6 +23,7 @@ from markerc.compiler.result import CompiledSet
 from markerc.compiler.targets import Target, canonical_name, finalize
 from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.files import case_stem
+from markerc.records import field, record, replace
 
 if TYPE_CHECKING:
     from markerc.compiler.compile import Options
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 DEFAULT_PYTHON = "3.10"
 
 
-@dataclass(frozen=True)
+@record
 class TorchPin:
     """The PyTorch family pinned to the index of one accelerator build (``[torch_index]``)."""
 
@@ -47,7 +47,7 @@ class TorchPin:
         return f"torch-{self.backend}"
 
 
-@dataclass(frozen=True)
+@record
 class LockTarget:
     """One target as the resolver sees it."""
 
@@ -141,7 +141,7 @@ Cause = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """One row of the lock report: a case (file, model, engine, target) and what happened."""
 
@@ -171,7 +171,7 @@ class Outcome:
         }
 
 
-@dataclass(frozen=True)
+@record
 class CaseRow:
     """Which pair a report row is about: the fields an :class:`Outcome` starts with."""
 
@@ -190,7 +190,7 @@ class CaseRow:
 # --------------------------------------------------------------------------- exclusions
 
 
-@dataclass(frozen=True)
+@record
 class Exclusion:
     """``MODEL:ENGINE:TARGET`` shell-style patterns (a missing part is ``*``)."""
 
@@ -260,7 +260,7 @@ def load_exclusions(cwd: str = ".") -> tuple[Exclusion, ...]:
 # --------------------------------------------------------------------------- the matrix
 
 
-@dataclass(frozen=True)
+@record
 class Matrix:
     sets: tuple[CompiledSet, ...]
     targets: Mapping[str | None, LockTarget]

@@ -17,14 +17,14 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from markerc.diagnostics import MarkercError
+from markerc.records import record
 from markerc.safety import mask_credentials, terminal
 
 
-@dataclass(frozen=True)
+@record
 class ProcResult:
     """What a finished process left behind."""
 
@@ -215,7 +215,7 @@ MANYLINUX_RANGE = ((2, 17), (2, 40))
 MUSL_LEVEL = (1, 2)
 
 
-@dataclass(frozen=True)
+@record
 class ResolverPlatform:
     """How one target reaches the resolver: universal, or one ``--python-platform`` (with the
     exact manylinux level) plus environment (``MACOSX_DEPLOYMENT_TARGET``).

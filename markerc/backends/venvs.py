@@ -20,10 +20,10 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from markerc.diagnostics import MarkercError
+from markerc.records import record
 
 if TYPE_CHECKING:
     from markerc.compiler.result import CompiledSet
@@ -105,7 +105,7 @@ def venv_path(home: str, model: str, engine: str | None, python_version: str) ->
     return os.path.join(home, "virtualenv", LAYOUT, *parts)
 
 
-@dataclass(frozen=True)
+@record
 class InstallPlace:
     """Where ``markerc install`` puts a compiled set: the ``venv`` given, or a folder of
     Xinference's layout under ``home``; and whether it installs over the base environment."""
@@ -210,7 +210,7 @@ def check_install_target(path: str, *, root: str | None = None) -> bool:
 # --------------------------------------------------------------------------- list and remove
 
 
-@dataclass(frozen=True)
+@record
 class VenvEntry:
     """One folder of the layout: ``model/engine/python``; ``venv`` is False for a folder that
     is not a recognisable venv (listed, never removed)."""

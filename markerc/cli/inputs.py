@@ -92,9 +92,8 @@ def stream(
     """Compile the selected records for each target, one at a time; once all are out, the hub's
     and the compile's warnings go to stderr (once each).  ``verdicts``: keep each input entry's
     verdict (explain; outputs do not show them)."""
-    from dataclasses import replace
-
     from markerc.compiler.compile import iter_compiled, load_hubs
+    from markerc.records import replace
 
     engines = engine_table(args)
     hubs = load_hubs(args.hubs)

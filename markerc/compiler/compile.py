@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
 from markerc.compiler import guard
@@ -28,13 +27,14 @@ from markerc.compiler.targets import Target, finalize
 from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.language.markers import leaves
 from markerc.language.nodes import Compare, Placeholder
+from markerc.records import field, record
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11; annotations only
 from markerc.language.typecheck import legacy_placeholder
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     """Compile options that do not depend on the record."""
 
@@ -53,7 +53,7 @@ class Options:
     verdicts: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Compiled:
     """One compiled (record, engine): the set, the verdict of every input entry, warnings."""
 
@@ -267,7 +267,7 @@ def _compile_record(
     return Compiled(compiled, final_verdicts, tuple(warnings)), not warnings and not merged.verdicts
 
 
-@dataclass(frozen=True)
+@record
 class Job:
     hub: HubFile
     record: ModelRecord

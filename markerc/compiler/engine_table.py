@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from markerc.diagnostics import MarkercError
 from markerc.language.variables import split_engine_list  # the one rule (marker and --engine)
+from markerc.records import record
 
 if TYPE_CHECKING:
     from markerc.compiler.targets import Value
@@ -48,7 +48,7 @@ def means_all_engines(names: Sequence[str]) -> bool:
     return len(names) == 1 and engine_key(names[0]) == ALL_ENGINES
 
 
-@dataclass(frozen=True)
+@record
 class Engine:
     """One engine of the table (``[engines.NAME]``)."""
 
@@ -94,7 +94,7 @@ def _cuda_matches(spec: str, cuda_version: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@record
 class CudaIndex:
     """An engine's own index of CUDA builds (``[engines.NAME.cuda_index]``, Xinference launch
     step 14): on a target with a usable CUDA device, the first ``backends`` entry whose CUDA
@@ -118,7 +118,7 @@ class CudaIndex:
         return self.url.replace("{backend}", backend)
 
 
-@dataclass(frozen=True)
+@record
 class TorchIndex:
     """Where the PyTorch family's builds for one accelerator come from (``[torch_index]``).
 
@@ -165,7 +165,7 @@ class TorchIndex:
         return self.url.replace("{backend}", backend)
 
 
-@dataclass(frozen=True)
+@record
 class EngineTable:
     """The engine table: engines by name and alias, and the PyTorch index pinning."""
 

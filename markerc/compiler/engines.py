@@ -16,7 +16,6 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from functools import cache
 from os import path as os_path
 from typing import Any
@@ -34,6 +33,7 @@ from markerc.compiler.engine_table import (
 )
 from markerc.compiler.hub import INDEX_STRATEGIES
 from markerc.diagnostics import Location, MarkercError
+from markerc.records import replace
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from markerc.compiler.filenames import distribution_name
@@ -42,6 +41,7 @@ from markerc.language.nodes import (
 from markerc.language.typecheck import check_entry, legacy_placeholder
 from markerc.language.variables import STANDARD_VARIABLES, Value, split_engine_list
 from markerc.language.versions import unsatisfiable
+from markerc.records import field, record
 
 if TYPE_CHECKING:
     from markerc.compiler.compile import Compiled
@@ -62,7 +62,7 @@ _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 Parts = tuple[str, str | None, tuple[str, ...], tuple[tuple[str, str], ...], str | None]
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """What one distinct entry (text and enclosing placeholders) means in one context."""
 
@@ -79,7 +79,7 @@ class Plan:
     engine_free: bool
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     """Everything the evaluation of one (record, engine) needs."""
 
@@ -127,7 +127,7 @@ class Context:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Expansion:
     """The result of expanding a list of sources: items, a verdict per entry (expanded
     placeholders' entries included), and warnings about legacy spellings."""

@@ -4,16 +4,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from markerc.compiler.jsonpos import HubText, Path, value_span
 from markerc.diagnostics import Diagnostic, Location
+from markerc.records import record
 
 __all__ = ["Block", "HubFile", "ModelRecord", "SourceString"]
 
 
-@dataclass(frozen=True)
+@record
 class SourceString:
     """One JSON string of a hub file: its decoded value and where it stands, found on demand.
 
@@ -103,7 +103,7 @@ class SourceString:
         return self.value
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     """One ``virtualenv`` block (or a bare block document)."""
 
@@ -159,7 +159,7 @@ class Block:
         )
 
 
-@dataclass(frozen=True)
+@record
 class ModelRecord:
     """One model object of a hub file (or the single record of a bare block)."""
 
@@ -180,7 +180,7 @@ class ModelRecord:
         return self.engine.value if self.engine is not None else None
 
 
-@dataclass(frozen=True)
+@record
 class HubFile:
     path: str
     hub: HubText

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from markerc.compiler.result import IndexOptions
+from markerc.records import record
 
 _CUDA_TAG = re.compile(r"/cu(\d{3,})(?=/|$)")
 
 
-@dataclass(frozen=True)
+@record
 class UserSources:
     index_url: str | None = None
     extra_index_url: tuple[str, ...] = ()

@@ -18,7 +18,6 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
 from typing import NoReturn
@@ -32,6 +31,7 @@ from markerc.compiler.strictjson import (
     locate,
 )
 from markerc.diagnostics import Location, MarkercError
+from markerc.records import record
 
 __all__ = [
     "HubText",
@@ -62,7 +62,7 @@ def _ws(text: str, i: int) -> int:
     return m.end() if m is not None else i
 
 
-@dataclass(frozen=True)
+@record
 class HubText:
     """The text of one hub file plus a lazily built line index (offsets are ``str`` indexes)."""
 

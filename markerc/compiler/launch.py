@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from markerc.compiler.offline import line_name, needs_index, offline_rewrite
@@ -39,6 +38,7 @@ from markerc.compiler.result import IndexOptions, Line, Origin
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import Diagnostic, MarkercError
 from markerc.language import algebra
+from markerc.records import record, replace
 
 if TYPE_CHECKING:
     from markerc.compiler.engines import Engine, EngineTable
@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record
 class LaunchOptions:
     """Which launch steps run (the first three are on by default, as at an Xinference launch;
     offline mode is off, as Xinference's ``XINFERENCE_VIRTUAL_ENV_OFFLINE_INSTALL`` is)."""
@@ -67,7 +67,7 @@ class LaunchOptions:
     offline: bool = False  # step 17 (also implied by user package sources)
 
 
-@dataclass(frozen=True)
+@record
 class Launched:
     """The compiled set after the launch steps."""
 

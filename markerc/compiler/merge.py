@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from markerc.compiler.provenance import LAYERS, Item, Source, Verdict, locate
@@ -24,9 +23,10 @@ from markerc.compiler.wording import marker_text
 from markerc.diagnostics import MarkercError
 from markerc.language import algebra
 from markerc.language.versions import unsatisfiable
+from markerc.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Merged:
     lines: tuple[Line, ...]
     verdicts: tuple[Verdict, ...]  # overridden / narrowed entries (replacing their "kept")

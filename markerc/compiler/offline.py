@@ -11,12 +11,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from markerc.compiler.result import IndexOptions, Line
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import MarkercError
+from markerc.records import replace
 
 if TYPE_CHECKING:
     from markerc.compiler.hub import SourceString

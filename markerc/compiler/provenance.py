@@ -5,13 +5,13 @@ error raised inside an entry's text at the entry's file position (:func:`locate`
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from markerc.compiler.result import LAYERS, Layer
 from markerc.diagnostics import Location, MarkercError
 from markerc.language import algebra
 from markerc.language.nodes import Marker
+from markerc.records import field, record, replace
 
 if TYPE_CHECKING:
     from markerc.compiler.hub import SourceString
@@ -23,7 +23,7 @@ __all__ = ["LAYERS", "Item", "Layer", "Source", "Status", "Verdict", "locate"]
 Status = Literal["kept", "dropped", "expanded", "overridden", "narrowed", "other-engine"]
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """One input entry and where it came from."""
 
@@ -60,7 +60,7 @@ class Source:
         return f"{place}{' via ' + self.via if self.via else ''}"
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """A requirement that survived evaluation: PEP 508 parts plus its residual condition."""
 
@@ -78,7 +78,7 @@ class Item:
         return replace(self, cond=cond, narrowed_by=(*self.narrowed_by, *by))
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """What happened to one input entry."""
 

@@ -17,11 +17,11 @@ warnings) are not shared: those records are compiled on their own.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from markerc.compiler.hub import Block, SourceString
 from markerc.compiler.provenance import Source, Verdict
 from markerc.compiler.result import CompiledSet
+from markerc.records import replace
 
 #: what of a record a compiled set depends on: (model format, block values)
 BlockKey = tuple[object, ...]

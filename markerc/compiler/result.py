@@ -7,10 +7,10 @@ These records are the interface between the compiler (expand/merge/emit) and its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from markerc.diagnostics import Location
+from markerc.records import field, record
 
 if TYPE_CHECKING:
     from markerc.compiler.hub import SourceString
@@ -21,7 +21,7 @@ Layer = Literal["engine", "model", "user"]
 LAYERS: tuple[Layer, ...] = ("engine", "model", "user")
 
 
-@dataclass(frozen=True)
+@record
 class IndexOptions:
     """Package sources for one compiled set (SPEC section 10)."""
 
@@ -82,7 +82,7 @@ class IndexOptions:
         return self._flags(strategy=False, trusted_host=True)
 
 
-@dataclass(frozen=True)
+@record
 class Origin:
     """Where a requirement line came from: the hub entry (or engine table / command line)."""
 
@@ -142,7 +142,7 @@ class Origin:
         return doc
 
 
-@dataclass(frozen=True)
+@record
 class Line:
     """One output requirement: PEP 508 text without marker, its residual marker, its origins."""
 
@@ -165,7 +165,7 @@ class Line:
         return ", ".join(o.describe(strings) for o in self.origins) or "no recorded origin"
 
 
-@dataclass(frozen=True)
+@record
 class CompiledSet:
     """The compiled requirements of one (file, model, engine, target)."""
 

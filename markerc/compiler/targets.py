@@ -23,12 +23,12 @@ import functools
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from markerc.compiler.engines import read_toml
 from markerc.diagnostics import MarkercError
 from markerc.language import variables as V
+from markerc.records import record
 from markerc.safety import line_problem, toml_string, version_problem
 
 __all__ = [
@@ -73,7 +73,7 @@ def canonical_name(name: str) -> str:
     return _SEPARATORS.sub("-", name).lower()
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """Marker values (sorted by name), installed versions (sorted canonical names) and platform
     facts (sorted by name; see :data:`PLATFORM_FACTS`)."""

@@ -30,7 +30,7 @@ class Variable:
     """One decision variable.  ``base`` is the binding key (``engine``, ``has_cuda``, a template
     name, a standard field); an opaque comparison is a variable of its own over ``{true,
     false}``, tested right after the field it reads.  Variables compare and hash by ``order``
-    (unique per variable).  (A plain slotted class: defining dataclasses costs start-up time.)"""
+    (unique per variable).  (A plain slotted class.)"""
 
     __slots__ = (
         "_hash",

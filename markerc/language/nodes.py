@@ -1,4 +1,4 @@
-"""The abstract syntax of one entry: immutable dataclasses, no behaviour beyond rendering.
+"""The abstract syntax of one entry: immutable records, no behaviour beyond rendering.
 
 Spans and original spellings are carried for diagnostics but excluded from equality, so two
 entries that mean the same thing compare equal however they were spaced or quoted.
@@ -6,9 +6,8 @@ entries that mean the same thing compare equal however they were spaced or quote
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from markerc.diagnostics import Span
+from markerc.records import field, record
 
 _NO_SPAN = Span(0, 0)
 
@@ -16,7 +15,7 @@ _NO_SPAN = Span(0, 0)
 # ---------------------------------------------------------------- markers
 
 
-@dataclass(frozen=True)
+@record
 class Var:
     """A marker variable.  ``template`` is True for the ``#name#`` form."""
 
@@ -27,7 +26,7 @@ class Var:
         return f"#{self.name}#" if self.template else self.name
 
 
-@dataclass(frozen=True)
+@record
 class Compare:
     """``var op "value"``, or ``"value" op var`` when ``reversed``."""
 
@@ -40,7 +39,7 @@ class Compare:
     value_span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Bare:
     """A bare boolean operand: ``; has_cuda``."""
 
@@ -48,7 +47,7 @@ class Bare:
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Not:
     """``not operand``."""
 
@@ -56,7 +55,7 @@ class Not:
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class And:
     """``a and b and ...``."""
 
@@ -64,7 +63,7 @@ class And:
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Or:
     """``a or b or ...``."""
 
@@ -72,7 +71,7 @@ class Or:
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Const:
     """The constants: ``TRUE`` (AnyMarker) and ``FALSE`` (EmptyMarker)."""
 
@@ -89,7 +88,7 @@ Leaf = Compare | Bare
 # ---------------------------------------------------------------- heads
 
 
-@dataclass(frozen=True)
+@record
 class Requirement:
     """A PEP 508 requirement without its marker."""
 
@@ -109,7 +108,7 @@ class Requirement:
         return out + ",".join(op + v for op, v in self.specifier)
 
 
-@dataclass(frozen=True)
+@record
 class BareUrl:
     """A direct reference written without a name (``git+https://...``, a wheel URL)."""
 
@@ -119,7 +118,7 @@ class BareUrl:
         return self.url
 
 
-@dataclass(frozen=True)
+@record
 class Placeholder:
     """``#<engine>_dependencies#``: the default package list of an engine."""
 
@@ -131,7 +130,7 @@ class Placeholder:
         return f"#{self.engine}_dependencies#"
 
 
-@dataclass(frozen=True)
+@record
 class SystemPin:
     """``#system_<name>#[extras]``: pin to the version installed on the target."""
 
@@ -148,7 +147,7 @@ class SystemPin:
 Head = Requirement | BareUrl | Placeholder | SystemPin
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """One ``packages`` entry: its head and its marker (``None`` when it has none)."""
 

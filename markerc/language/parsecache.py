@@ -25,7 +25,6 @@ The cache is an optimisation that must never change a result, so it is not trust
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import json
 import os
 from typing import Any
@@ -42,6 +41,7 @@ try:
 except ImportError:  # pragma: no cover
     from hmac import compare_digest as _compare_digest  # type: ignore[no-redef]
 
+from markerc import records
 from markerc.diagnostics import Span
 from markerc.language import nodes
 
@@ -77,7 +77,7 @@ _CLASSES: tuple[type[Any], ...] = (
     nodes.Entry,
 )
 _TAGS = {cls: tag for tag, cls in enumerate(_CLASSES)}
-_FIELDS = [tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES]
+_FIELDS = [records.fields(cls) for cls in _CLASSES]
 
 
 def enabled() -> bool:

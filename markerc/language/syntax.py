@@ -4,7 +4,7 @@ The grammar file (``grammar/markerc.lark``, shipped as ``markerc.grammar``) is t
 of syntax.  This module is the only one that touches Lark objects: at run time it loads the
 LALR parser once per process from ``markerc/language/_lark_parser.py``, Lark's stand-alone parser generated
 from the grammar (no Lark import, no table building, no cache file; ``python -m markerc.language.syntax
---regenerate`` rewrites it and a test fails when it is stale), turns parse trees into dataclasses,
+--regenerate`` rewrites it and a test fails when it is stale), turns parse trees into records,
 and turns Lark's exceptions into :class:`MarkercError` with a span.
 """
 

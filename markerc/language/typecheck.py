@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from markerc.diagnostics import MarkercError, Span
@@ -32,6 +31,7 @@ from markerc.language.nodes import (
 )
 from markerc.language.syntax import parse_fresh, parse_marker
 from markerc.language.versions import parse_version, valid_specifier
+from markerc.records import replace
 
 if TYPE_CHECKING:
     from markerc.compiler.engines import EngineTable

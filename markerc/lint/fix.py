@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from markerc.compiler.engines import EngineTable
 from markerc.diagnostics import Location, MarkercError
 from markerc.escaping import printable
 from markerc.files import atomic_write
 from markerc.lint.framework import Context, RuleSet
+from markerc.records import record
 
 __all__ = ["FixResult", "fix_paths", "fix_text"]
 
@@ -31,7 +31,7 @@ _BOM = b"\xef\xbb\xbf"
 _MAX_PASSES = 4
 
 
-@dataclass(frozen=True)
+@record
 class FixResult:
     changes: tuple[str, ...]  # one human line per change
     files_changed: int

@@ -7,14 +7,13 @@ A rule is a function over one record's parsed entries (or one block) that yields
 :mod:`markerc.lint.check` runs them.  What each code means, its default severity and whether it is on by
 default is data in :mod:`markerc.catalogue`; :class:`RuleSet` is the resolved selection (ruff's
 semantics, see :mod:`markerc.lint.config`).  Nothing here prints or exits.  The records are
-immutable named tuples (a frozen dataclass costs several times more to define, and ``check``
-starts on every commit); :class:`Context` holds a cache and stays a frozen dataclass.
+immutable named tuples; :class:`Context` holds a cache and is a record
+(:mod:`markerc.records`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
@@ -24,6 +23,7 @@ from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import Diagnostic, MarkercError, Span, mask_credentials
 from markerc.language.nodes import TRUE, Compare, Entry, Marker, Placeholder, Requirement, SystemPin
 from markerc.language.variables import engine_list_spans
+from markerc.records import field, record
 
 if TYPE_CHECKING:
     from markerc.language.algebra import Node
@@ -99,7 +99,7 @@ class RuleSet(NamedTuple):
 # ============================================================================ shared context
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     """What the rules of one run share: the engine table, the system packages the checked
     files pin (PEP 503 name -> number of records pinning it), and a cache of the always-true /

@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 
 from markerc.compiler.result import CompiledSet, Line
 from markerc.diagnostics import Diagnostic
+from markerc.records import replace
 from markerc.review.diff_records import (
     CellDiff,
     HubDiff,

@@ -8,10 +8,10 @@ counts), :class:`ModelDiff` per model, :class:`CellDiff` per (engine, target) ce
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Literal
 
 from markerc.diagnostics import Diagnostic
+from markerc.records import field, record
 from markerc.review.sources import ModelLabels
 
 #: What happened to one cell: its content changed, it is new or gone, it now fails (or no
@@ -24,7 +24,7 @@ LockChange = Literal["stale", "orphaned", "missing"]
 OptionValue = str | bool | list[str] | None
 
 
-@dataclass(frozen=True)
+@record
 class NameChange:
     """One package whose lines differ: the old lines and the new lines of that name."""
 
@@ -33,7 +33,7 @@ class NameChange:
     new: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class CellDiff:
     engine: str
     target: str | None
@@ -53,7 +53,7 @@ class CellDiff:
                 self.options, self.error, self.old_error)  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record
 class ModelDiff(ModelLabels):
     file: str
     model: str | None
@@ -62,7 +62,7 @@ class ModelDiff(ModelLabels):
     cells: tuple[CellDiff, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class HubDiff:
     old: str
     new: str

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
+from markerc.records import record
 from markerc.review.sources import Cell, CellKey, LockCase, ModelLabels, lock_exists, lock_path
 
 #: A cell's status: locked, compiles (no lock), stale lock, skipped by the last lock run,
@@ -22,7 +22,7 @@ Status = Literal["locked", "compiles", "stale", "skipped", "failed", "na"]
 STATUSES: tuple[Status, ...] = ("locked", "compiles", "stale", "skipped", "failed", "na")
 
 
-@dataclass(frozen=True)
+@record
 class ReportCell:
     engine: str
     target: str | None
@@ -31,14 +31,14 @@ class ReportCell:
     lock: str | None = None  # the lock file's path relative to the lock folder
 
 
-@dataclass(frozen=True)
+@record
 class ReportRow(ModelLabels):
     file: str
     model: str | None
     cells: tuple[ReportCell, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Matrix:
     hubs: tuple[str, ...]
     engines: tuple[str, ...]

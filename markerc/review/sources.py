@@ -17,13 +17,13 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from markerc.backends.naming import Format, is_format
 from markerc.compiler.hub import HubFile, decode_utf8, load_hub, parse_hub
 from markerc.compiler.result import CompiledSet
 from markerc.diagnostics import Diagnostic, MarkercError
+from markerc.records import record, replace
 
 if TYPE_CHECKING:
     from markerc.compiler.compile import Options
@@ -41,7 +41,7 @@ _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 # --------------------------------------------------------------------------- reading sides
 
 
-@dataclass(frozen=True)
+@record
 class HubEntry:
     """One hub file of a side: ``key`` matches files between sides (the file name inside the
     folder, or the file's own name), ``hub.path`` is what diagnostics print."""
@@ -50,7 +50,7 @@ class HubEntry:
     hub: HubFile
 
 
-@dataclass(frozen=True)
+@record
 class Side:
     spec: str  # the argument as given
     entries: tuple[HubEntry, ...]
@@ -177,7 +177,7 @@ def _read_revision(spec: str, rev: str, rel: str) -> Side:
 # --------------------------------------------------------------------------- cells
 
 
-@dataclass(frozen=True)
+@record
 class Cell:
     """One (file, model, engine, target): its compiled set, or the error that stopped it."""
 
@@ -335,7 +335,7 @@ def lock_goes_stale(old: CompiledSet | None, new: CompiledSet | None, lock_prese
     return old.content() != new.content()
 
 
-@dataclass(frozen=True)
+@record
 class LockCase:
     """One case of a ``markerc lock --report`` JSON (codes.md's shared shape)."""
 

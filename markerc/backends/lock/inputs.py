@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from markerc.backends import lockfile
 from markerc.backends.lock.jobs import Settings
@@ -14,6 +13,7 @@ from markerc.backends.uvtool import absolute_location
 from markerc.compiler.result import CompiledSet, IndexOptions
 from markerc.compiler.targets import canonical_name
 from markerc.diagnostics import MarkercError
+from markerc.records import replace
 from markerc.safety import line_problem
 
 __all__ = [

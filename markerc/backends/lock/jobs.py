@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from markerc.backends import lockfile
@@ -12,6 +11,7 @@ from markerc.backends.matrix import Outcome, Status, TorchPin
 from markerc.backends.naming import Format
 from markerc.compiler.result import CompiledSet, Line
 from markerc.diagnostics import MarkercError
+from markerc.records import field, record
 
 __all__ = [
     "RESOLVERS",
@@ -32,7 +32,7 @@ Resolver = Literal["uv", "pip-compile"]
 RESOLVERS: tuple[Resolver, ...] = get_args(Resolver)
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Run-wide inputs of every request."""
 
@@ -41,7 +41,7 @@ class Settings:
     allow_build: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Request:
     """Everything one resolution needs, as plain data; its fingerprint is the job key.
 
@@ -84,7 +84,7 @@ class Request:
         return ("pyproject.toml", "uv.lock") if self.fmt == "uv" else self.reads
 
 
-@dataclass(frozen=True)
+@record
 class LockJob:
     key: str  # the fingerprint of the resolution input
     sets: tuple[CompiledSet, ...]  # all cases that share this input
@@ -98,7 +98,7 @@ class LockJob:
 _NOT_CASES: tuple[Status, ...] = ("skipped", "excluded", "failed")
 
 
-@dataclass(frozen=True)
+@record
 class LockPlan:
     jobs: tuple[LockJob, ...]
     cases: int
@@ -122,7 +122,7 @@ class LockPlan:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class Failure:
     """A failed resolution: the error to print once, and the outputs it leaves unwritten."""
 
@@ -140,7 +140,7 @@ class _PathsOf:
         return report.paths(self.status)
 
 
-@dataclass(frozen=True)
+@record
 class LockReport:
     outcomes: tuple[Outcome, ...] = ()
     resolutions: int = 0  # resolver processes run (rounds of one job count once)

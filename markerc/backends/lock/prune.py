@@ -7,18 +7,18 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from markerc.backends import lockfile
 from markerc.backends.lock.jobs import LockPlan
 from markerc.backends.matrix import CaseRow, Outcome
 from markerc.backends.naming import UNIVERSAL, engine_of_file, engine_part
 from markerc.reading import first_line
+from markerc.records import record
 
 __all__ = ["PruneScope", "orphan_outcome", "orphans", "remove_inside"]
 
 
-@dataclass(frozen=True)
+@record
 class PruneScope:
     """Which files under ``--out`` a run speaks for: its format, its targets (folder names), and,
     when the selection named them, its models and engines."""
