@@ -27,6 +27,7 @@ from pip._internal.req.req_file import (
 
 from markerc.compiler.compile import Options, compile_hubs
 from markerc.diagnostics import MarkercError
+from markerc.safety import PLAIN_URL, _token_problem, parsed_url_problem, source_problem
 from markerc.compiler.emit import requirements_text
 from markerc.compiler.engines import load_engines
 from tests.conftest import DEEP
@@ -118,3 +119,16 @@ def test_mask_credentials_hides_the_whole_user_information(user: str, password: 
         at = masked.index(f"@{host}/simple")
         assert set(masked[start:at]) == {"*"}, masked
         assert masked[at:].startswith(f"@{host}/simple")
+
+
+@settings(max_examples=300 * DEEP, deadline=None)
+@given(st.one_of(st.from_regex(PLAIN_URL, fullmatch=True), TEXT.map(lambda t: "https://" + t)))
+def test_the_plain_url_fast_path_accepts_only_what_urlsplit_accepts(text: str) -> None:
+    """``source_problem`` takes a plain http(s) URL without ``urllib.parse``; each such URL (a port
+    up to 65535) is one the ``urlsplit`` checks accept, and every other text still goes to them."""
+    plain = PLAIN_URL.fullmatch(text)
+    if plain is not None and int(plain.group(1) or 0) <= 65535:
+        assert parsed_url_problem(text, "index_url", 0) is None, text
+    if _token_problem(text, "index_url", False) is None:
+        slow = parsed_url_problem(text.strip(), "index_url", 0)
+        assert (source_problem(text, "index_url") is None) == (slow is None), text

@@ -83,3 +83,56 @@ def test_release_numbers_are_packagings_release(text: str) -> None:
     except InvalidVersion:  # pragma: no cover - the assertion below says what went wrong
         raise AssertionError(f"{text!r} is no version to packaging") from None
     assert numbers == v.release and (v.epoch, v.pre, v.post, v.dev, v.local) == (0, None, None, None, None)
+
+
+plain_release = st.lists(st.integers(0, 3), min_size=1, max_size=4).map(lambda r: ".".join(map(str, r)))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["<", "<=", ">", ">="]), plain_release), min_size=1, max_size=4))
+def test_bounds_on_plain_releases_are_packagings_answer(clauses: list[tuple[str, str]]) -> None:
+    """The fast path of ``unsatisfiable`` (bounds on release numbers, trailing zeros, equal and
+    crossing bounds, ``<0``) answers as ``SpecifierSet.is_unsatisfiable``."""
+    from markerc.language.versions import _range_unsatisfiable
+
+    expected = SpecifierSet(",".join(op + v for op, v in clauses)).is_unsatisfiable()
+    assert _range_unsatisfiable(tuple(clauses)) == expected, clauses
+    assert unsatisfiable(tuple(clauses)) == expected, clauses
+
+
+@given(st.one_of(st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,3}(\+[a-zA-Z0-9]{1,4}(\.[a-zA-Z0-9]{1,3}){0,2})?", fullmatch=True),
+                 versions))  # fmt: skip
+def test_a_system_version_is_refused_as_packaging_refuses_it(text: str) -> None:
+    """``version_problem`` (a target's ``[system]`` pin) answers without packaging for a release
+    with a local label, and as ``Version`` does for every text."""
+    from packaging.version import InvalidVersion, Version
+
+    from markerc.safety import PLAIN_VERSION, line_problem, version_problem
+
+    try:
+        Version(text.strip())
+        valid = True
+    except (InvalidVersion, ValueError):
+        valid = False
+    if PLAIN_VERSION.fullmatch(text.strip()):
+        assert valid, text
+    if line_problem(text, "x", hash_comment=True) is None:
+        assert (version_problem("torch", text, "[system]") is None) == valid, text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["<", "<=", ">", ">=", "==", "!=", "~="]), plain_release), min_size=1, max_size=3),
+    plain_release,
+)  # fmt: skip
+def test_a_plain_release_matches_as_packaging_says(clauses: list[tuple[str, str]], version: str) -> None:
+    """``release_matches`` (CUDA versions against the engine table's specifiers and cuda_version
+    comparisons) gives ``SpecifierSet.contains``, or None where it leaves the question to it."""
+    from markerc.language.versions import release_matches
+
+    text = ",".join(op + v for op, v in clauses)
+    answer = release_matches(text, version)
+    if any(op == "~=" for op, _ in clauses):
+        assert answer is None
+        return
+    assert answer == SpecifierSet(text, prereleases=True).contains(version, prereleases=True), (text, version)

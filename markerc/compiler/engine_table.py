@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from markerc.diagnostics import MarkercError
 from markerc.language.variables import split_engine_list  # the one rule (marker and --engine)
+from markerc.language.versions import release_matches
 from markerc.records import record
 
 if TYPE_CHECKING:
@@ -83,6 +84,9 @@ class Engine:
 @cache
 def _cuda_matches(spec: str, cuda_version: str) -> bool:
     """``cuda_version`` satisfies the PEP 440 specifier ``spec`` (pre-releases allowed)."""
+    plain = release_matches(spec, cuda_version)  # 12.8 in >=12.8,<13: packaging unasked
+    if plain is not None:
+        return plain
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 

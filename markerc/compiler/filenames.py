@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from markerc.compiler.targets import canonical_name
+from markerc.safety import PLAIN_VERSION
 
 __all__ = ["distribution_name"]
 
@@ -20,6 +21,8 @@ _BUILD = re.compile(r"(\d+)(.*)")
 
 
 def _version_ok(text: str) -> bool:
+    if PLAIN_VERSION.fullmatch(text):  # 0.3.21+cu130: packaging unasked
+        return True
     from packaging.version import InvalidVersion, Version
 
     try:

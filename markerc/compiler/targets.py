@@ -29,7 +29,7 @@ from markerc.compiler.engines import read_toml
 from markerc.diagnostics import MarkercError
 from markerc.language import variables as V
 from markerc.records import record
-from markerc.safety import line_problem, toml_string, version_problem
+from markerc.safety import PLAIN_VERSION, line_problem, toml_string, version_problem
 
 __all__ = [
     "CUSTOM_VARIABLES",
@@ -212,6 +212,8 @@ def _check_version(name: str, version: str, where: str) -> None:
 
 def _is_version(text: str) -> bool:
     """A PEP 440 version: what a ``[system]`` pin must be (it is written as ``NAME==VERSION``)."""
+    if PLAIN_VERSION.fullmatch(text):
+        return True
     from packaging.version import Version
 
     try:

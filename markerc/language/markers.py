@@ -36,7 +36,7 @@ from markerc.language.nodes import (
     Var,
 )
 from markerc.language.variables import VERSION_FIELDS, is_standard, lookup, split_engine_list
-from markerc.language.versions import specifier
+from markerc.language.versions import release_matches, specifier
 
 if TYPE_CHECKING:
     from markerc.language.algebra import Node
@@ -118,6 +118,9 @@ def eval_leaf(leaf: Compare | Bare, value: object, canon: Canon = str.lower) -> 
         return same if op == "==" else not same
     if kind == "cuda_version":
         op = _FLIP.get(op, op) if leaf.reversed else op
+        plain = release_matches(op + leaf.value, str(value))  # 12.8 < 13.0: packaging unasked
+        if plain is not None:
+            return plain
         spec = specifier(op + leaf.value)
         return bool(spec is not None and spec.contains(str(value), prereleases=True))
     if kind == "arch":

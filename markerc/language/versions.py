@@ -115,6 +115,85 @@ def unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool:
         len(specifier) == 1 and specifier[0][0] in (">=", ">", "!=", "~=", "==", "===")
     ):
         return False  # one such clause always admits a version (no packaging import needed)
+    answer = _range_unsatisfiable(specifier)
+    if answer is not None:
+        return answer
     from packaging.specifiers import SpecifierSet
 
     return SpecifierSet(",".join(op + v for op, v in specifier)).is_unsatisfiable()
+
+
+def _plain_clauses(
+    specifier: tuple[tuple[str, str], ...], ops: tuple[str, ...]
+) -> list[tuple[str, tuple[int, ...]]] | None:
+    """The clauses as (operator, release without trailing zeros) when every operator is one of
+    ``ops`` and every version a plain release number (``1.0`` is ``1``); else None."""
+    out = []
+    for op, version in specifier:
+        release = release_numbers(version)
+        if release is None or op not in ops:
+            return None
+        while release and release[-1] == 0:
+            release = release[:-1]
+        out.append((op, release))
+    return out
+
+
+def _range_unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool | None:
+    """``unsatisfiable`` for bounds on plain release numbers (``>=4.51.3,<5``), packaging unasked
+    (it imports ``inspect`` through ``warnings.deprecated``: 18 ms of a whole-hub compile); None
+    for any other clause.  The bounds leave a version unless they cross: between two distinct
+    releases lies a third that is neither a pre-release of the upper nor a post-release of the
+    lower (``1.0.0.1`` between ``1.0`` and ``1.0.1``), and below ``<V`` lies release ``0`` unless
+    ``V`` is ``0`` (pre-releases of ``V`` do not match ``<V``).  A property test holds this to
+    ``SpecifierSet.is_unsatisfiable``."""
+    clauses = _plain_clauses(specifier, ("<", "<=", ">", ">="))
+    if clauses is None:
+        return None
+    low: tuple[tuple[int, ...], bool] | None = None  # (release, inclusive)
+    high: tuple[tuple[int, ...], bool] | None = None
+    for op, release in clauses:
+        bound = (release, op in ("<=", ">="))
+        if op[0] == ">":
+            if low is None or bound[0] > low[0] or (bound[0] == low[0] and not bound[1]):
+                low = bound
+        elif high is None or bound[0] < high[0] or (bound[0] == high[0] and not bound[1]):
+            high = bound
+    if high is None:
+        return False
+    if low is None:
+        return not high[1] and not high[0]  # only <0 leaves nothing
+    if low[0] != high[0]:
+        return low[0] > high[0]
+    return not (low[1] and high[1])
+
+
+_COMPARE: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
+    "<": lambda v, s: v < s,
+    "<=": lambda v, s: v <= s,
+    ">": lambda v, s: v > s,
+    ">=": lambda v, s: v >= s,
+    "==": lambda v, s: v == s,
+    "!=": lambda v, s: v != s,
+}
+
+
+def release_matches(text: str, version: str) -> bool | None:
+    """Whether the plain release ``version`` (``12.8``) satisfies the specifier set ``text``
+    (``>=12.8,<13``) when both are plain release numbers with ``<``, ``<=``, ``>``, ``>=``,
+    ``==`` or ``!=``; else None (ask packaging).  A final release without a local label matches
+    such a clause exactly when its release numbers compare so, trailing zeros aside; a property
+    test holds this to ``SpecifierSet.contains``."""
+    numbers = release_numbers(version)
+    clauses = []
+    for part in text.split(","):
+        m = _CLAUSE.fullmatch(part)
+        if m is None:
+            return None
+        clauses.append((m.group(1), m.group(2)))
+    plain = _plain_clauses(tuple(clauses), tuple(_COMPARE))
+    if numbers is None or plain is None:
+        return None
+    while numbers and numbers[-1] == 0:
+        numbers = numbers[:-1]
+    return all(_COMPARE[op](numbers, release) for op, release in plain)
