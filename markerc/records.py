@@ -190,66 +190,67 @@ def _init_template() -> Callable[..., None]:
         f18: Any,
         f19: Any,
     ) -> None:
+        fields = self.__dict__  # stores into it skip the refusing __setattr__ (and its cost)
         if arity == 0:
             return
-        _set(self, n0, f0)
+        fields[n0] = f0
         if arity == 1:
             return
-        _set(self, n1, f1)
+        fields[n1] = f1
         if arity == 2:
             return
-        _set(self, n2, f2)
+        fields[n2] = f2
         if arity == 3:
             return
-        _set(self, n3, f3)
+        fields[n3] = f3
         if arity == 4:
             return
-        _set(self, n4, f4)
+        fields[n4] = f4
         if arity == 5:
             return
-        _set(self, n5, f5)
+        fields[n5] = f5
         if arity == 6:
             return
-        _set(self, n6, f6)
+        fields[n6] = f6
         if arity == 7:
             return
-        _set(self, n7, f7)
+        fields[n7] = f7
         if arity == 8:
             return
-        _set(self, n8, f8)
+        fields[n8] = f8
         if arity == 9:
             return
-        _set(self, n9, f9)
+        fields[n9] = f9
         if arity == 10:
             return
-        _set(self, n10, f10)
+        fields[n10] = f10
         if arity == 11:
             return
-        _set(self, n11, f11)
+        fields[n11] = f11
         if arity == 12:
             return
-        _set(self, n12, f12)
+        fields[n12] = f12
         if arity == 13:
             return
-        _set(self, n13, f13)
+        fields[n13] = f13
         if arity == 14:
             return
-        _set(self, n14, f14)
+        fields[n14] = f14
         if arity == 15:
             return
-        _set(self, n15, f15)
+        fields[n15] = f15
         if arity == 16:
             return
-        _set(self, n16, f16)
+        fields[n16] = f16
         if arity == 17:
             return
-        _set(self, n17, f17)
+        fields[n17] = f17
         if arity == 18:
             return
-        _set(self, n18, f18)
+        fields[n18] = f18
         if arity == 19:
             return
-        _set(self, n19, f19)
+        fields[n19] = f19
 
     return __init__
 

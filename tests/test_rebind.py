@@ -172,3 +172,21 @@ def test_positions_follow_the_json_index_past_an_item_that_is_no_string(tmp_path
         for line in cs.lines:
             (origin,) = line.origins
             assert str(cs.location(origin)) == _where(path, model, origin.text)
+
+
+def test_a_strings_legacy_warning_is_made_once_for_every_engine(tmp_path):
+    """The warning of a legacy spelling is located once per hub string and reported by each
+    engine's compile of it; a record with an identical block still gets its own."""
+    path = _hub(tmp_path, ["sglang_dependencies ; #engine# == \"sglang\"", "einops"])
+    target = load_target(CUDA128)
+    results = compile_hubs(
+        [path], engines=load_engines(), engine_spec=["vllm", "sglang"], model=None,
+        options=Options(target=target),
+    )  # fmt: skip
+    warned = {(c.compiled.model, c.compiled.engine): c.warnings for c in results}
+    assert set(warned) == {(m, e) for m in ("a", "b") for e in ("vllm", "sglang")}
+    for model in ("a", "b"):
+        (first,), (second,) = warned[(model, "vllm")], warned[(model, "sglang")]
+        assert first is second and first.code == "MK301"
+        line = _line_of(path, model, "sglang_dependencies ; #engine# == \"sglang\"")
+        assert first.location is not None and first.location.line == line

@@ -11,10 +11,10 @@ import functools
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TypedDict
 
-from markerc.compiler import guard
+from markerc.compiler import guard, launch
 from markerc.compiler.companions import torch_companions
 from markerc.compiler.engines import Engine, EngineTable, means_all_engines, split_engine_list
-from markerc.compiler.expand import Context, Plan, expand
+from markerc.compiler.expand import Context, Shared, expand
 from markerc.compiler.hub import Block, HubFile, ModelRecord, load_hub
 from markerc.compiler.indexes import UserSources, resolve_options
 from markerc.compiler.launch import LaunchOptions
@@ -120,11 +120,11 @@ def make_context(
     engine: Engine,
     engines: EngineTable,
     options: Options,
-    shared: dict[tuple[tuple[str, ...], str], Plan] | None = None,
+    shared: Shared | None = None,
 ) -> Context:
     """The evaluation context of one engine and target; reuse it for every record so that
-    identical entries are evaluated once (its memo).  ``shared``: the engine-free plans of the
-    other engines' contexts of the same table and options."""
+    identical entries are evaluated once (its memo).  ``shared``: the memos of the other
+    engines' contexts of the same table and options (engine-free plans, warnings)."""
     target = finalize(options.target)
     return Context(
         engine=engine,
@@ -133,7 +133,7 @@ def make_context(
         system=target.system_map(),
         system_missing=options.system_missing,
         keep_local_version=options.keep_local_version,
-        shared={} if shared is None else shared,
+        shared=Shared() if shared is None else shared,
         verdicts=options.verdicts,
     )
 
@@ -236,8 +236,6 @@ def _compile_record(
         user=options.sources,
     )
     # Xinference's target-dependent launch steps (12, 14, 17, 19): markerc.compiler.launch
-    from markerc.compiler import launch
-
     launched = launch.apply(
         merged.lines,
         options_out,
@@ -353,7 +351,7 @@ def iter_compiled(hubs: Sequence[HubFile], **selection: Unpack[Selection]) -> It
     engines, options = selection["engines"], selection["options"]
     engine_spec, model = selection["engine_spec"], selection["model"]
     contexts: dict[str, Context] = {}
-    shared: dict[tuple[tuple[str, ...], str], Plan] = {}
+    shared = Shared()
     checked: dict[int, ModelRecord] = {}  # by id: the records are held here and by ``hubs``
     for job in plan_jobs(hubs, engines, engine_spec, model):
         ctx = contexts.get(job.engine.name)

@@ -80,6 +80,18 @@ class Plan:
 
 
 @record
+class Shared:
+    """The memos of one compile's contexts (one table and target, every engine)."""
+
+    #: the engine-free plans: most entries do not test the engine and are evaluated once for
+    #: all engines
+    plans: dict[tuple[tuple[str, ...], str], Plan] = field(default_factory=dict)
+    #: the legacy-spelling warning of each hub string, made once (its location is looked up in
+    #: the file) and reported by every engine's compile
+    warnings: dict[tuple[object, ...], Diagnostic] = field(default_factory=dict)
+
+
+@record
 class Context:
     """Everything the evaluation of one (record, engine) needs."""
 
@@ -94,11 +106,8 @@ class Context:
     plans: dict[tuple[tuple[str, ...], str], Plan] = field(
         default_factory=dict, compare=False, repr=False
     )
-    #: the engine-free plans, shared by the contexts of one table and target (one compile's
-    #: engines): most entries do not test the engine and are evaluated once for all of them
-    shared: dict[tuple[tuple[str, ...], str], Plan] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    #: what the contexts of one table and target share (one compile's engines)
+    shared: Shared = field(default_factory=Shared, compare=False, repr=False)
     #: record a verdict per input entry (False: the compile's outputs do not show them)
     verdicts: bool = True
     #: compiled sets by :func:`markerc.compiler.rebind.block_key`, shared by the records with
@@ -165,18 +174,18 @@ def _expand(source: Source, ctx: Context, out: _Out) -> None:
     memo_key = (source.lineage, source.text)
     plan = ctx.plans.get(memo_key)
     if plan is None:
-        plan = ctx.shared.get(memo_key)
+        plan = ctx.shared.plans.get(memo_key)
         if plan is None:
             plan = _plan(source, ctx)
             if plan.engine_free:
-                ctx.shared[memo_key] = plan
+                ctx.shared.plans[memo_key] = plan
         ctx.plans[memo_key] = plan
     head = plan.head
     if not (source.layer == "engine" and source.via is not None) and (
         (isinstance(head, Placeholder) and head.legacy)
         or (isinstance(head, SystemPin) and head.noncanonical)
     ):
-        out.warnings.append(_legacy_warning(source, plan.entry, head))
+        out.warnings.append(_legacy_warning(source, plan.entry, head, ctx.shared.warnings))
     cond = plan.cond
     if cond is algebra.FALSE:
         out.verdict(source, "dropped", f"marker is false for this target: {plan.why}")
@@ -319,8 +328,17 @@ def _check_engine_names(source: Source, entry: Entry, ctx: Context) -> None:
                     )
 
 
-def _legacy_warning(source: Source, entry: Entry, head: Placeholder | SystemPin) -> Diagnostic:
-    """Legacy spellings are accepted with a warning (SPEC 3)."""
+def _legacy_warning(
+    source: Source,
+    entry: Entry,
+    head: Placeholder | SystemPin,
+    memo: dict[tuple[object, ...], Diagnostic],
+) -> Diagnostic:
+    """Legacy spellings are accepted with a warning (SPEC 3); a hub string's warning is made
+    once for all engines (``memo``)."""
+    key = (source.string, source.text, source.layer, source.where, source.via)
+    if source.string is not None and key in memo:
+        return memo[key]
     legacy_word = isinstance(head, Placeholder) and not head.spelling.startswith("#")
     err = MarkercError(
         "MK301" if legacy_word else "MK310",
@@ -328,7 +346,10 @@ def _legacy_warning(source: Source, entry: Entry, head: Placeholder | SystemPin)
         span=entry.head_span,
         text=source.text,
     )
-    return locate(err, source).to_diagnostic()
+    warning = locate(err, source).to_diagnostic()
+    if source.string is not None:
+        memo[key] = warning
+    return warning
 
 
 def _expand_placeholder(

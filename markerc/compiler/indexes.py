@@ -15,6 +15,7 @@ Decisions (docs/semantics.md):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -63,11 +64,18 @@ def _cuda_tag(version: object) -> str | None:
 
 def cuda_compatible(url: str, bindings: Mapping[str, object]) -> bool:
     """False when ``url`` is tagged for a CUDA the target does not have."""
-    match = _CUDA_TAG.search(url)
-    if match is None or "cuda_version" not in bindings:
+    tag = _url_cuda_tag(url)
+    if tag is None or "cuda_version" not in bindings:
         return True
     want = _cuda_tag(bindings["cuda_version"])
-    return want is not None and "cu" + match.group(1) == want
+    return want is not None and tag == want
+
+
+@functools.cache  # unbounded: one entry per distinct index URL (issue 14)
+def _url_cuda_tag(url: str) -> str | None:
+    """The ``cuNNN`` path segment of an index URL (``.../whl/cu128``), or None."""
+    match = _CUDA_TAG.search(url)
+    return None if match is None else "cu" + match.group(1)
 
 
 def _unique(urls: Sequence[str]) -> tuple[str, ...]:

@@ -79,6 +79,7 @@ class Launched:
 
 
 @functools.cache  # unbounded: one entry per distinct input (issue 14)
+@functools.cache  # unbounded: one entry per distinct entry text (issue 14)
 def _system_pin_name(text: str) -> str | None:
     """The distribution of a ``#system_X#`` entry (canonical), else None."""
     if "system" not in text.lower():  # the common case, without parsing
