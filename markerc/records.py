@@ -190,67 +190,66 @@ def _init_template() -> Callable[..., None]:
         f18: Any,
         f19: Any,
     ) -> None:
-        fields = self.__dict__  # stores into it skip the refusing __setattr__ (and its cost)
         if arity == 0:
             return
-        fields[n0] = f0
+        _set(self, n0, f0)
         if arity == 1:
             return
-        fields[n1] = f1
+        _set(self, n1, f1)
         if arity == 2:
             return
-        fields[n2] = f2
+        _set(self, n2, f2)
         if arity == 3:
             return
-        fields[n3] = f3
+        _set(self, n3, f3)
         if arity == 4:
             return
-        fields[n4] = f4
+        _set(self, n4, f4)
         if arity == 5:
             return
-        fields[n5] = f5
+        _set(self, n5, f5)
         if arity == 6:
             return
-        fields[n6] = f6
+        _set(self, n6, f6)
         if arity == 7:
             return
-        fields[n7] = f7
+        _set(self, n7, f7)
         if arity == 8:
             return
-        fields[n8] = f8
+        _set(self, n8, f8)
         if arity == 9:
             return
-        fields[n9] = f9
+        _set(self, n9, f9)
         if arity == 10:
             return
-        fields[n10] = f10
+        _set(self, n10, f10)
         if arity == 11:
             return
-        fields[n11] = f11
+        _set(self, n11, f11)
         if arity == 12:
             return
-        fields[n12] = f12
+        _set(self, n12, f12)
         if arity == 13:
             return
-        fields[n13] = f13
+        _set(self, n13, f13)
         if arity == 14:
             return
-        fields[n14] = f14
+        _set(self, n14, f14)
         if arity == 15:
             return
-        fields[n15] = f15
+        _set(self, n15, f15)
         if arity == 16:
             return
-        fields[n16] = f16
+        _set(self, n16, f16)
         if arity == 17:
             return
-        fields[n17] = f17
+        _set(self, n17, f17)
         if arity == 18:
             return
-        fields[n18] = f18
+        _set(self, n18, f18)
         if arity == 19:
             return
-        fields[n19] = f19
+        _set(self, n19, f19)
 
     return __init__
 

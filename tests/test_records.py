@@ -248,3 +248,22 @@ def test_any_field_name_works_the_templates_own_names_included() -> None:
     assert repr(rec(1, 2)) == repr(rec(self=1, f3=2)) == "Names(self=1, f3=2)"
     with pytest.raises(TypeError):
         rec(1, 2, f4=3)
+
+
+def test_a_record_instance_is_as_small_as_a_frozen_dataclass_instance() -> None:
+    """``__init__`` stores through ``object.__setattr__`` as dataclasses do, so the fields stay in
+    the instance's inline values: storing through ``self.__dict__`` was 3 % faster on a whole-hub
+    compile but made every instance a dict larger (64 bytes; 20 % more peak memory at 64x)."""
+    import tracemalloc
+
+    specs = [(n, "required", 0, True, True) for n in NAMES]
+    both = _both(specs)
+    assert both is not None
+    sizes = []
+    for cls in both:
+        tracemalloc.start()
+        held = [cls(i, 1, 2, 3, 4) for i in range(2000)]
+        sizes.append(tracemalloc.get_traced_memory()[0] / len(held))
+        tracemalloc.stop()
+    dataclass_size, record_size = sizes
+    assert record_size <= dataclass_size + 8, sizes
