@@ -351,12 +351,6 @@ def fields(cls_or_record: object) -> tuple[str, ...]:
     return names
 
 
-def is_record(value: object) -> bool:
-    """Whether ``value`` is a record class or a record instance."""
-    cls = value if isinstance(value, type) else type(value)
-    return "__record_fields__" in cls.__dict__
-
-
 def replace(obj: _T, /, **changes: Any) -> _T:
     """A copy of the record ``obj`` with the named fields changed (``dataclasses.replace``)."""
     names = fields(obj)

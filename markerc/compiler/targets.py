@@ -29,7 +29,7 @@ from markerc.compiler.engines import read_toml
 from markerc.diagnostics import MarkercError
 from markerc.language import variables as V
 from markerc.records import record
-from markerc.safety import PLAIN_VERSION, line_problem, toml_string, version_problem
+from markerc.safety import line_problem, toml_string, version_problem
 
 __all__ = [
     "CUSTOM_VARIABLES",
@@ -210,19 +210,6 @@ def _check_version(name: str, version: str, where: str) -> None:
         raise MarkercError(problem.code, problem.message)
 
 
-def _is_version(text: str) -> bool:
-    """A PEP 440 version: what a ``[system]`` pin must be (it is written as ``NAME==VERSION``)."""
-    if PLAIN_VERSION.fullmatch(text):
-        return True
-    from packaging.version import Version
-
-    try:
-        Version(text)
-    except ValueError:  # InvalidVersion, or a number over Python's digit limit
-        return False
-    return True
-
-
 def parse_system(items: Sequence[str]) -> Target:
     """``--system NAME=VERSION`` items (``NAME==VERSION`` also accepted; VERSION is PEP 440)."""
     system: dict[str, str] = {}
@@ -230,9 +217,8 @@ def parse_system(items: Sequence[str]) -> Target:
         m = _SYSTEM_ITEM.fullmatch(item)
         if not m or not _DIST_NAME.fullmatch(m.group(1)):
             raise MarkercError("MK507", f"--system expects NAME=VERSION, got {item!r}")
-        _check_version(m.group(1), m.group(2), "--system")  # MK600/MK606 (docs/security.md)
-        if not _is_version(m.group(2)):
-            raise MarkercError("MK507", f"--system expects NAME=VERSION, got {item!r}")
+        # MK600/MK606 (docs/security.md): one PEP 440 version, nothing else
+        _check_version(m.group(1), m.group(2), "--system")
         system[canonical_name(m.group(1))] = m.group(2)
     return Target.make(None, None, system)
 
@@ -366,11 +352,8 @@ def _profile(table: object, source: str, prefix: str, *, default_name: str) -> T
                     raise MarkercError(
                         "MK505", f'{where}system.{dist}: expected NAME = "VERSION", got {version!r}'
                     )
-                _check_version(dist, version, f"{where}system:")  # MK600/MK606 (docs/security.md)
-                if not _is_version(version.strip()):
-                    raise MarkercError(
-                        "MK505", f'{where}system.{dist}: expected NAME = "VERSION", got {version!r}'
-                    )
+                # MK600/MK606 (docs/security.md): one PEP 440 version, nothing else
+                _check_version(dist, version, f"{where}system:")
                 system[canonical_name(dist)] = version.strip()
             continue
         var = check_variable(key, code="MK505", where=where)

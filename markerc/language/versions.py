@@ -11,6 +11,7 @@ in ``tests/test_versions.py`` hold both equal to packaging's answer.  ``unsatisf
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -133,10 +134,15 @@ def _plain_clauses(
         release = release_numbers(version)
         if release is None or op not in ops:
             return None
-        while release and release[-1] == 0:
-            release = release[:-1]
-        out.append((op, release))
+        out.append((op, _without_trailing_zeros(release)))
     return out
+
+
+def _without_trailing_zeros(release: tuple[int, ...]) -> tuple[int, ...]:
+    """``(1, 0)`` as ``(1,)``: PEP 440 compares releases padded with zeros."""
+    while release and release[-1] == 0:
+        release = release[:-1]
+    return release
 
 
 def _range_unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool | None:
@@ -169,15 +175,16 @@ def _range_unsatisfiable(specifier: tuple[tuple[str, str], ...]) -> bool | None:
 
 
 _COMPARE: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
-    "<": lambda v, s: v < s,
-    "<=": lambda v, s: v <= s,
-    ">": lambda v, s: v > s,
-    ">=": lambda v, s: v >= s,
-    "==": lambda v, s: v == s,
-    "!=": lambda v, s: v != s,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 
+@functools.cache  # unbounded: one entry per distinct input (issue 14)
 def release_matches(text: str, version: str) -> bool | None:
     """Whether the plain release ``version`` (``12.8``) satisfies the specifier set ``text``
     (``>=12.8,<13``) when both are plain release numbers with ``<``, ``<=``, ``>``, ``>=``,
@@ -194,6 +201,5 @@ def release_matches(text: str, version: str) -> bool | None:
     plain = _plain_clauses(tuple(clauses), tuple(_COMPARE))
     if numbers is None or plain is None:
         return None
-    while numbers and numbers[-1] == 0:
-        numbers = numbers[:-1]
+    numbers = _without_trailing_zeros(numbers)
     return all(_COMPARE[op](numbers, release) for op, release in plain)
