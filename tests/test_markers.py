@@ -119,6 +119,18 @@ def test_no_exact_complement_is_refused(text):
         negate(check_marker(text))
 
 
+def test_every_version_of_platform_release_is_not_every_value():
+    """``== v or != v`` holds for every version, but platform_release can be a non-version
+    (``linux``), for which packaging makes both false: the simplifier must not write ``true``
+    (hypothesis found this; PEP 508 has no comparison that selects exactly the versions)."""
+    marker = check_marker('platform_release == "3" or platform_release != "3"')
+    env = {"platform_release": "linux"}
+    assert PMarker('platform_release == "3" or platform_release != "3"').evaluate(env) is False
+    assert evaluate(marker, env) is False
+    with pytest.raises(NoComplement):
+        simplify(marker)
+
+
 def test_simplification():
     m = lambda s: simplify(check_marker(s))  # noqa: E731
     assert m('sys_platform == "linux" and sys_platform == "win32"') == FALSE

@@ -65,7 +65,11 @@ class VersionForms(ValueSet):
             return None
         if rng_part and not spell and not nonver:
             form = spec_form(self.rng)
-            return None if form is None else [f'{var} {op} "{v}"' for op, v in form]
+            # no clause at all says "any value": only right where no value is left out (on
+            # platform_release every version is not every value: its non-versions are not in it)
+            if form is None or (not form and not self.is_full):
+                return None
+            return [f'{var} {op} "{v}"' for op, v in form]
         if spell and not rng_part and not nonver and len(self.plus) == 1:
             (s,) = self.plus
             return [f"{var} === {lit(s)}"] if lit(s) else None
