@@ -465,3 +465,44 @@ def test_depth_limit_agrees_with_a_plain_reading(text: str) -> None:
     from markerc.compiler.strictjson import MAX_DEPTH, too_deep
 
     assert (too_deep(text) is not None) == (_deepest(text) > MAX_DEPTH)
+
+
+@given(_nested_json())
+def test_decoded_depth_agrees_with_the_text_scan(text: str) -> None:
+    """What the reader measures on decoded values (:func:`nests_deeper`) is what the text scan
+    finds, at the limit and on either side of it."""
+    import json
+
+    from markerc.compiler.strictjson import MAX_DEPTH, nests_deeper
+
+    try:
+        value = json.loads(text)
+    except ValueError:  # an escape JSON lacks: no value to measure
+        return
+    deepest = _deepest(text)
+    for limit in (MAX_DEPTH, deepest - 1, deepest, deepest + 1):
+        assert nests_deeper(value, limit) == (deepest > limit), limit
+    for scalar in ("a", 1, None, True):
+        assert not nests_deeper(scalar, 0)
+
+
+def test_nesting_is_reported_before_any_other_error_of_the_file() -> None:
+    """The reader measures nesting item by item, as it decodes; an error it meets first (a syntax
+    error, a string over the limit in an earlier model) still gives way to MK621 nesting, which
+    the whole text is scanned for before any other error is raised."""
+    from markerc.compiler.strictjson import MAX_DEPTH, MAX_STRING_CHARS
+
+    deep = "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5)
+    long = "x" * (MAX_STRING_CHARS + 1)
+    for first in (
+        f'{{"model_name": "{long}", "virtualenv": {{"packages": []}}}}',  # MK621, a long string
+        '{"model_name": "a", "virtualenv": {"packages": [1,]}}',  # MK201, a trailing comma
+    ):
+        text = f'[{first}, {{"model_name": "b", "x": {deep}}}]'
+        with pytest.raises(MarkercError) as info:
+            parse_hub(text, "d.json")
+        assert info.value.code == "MK621" and "nested more than" in info.value.message, first
+    # without the deep model, the first error is the other one
+    with pytest.raises(MarkercError) as info:
+        parse_hub(f'[{{"model_name": "{long}"}}, {{"model_name": "b"}}]', "d.json")
+    assert "characters (at most" in info.value.message

