@@ -7,12 +7,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from markerc.compiler.compile import Options, compile_hubs
 from markerc.compiler.engines import load_engines
 from markerc.compiler.hub import load_hub
 from markerc.compiler.targets import load_target
+from markerc.records import replace
 
 from .cli_helpers import ROOT, run_markerc
+from .conftest import DEEP
 
 CUDA128 = str(ROOT / "fixtures" / "targets" / "linux-cuda128.toml")
 
@@ -190,3 +195,149 @@ def test_a_strings_legacy_warning_is_made_once_for_every_engine(tmp_path):
         assert first is second and first.code == "MK301"
         line = _line_of(path, model, "sglang_dependencies ; #engine# == \"sglang\"")
         assert first.location is not None and first.location.line == line
+
+
+# ---------------------------------------------------------------- sharing by what a block yields
+
+#: entries that yield nothing for vllm on linux-cuda128 (another engine's, a false condition)
+NOTHING_FOR_VLLM = [
+    "#sglang_dependencies#",
+    "mlx-lm ; #engine# == \"mlx\"",
+    "pywin32 ; sys_platform == \"win32\"",
+]
+
+
+def _compile_alone(path: str, model: str, engine: str, verdicts: bool = False) -> object:
+    """``model`` of ``path`` compiled in a context of its own (nothing shared)."""
+    from markerc.compiler.compile import compile_record
+
+    hub = load_hub(path)
+    record = next(r for r in hub.records if r.name == model)
+    engines = load_engines()
+    options = Options(target=load_target(CUDA128), verdicts=verdicts)
+    return compile_record(hub, record, engines.get(engine), engines, options)
+
+
+def test_blocks_that_differ_in_what_yields_nothing_compile_once(tmp_path):
+    """Blocks whose entries differ only where an entry yields nothing for the engine compile once
+    (without verdicts); each record's set is what compiling it alone gives, with its own
+    positions."""
+    from markerc.compiler.emit import json_element
+
+    models = [["einops", other, "#system_numpy#"] for other in NOTHING_FOR_VLLM]
+    path = _write(tmp_path / "hub.json", [
+        {"model_name": f"m{i}", "virtualenv": {"packages": p}} for i, p in enumerate(models)
+    ])  # fmt: skip
+    options = Options(target=load_target(CUDA128), verdicts=False)
+    results = compile_hubs([path], engines=load_engines(), engine_spec=["vllm"], model=None, options=options)
+    assert [r.rebound_to is None for r in results] == [True, False, False]
+    assert all(r.compiled.lines is results[0].compiled.lines for r in results)
+    for r in results:
+        alone = _compile_alone(path, r.compiled.model, "vllm").compiled  # type: ignore[attr-defined]
+        assert json_element(r.compiled, "location") == json_element(alone, "location")
+        numpy = next(o for line in r.compiled.lines for o in line.origins if o.text == "#system_numpy#")
+        assert str(r.compiled.location(numpy)) == _where(path, r.compiled.model, "#system_numpy#")
+    # for sglang the first block yields its placeholder's entries: compiled on its own
+    results = compile_hubs([path], engines=load_engines(), engine_spec=["sglang"], model=None, options=options)
+    assert [r.rebound_to is None for r in results] == [True, True, False]
+    assert len(results[0].compiled.lines) > len(results[1].compiled.lines)
+
+
+def test_with_verdicts_only_identical_blocks_share(tmp_path):
+    """``explain`` shows every entry's verdict, which differs between such blocks: with verdicts
+    each block is compiled on its own, and the entry that yields nothing has its verdict."""
+    path = _write(tmp_path / "hub.json", [
+        {"model_name": "a", "virtualenv": {"packages": ["einops", "mlx-lm ; #engine# == \"mlx\""]}},
+        {"model_name": "b", "virtualenv": {"packages": ["einops", "#sglang_dependencies#"]}},
+    ])  # fmt: skip
+    a, b = _compile(path)
+    assert a.rebound_to is None and b.rebound_to is None
+    assert [(v.source.text, v.status) for v in b.verdicts] == [
+        ("einops", "kept"),
+        ("#sglang_dependencies#", "other-engine"),
+    ]
+
+
+def test_an_entry_that_fails_later_still_fails_in_its_place(tmp_path):
+    """Sharing by what a block yields makes each entry's plan before the compile; an entry that
+    fails (MK501 here: no value for a variable) fails the compile as before, located in its
+    own record, and the entries before it are not reported instead."""
+    path = _write(tmp_path / "hub.json", [
+        {"model_name": "a", "virtualenv": {"packages": ["einops", "mlx-lm ; #engine# == \"mlx\""]}},
+        {"model_name": "b", "virtualenv": {"packages": ["einops", "x ; npu_version == \"1\""]}},
+    ])  # fmt: skip
+    r = run_markerc("compile", path, "--engine", "vllm", "--target", CUDA128)
+    assert r.returncode == 2
+    assert r.stderr.startswith(_where(path, "b", "x ; npu_version == \"1\"").rsplit(":", 1)[0]), r.stderr
+
+
+_POOL = [
+    "einops",
+    "einops>=0.8",
+    "#system_numpy#",
+    "#system_torch# ; has_cuda",
+    "torchvision",
+    "#vllm_dependencies#",
+    "#sglang_dependencies# ; #engine# == \"sglang\"",
+    "vllm_dependencies",  # a legacy spelling: warns in every compile
+    "mlx-lm ; #engine# == \"mlx\"",
+    "flash-attn>=2.8 ; has_cuda and #engine# in \"vllm,sglang\"",
+    "pywin32 ; sys_platform == \"win32\"",
+    "transformers>=4.50 ; #engine# != \"mlx\"",
+    "transformers<5",
+    "https://example.org/wheels/foo-1.0-py3-none-any.whl ; #engine# == \"vllm\"",
+]
+
+
+@st.composite
+def _hubs(draw: st.DrawFn) -> list[dict[str, object]]:
+    models: list[dict[str, object]] = []
+    for i in range(draw(st.integers(1, 5))):
+        block: dict[str, object] = {"packages": draw(st.lists(st.sampled_from(_POOL), max_size=5))}
+        if draw(st.booleans()):
+            block["extra_index_url"] = [draw(st.sampled_from(["https://a.example/simple", "https://b.example/simple"]))]
+        if draw(st.integers(0, 3)) == 0:
+            block["index_url"] = "https://mirror.example/simple"
+        models.append({"model_name": f"m{i}", "virtualenv": block})
+    return models
+
+
+@settings(max_examples=40 * DEEP, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(models=_hubs(), engine=st.sampled_from(["vllm", "sglang", "mlx", "transformers"]))
+def test_shared_compiles_equal_compiling_each_record_alone(tmp_path, models, engine):
+    """Whatever two records share (identical blocks, blocks equal in what they yield for the
+    engine), each record's set, JSON with positions and warnings are those of compiling it in a
+    context of its own with verdicts (every entry expanded, none left out)."""
+    from markerc.compiler.emit import json_element, requirements_text
+
+    path = _write(tmp_path / "hub.json", models)
+    options = Options(target=load_target(CUDA128), system_missing="unpinned", verdicts=False)
+    results = compile_hubs([path], engines=load_engines(), engine_spec=[engine], model=None, options=options)
+    for r in results:
+        from markerc.compiler.compile import compile_record
+
+        hub = load_hub(path)
+        record = next(x for x in hub.records if x.name == r.compiled.model)
+        engines = load_engines()
+        # with verdicts: every entry expanded, nothing left out or shared (the reference)
+        alone = compile_record(hub, record, engines.get(engine), engines, replace(options, verdicts=True))
+        assert json_element(r.compiled, "location") == json_element(alone.compiled, "location")
+        assert requirements_text(r.compiled, "c", annotate="location") == requirements_text(
+            alone.compiled, "c", annotate="location"
+        )
+        assert [(w.code, str(w.location)) for w in r.warnings] == [(w.code, str(w.location)) for w in alone.warnings]
+
+
+def test_the_same_yield_at_other_places_is_compiled_on_its_own(tmp_path):
+    """An origin names its entry by its place in the block: blocks that yield the same entries at
+    other places do not share a compile, and each origin points at its own record's string."""
+    path = _write(tmp_path / "hub.json", [
+        {"model_name": "a", "virtualenv": {"packages": ["einops", "mlx-lm ; #engine# == \"mlx\""]}},
+        {"model_name": "b", "virtualenv": {"packages": ["mlx-lm ; #engine# == \"mlx\"", "einops"]}},
+    ])  # fmt: skip
+    options = Options(target=load_target(CUDA128), verdicts=False)
+    a, b = compile_hubs([path], engines=load_engines(), engine_spec=["vllm"], model=None, options=options)
+    assert a.rebound_to is None and b.rebound_to is None
+    for c in (a, b):
+        (line,) = c.compiled.lines
+        assert str(c.compiled.location(line.origins[0])) == _where(path, c.compiled.model, "einops")

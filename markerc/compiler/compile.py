@@ -20,7 +20,7 @@ from markerc.compiler.indexes import UserSources, resolve_options
 from markerc.compiler.launch import LaunchOptions
 from markerc.compiler.merge import merge
 from markerc.compiler.provenance import Item, Source, Verdict
-from markerc.compiler.rebind import block_key, rebind_set, rebind_verdicts
+from markerc.compiler.rebind import block_key, model_sources, rebind_set, rebind_verdicts
 from markerc.compiler.result import CompiledSet
 from markerc.compiler.select import prefer_engine, record_group, records_by_group, select_records
 from markerc.compiler.targets import Target, finalize
@@ -166,14 +166,22 @@ def _compile_checked(
     block = record.block
     fmt = record.model_format or options.model_format  # SPEC 2: the record's own format wins
     # the format matters only where this engine has packages for it
-    key = block_key(block, fmt if engine.format_packages(fmt) else None)
+    fmt_key = fmt if engine.format_packages(fmt) else None
+    key = block_key(block, fmt_key)
     hit = ctx.sets.get(key)
-    if isinstance(hit, Compiled):  # the same block compiled for an earlier record: rebind it
+    if hit is None:  # another block whose entries that yield anything are the same ones?
+        model, yield_key = model_sources(block, fmt_key, ctx, options.verdicts)
+        hit = ctx.sets.get(yield_key) if yield_key is not None else None
+        if hit is not None:
+            ctx.sets[key] = hit
+    if hit is not None:  # compiled for an earlier record: rebind it
         compiled = rebind_set(hit.compiled, file=hub.path, model=record.name, block=block)
         return Compiled(compiled, hit.compiled_verdicts, rebound_to=block)
-    result, shareable = _compile_record(hub, record, engine, engines, options, ctx, fmt)
+    result, shareable = _compile_record(hub, record, engine, engines, options, ctx, fmt, model)
     if shareable:
         ctx.sets[key] = result
+        if yield_key is not None:
+            ctx.sets[yield_key] = result
     return result
 
 
@@ -185,9 +193,10 @@ def _compile_record(
     options: Options,
     ctx: Context,
     fmt: str | None,
+    model: Sequence[Source],
 ) -> tuple[Compiled, bool]:
-    """The compile of one record, and whether it may be rebound to another record (nothing in
-    it holds a file position as text)."""
+    """The compile of one record (``model``: the sources of its block's entries), and whether
+    it may be rebound to another record (nothing in it holds a file position as text)."""
     bindings = ctx.bindings
     block = record.block
     sources: list[Source] = []
@@ -201,8 +210,7 @@ def _compile_record(
                 via=f"model format {fmt}",
             )
         )
-    for i, string in enumerate(block.packages if block else ()):
-        sources.append(Source(string.value, "model", (1, i), string=string))
+    sources.extend(model)
     for i, text in enumerate(options.user_packages):
         sources.append(Source(text, "user", (2, i), where=f"-p/--package #{i + 1}"))
     expansion = expand(sources, ctx)

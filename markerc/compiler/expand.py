@@ -50,7 +50,16 @@ if TYPE_CHECKING:
 #: engine-name canonicalisation (``EngineTable.canonical`` with a fallback)
 _Canon = Callable[[str], str]
 
-__all__ = ["Context", "Expansion", "Plan", "expand", "system_item"]
+__all__ = [
+    "Context",
+    "Expansion",
+    "Plan",
+    "expand",
+    "known_plan",
+    "plan_of",
+    "system_item",
+    "yields_items",
+]
 
 MAX_EXPANSION_DEPTH = 8
 #: the names a context binds to its engine (``#engine#`` and its aliases, from the registry)
@@ -170,7 +179,20 @@ class _Out:
             self.verdicts.append(Verdict(source, status, detail, marker))
 
 
-def _expand(source: Source, ctx: Context, out: _Out) -> None:
+def known_plan(text: str, ctx: Context) -> Plan | None:
+    """The plan of a top-level entry (no placeholder's) with ``text`` when this context or
+    another engine's has made it, else None (nothing is evaluated)."""
+    plan = ctx.plans.get(((), text))
+    if plan is None:
+        plan = ctx.shared.plans.get(((), text))
+        if plan is not None:
+            ctx.plans[((), text)] = plan
+    return plan
+
+
+def plan_of(source: Source, ctx: Context) -> Plan:
+    """What ``source`` means in ``ctx`` (memoised by its text and the placeholders it came
+    from); a :class:`MarkercError` when it has no meaning."""
     memo_key = (source.lineage, source.text)
     plan = ctx.plans.get(memo_key)
     if plan is None:
@@ -180,6 +202,28 @@ def _expand(source: Source, ctx: Context, out: _Out) -> None:
             if plan.engine_free:
                 ctx.shared.plans[memo_key] = plan
         ctx.plans[memo_key] = plan
+    return plan
+
+
+def yields_items(plan: Plan, ctx: Context) -> bool | None:
+    """Whether a top-level entry with ``plan`` yields items in ``ctx``: False when its expansion
+    gives only a verdict (a false condition, another engine's placeholder), None when it would
+    also warn (a legacy spelling) or fail (an unknown engine): only its expansion says so."""
+    head = plan.head
+    if (isinstance(head, Placeholder) and head.legacy) or (
+        isinstance(head, SystemPin) and head.noncanonical
+    ):
+        return None
+    if plan.cond is algebra.FALSE:
+        return False
+    if isinstance(head, Placeholder):
+        engine = ctx.engines.canonical(head.engine)
+        return None if engine is None else engine == ctx.engine.name
+    return True
+
+
+def _expand(source: Source, ctx: Context, out: _Out) -> None:
+    plan = plan_of(source, ctx)
     head = plan.head
     if not (source.layer == "engine" and source.via is not None) and (
         (isinstance(head, Placeholder) and head.legacy)
