@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from markerc.compiler.compile import Options, compile_hubs
 from markerc.compiler.engines import load_engines
 from markerc.compiler.hub import load_hub
-from markerc.compiler.targets import load_target
+from markerc.compiler.targets import build_target, load_target
 from markerc.records import replace
 
 from .cli_helpers import ROOT, run_markerc
@@ -286,6 +286,11 @@ _POOL = [
     "transformers>=4.50 ; #engine# != \"mlx\"",
     "transformers<5",
     "https://example.org/wheels/foo-1.0-py3-none-any.whl ; #engine# == \"vllm\"",
+    # residual conditions under a partial target, differing between engines
+    "flash-attn ; #engine# == \"vllm\" or python_version >= \"3.12\"",
+    "flash-attn ; python_version >= \"3.12\"",
+    "triton ; platform_machine == \"x86_64\" and #engine# != \"mlx\"",
+    "triton ; platform_machine == \"x86_64\"",
 ]
 
 
@@ -302,25 +307,37 @@ def _hubs(draw: st.DrawFn) -> list[dict[str, object]]:
     return models
 
 
+#: a target with every variable bound, and one with the Python and the machine unbound (residual
+#: markers stay in the output, so conditions differ between engines)
+_TARGETS = {
+    "full": lambda: load_target(CUDA128),
+    "partial": lambda: build_target(None, sets=["sys_platform=linux", "has_cuda=true", "cuda_version=12.8"]),
+}
+
+
 @settings(max_examples=40 * DEEP, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(models=_hubs(), engine=st.sampled_from(["vllm", "sglang", "mlx", "transformers"]))
-def test_shared_compiles_equal_compiling_each_record_alone(tmp_path, models, engine):
-    """Whatever two records share (identical blocks, blocks equal in what they yield for the
-    engine), each record's set, JSON with positions and warnings are those of compiling it in a
-    context of its own with verdicts (every entry expanded, none left out)."""
+@given(
+    models=_hubs(),
+    engines=st.lists(st.sampled_from(["vllm", "sglang", "mlx", "transformers"]), min_size=1, max_size=3, unique=True),
+    target=st.sampled_from(sorted(_TARGETS)),
+)
+def test_shared_compiles_equal_compiling_each_record_alone(tmp_path, models, engines, target):
+    """Whatever records and engines share (identical blocks, blocks equal in what they yield for
+    an engine, merges of equal items), each record's set, JSON with positions and warnings are
+    those of compiling it for its engine in a context of its own with verdicts (every entry
+    expanded, none left out, nothing shared)."""
+    from markerc.compiler.compile import compile_record
     from markerc.compiler.emit import json_element, requirements_text
 
     path = _write(tmp_path / "hub.json", models)
-    options = Options(target=load_target(CUDA128), system_missing="unpinned", verdicts=False)
-    results = compile_hubs([path], engines=load_engines(), engine_spec=[engine], model=None, options=options)
+    options = Options(target=_TARGETS[target](), system_missing="unpinned", verdicts=False)
+    table = load_engines()
+    results = compile_hubs([path], engines=table, engine_spec=engines, model=None, options=options)
+    hub = load_hub(path)
     for r in results:
-        from markerc.compiler.compile import compile_record
-
-        hub = load_hub(path)
         record = next(x for x in hub.records if x.name == r.compiled.model)
-        engines = load_engines()
-        # with verdicts: every entry expanded, nothing left out or shared (the reference)
-        alone = compile_record(hub, record, engines.get(engine), engines, replace(options, verdicts=True))
+        engine = table.get(r.compiled.engine)
+        alone = compile_record(hub, record, engine, table, replace(options, verdicts=True))
         assert json_element(r.compiled, "location") == json_element(alone.compiled, "location")
         assert requirements_text(r.compiled, "c", annotate="location") == requirements_text(
             alone.compiled, "c", annotate="location"

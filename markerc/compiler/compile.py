@@ -18,7 +18,7 @@ from markerc.compiler.expand import Context, Shared, expand
 from markerc.compiler.hub import Block, HubFile, ModelRecord, load_hub
 from markerc.compiler.indexes import UserSources, resolve_options
 from markerc.compiler.launch import LaunchOptions
-from markerc.compiler.merge import merge
+from markerc.compiler.merge import merge, merge_key
 from markerc.compiler.provenance import Item, Source, Verdict
 from markerc.compiler.rebind import block_key, model_sources, rebind_set, rebind_verdicts
 from markerc.compiler.result import CompiledSet
@@ -224,7 +224,12 @@ def _compile_record(
             verdicts.extend(
                 Verdict(a.source, "kept", "added by the torch companion rule") for a in added
             )
-    merged = merge(items, pep508=options.pep508)
+    merge_as = merge_key(items, pep508=options.pep508)
+    merged = ctx.shared.merges.get(merge_as)
+    if merged is None:
+        merged = merge(items, pep508=options.pep508)
+        if not merged.verdicts:  # those name this record's sources
+            ctx.shared.merges[merge_as] = merged
     # overridden / narrowed by the merge; a source's order identifies it within one compile
     replaced = {v.source.order: v for v in merged.verdicts}
     final_verdicts = (

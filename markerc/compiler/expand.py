@@ -46,6 +46,7 @@ from markerc.records import field, record
 if TYPE_CHECKING:
     from markerc.compiler.compile import Compiled
     from markerc.compiler.engines import Engine, EngineTable
+    from markerc.compiler.merge import Merged
 
 #: engine-name canonicalisation (``EngineTable.canonical`` with a fallback)
 _Canon = Callable[[str], str]
@@ -78,8 +79,6 @@ class Plan:
     entry: Entry
     head: Head  # the entry's head, a legacy placeholder spelling read as a placeholder
     cond: algebra.Node  # the residual condition (entry and enclosing placeholders)
-    why: str  # why the condition is false ("" when it is not)
-    marker: str | None  # the condition as text for people (None: unconditional)
     #: the requirement it yields; None for a placeholder or a system pin (whose version comes
     #: from the context)
     parts: Parts | None
@@ -98,6 +97,11 @@ class Shared:
     #: the legacy-spelling warning of each hub string, made once (its location is looked up in
     #: the file) and reported by every engine's compile
     warnings: dict[tuple[object, ...], Diagnostic] = field(default_factory=dict)
+    #: the entry texts whose engine names are known to the table (MK103 checked once per text)
+    named: set[str] = field(default_factory=set)
+    #: merges by :func:`markerc.compiler.merge.merge_key`: engines whose items for a block are
+    #: the same (most entries do not test the engine) merge them once
+    merges: dict[tuple[object, ...], Merged] = field(default_factory=dict)
 
 
 @record
@@ -232,7 +236,9 @@ def _expand(source: Source, ctx: Context, out: _Out) -> None:
         out.warnings.append(_legacy_warning(source, plan.entry, head, ctx.shared.warnings))
     cond = plan.cond
     if cond is algebra.FALSE:
-        out.verdict(source, "dropped", f"marker is false for this target: {plan.why}")
+        if out.verdicts is not None:  # why, in words, only for a verdict
+            why = _why_false(source, plan.entry, ctx)
+            out.verdict(source, "dropped", f"marker is false for this target: {why}")
         return
     if plan.parts is not None:
         key, name, extras, specifier, url = plan.parts
@@ -243,21 +249,17 @@ def _expand(source: Source, ctx: Context, out: _Out) -> None:
         assert isinstance(head, Placeholder)
         _expand_placeholder(source, head, plan.entry.marker, ctx, out)
         return
-    out.verdict(source, "kept", marker=plan.marker)
+    if out.verdicts is not None:
+        out.verdict(source, "kept", marker=marker_text(cond))
 
 
 def _plan(source: Source, ctx: Context) -> Plan:
     entry = _entry(source)
     head = legacy_placeholder(entry.head, ctx.engines) or entry.head
-    _check_engine_names(source, entry, ctx)
+    if source.text not in ctx.shared.named:
+        _check_engine_names(source, entry, ctx)
+        ctx.shared.named.add(source.text)
     cond = _residual(source, entry.marker, ctx)
-    why = ""
-    if cond is algebra.FALSE:
-        guard_false = (
-            source.guard is not None and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
-        )
-        marker = source.guard if guard_false else entry.marker
-        why = why_false(marker, ctx.bindings, ctx.canon) if marker is not None else ""
     parts: Parts | None = None
     if isinstance(head, BareUrl):
         name = _wheel_or_sdist_name(head.url)
@@ -270,7 +272,16 @@ def _plan(source: Source, ctx: Context) -> Plan:
     if source.guard is not None:
         tested += leaves(source.guard)
     engine_free = not any(leaf.var.name in _ENGINE_VARIABLES for leaf in tested)
-    return Plan(entry, head, cond, why, marker_text(cond), parts, engine_free)
+    return Plan(entry, head, cond, parts, engine_free)
+
+
+def _why_false(source: Source, entry: Entry, ctx: Context) -> str:
+    """Why the condition of ``source`` (its entry's and its placeholders') is false, in words."""
+    guard_false = (
+        source.guard is not None and partial(source.guard, ctx.bindings, ctx.canon) == FALSE
+    )
+    marker = source.guard if guard_false else entry.marker
+    return why_false(marker, ctx.bindings, ctx.canon) if marker is not None else ""
 
 
 def _entry(source: Source) -> Entry:

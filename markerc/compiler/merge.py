@@ -80,6 +80,23 @@ def merge(items: Sequence[Item], *, pep508: bool = True) -> Merged:
     return Merged(tuple([_line(d, pep508) for d in drafts]), tuple(verdicts))
 
 
+def merge_key(items: Sequence[Item], *, pep508: bool = True) -> tuple[object, ...]:
+    """What :func:`merge` of ``items`` depends on: items with equal keys merge to equal lines
+    (their verdicts, which name the items' own sources, aside; an error is raised alike).  A
+    condition is a canonical diagram node, its ``uid`` its identity; an origin names its hub
+    string by index, so the string itself is not part of the key."""
+    key: list[object] = [pep508]
+    for i in items:
+        s = i.source
+        string = s.positioned_by
+        key.append(
+            (i.key, i.name, i.extras, i.specifier, i.url, i.cond.uid, i.system, i.narrowed_by,
+             s.order, s.layer, s.text, s.via, s.where, s.fixed_location,
+             string.list_index if string is not None else None)
+        )  # fmt: skip
+    return tuple(key)
+
+
 def _describe(sources: Sequence[Source]) -> str:
     return ", ".join(f"{s.text!r} ({s.describe()})" for s in sources)
 
