@@ -267,3 +267,40 @@ def test_a_record_instance_is_as_small_as_a_frozen_dataclass_instance() -> None:
         tracemalloc.stop()
     dataclass_size, record_size = sizes
     assert record_size <= dataclass_size + 8, sizes
+
+
+def _helper() -> str:
+    return "called"
+
+
+def test_defaults_read_back_as_given_whether_stored_or_not() -> None:
+    """A plain default (None, a number, a string, a tuple) is not stored on the instance, the
+    class attribute answers for it; any other default is stored, so that a function default reads
+    back as the function, not as a method bound to the instance, as on a frozen dataclass."""
+
+    @record
+    class Rec:
+        a: int
+        b: str = "x"
+        c: tuple[int, ...] = ()
+        d: object = None
+        f: Any = _helper
+        g: Any = field(default=_helper, compare=False)
+
+    @dataclasses.dataclass(frozen=True)
+    class Ref:
+        a: int
+        b: str = "x"
+        c: tuple[int, ...] = ()
+        d: object = None
+        f: Any = _helper
+        g: Any = dataclasses.field(default=_helper, compare=False)
+
+    for args in ((1,), (1, "x", (), None), (1, "y", (2,), 0, len)):
+        rec, ref = Rec(*args), Ref(*args)
+        assert [getattr(rec, n) for n in "abcdfg"] == [getattr(ref, n) for n in "abcdfg"]
+        assert rec.f is ref.f and rec.g is _helper
+        assert repr(rec).removeprefix(Rec.__qualname__) == repr(ref).removeprefix(Ref.__qualname__)
+        assert hash(rec) == hash(replace(rec)) and rec == replace(rec, b=rec.b)
+    assert Rec(1).f() == "called"
+    assert "b" not in vars(Rec(1)) and "f" in vars(Rec(1))  # the plain default stays on the class
