@@ -198,3 +198,55 @@ def test_a_value_the_cache_cannot_hold_is_not_kept(
     monkeypatch.setattr(parsecache, "_STORE", store)
     parsecache.remember_checked("x", object())  # type: ignore[arg-type]
     assert store.loaded and store.added == {}  # no error, and nothing to write at exit
+
+
+_READ_TOML = (
+    "import json, sys\n"
+    "from markerc.compiler.engines import read_toml\n"
+    "docs = [read_toml(p) for p in json.loads(sys.argv[1])]\n"
+    "print(json.dumps({'docs': [repr(d) for d in docs], 'tomllib': 'tomllib' in sys.modules"
+    " or 'tomli' in sys.modules}))\n"
+)
+
+
+def test_a_toml_document_is_parsed_once_per_machine(
+    cache_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The engine table and target profiles: the second run takes the kept parse, equal to a
+    fresh one, without importing the TOML reader; a document with a date is not kept; another
+    byte is another document."""
+    tomllib = pytest.importorskip("tomllib")
+
+    engines = str(ROOT / "markerc" / "data" / "engines.toml")
+    target = str(ROOT / "fixtures" / "targets" / "linux-cuda128.toml")
+    dated = tmp_path / "dated.toml"
+    dated.write_text('name = "d"\nwhen = 2026-12-03\n[t]\nx = [1, 2.5, true]\n', encoding="utf-8")
+    paths = [engines, target, str(dated)]
+    fresh = [repr(tomllib.loads(Path(p).read_text(encoding="utf-8"))) for p in paths]
+    first = _in_child(cache_env, _READ_TOML, paths)
+    assert first == {"docs": fresh, "tomllib": True}
+    assert _in_child(cache_env, _READ_TOML, paths[:2]) == {"docs": fresh[:2], "tomllib": False}
+    assert _in_child(cache_env, _READ_TOML, paths[2:])["tomllib"] is True  # the date: not kept
+    edited = tmp_path / "edited.toml"
+    edited.write_bytes(Path(target).read_bytes().replace(b'"linux-cuda128"', b'"linux-cuda12x"'))
+    again = _in_child(cache_env, _READ_TOML, [str(edited)])
+    assert again["tomllib"] is True and "linux-cuda12x" in str(again["docs"])
+
+
+def test_a_kept_document_is_a_copy_of_its_own(cache_env: dict[str, str]) -> None:
+    """What a caller does with a document does not reach the next lookup of the same bytes."""
+    data = b'name = "t"\n[system]\ntorch = "2.8.0"\nlist = [1, 2]\n'
+    parsecache.remember_document(
+        data, "reader", {"name": "t", "system": {"torch": "2.8.0"}, "list": [1, 2]}
+    )
+    one = parsecache.lookup_document(data, "reader")
+    assert one == {"name": "t", "system": {"torch": "2.8.0"}, "list": [1, 2]}
+    one["system"]["torch"] = "changed"
+    one["list"].append(3)
+    assert parsecache.lookup_document(data, "reader") == {
+        "name": "t",
+        "system": {"torch": "2.8.0"},
+        "list": [1, 2],
+    }
+    assert parsecache.lookup_document(data, "other reader") is None
+    assert parsecache.lookup_document(data + b"\n", "reader") is None

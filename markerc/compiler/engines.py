@@ -35,11 +35,6 @@ from markerc.compiler.hub import INDEX_STRATEGIES
 from markerc.diagnostics import Location, MarkercError
 from markerc.records import replace
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 __all__ = ["load_engines", "parse_toml", "read_toml"]
 # the records and queries of markerc.compiler.engine_table, re-exported for importers
 __all__ += ["ALL_ENGINES", "BUILTIN_SOURCE", "CudaIndex", "Engine", "EngineTable", "TorchIndex"]
@@ -74,6 +69,31 @@ def read_toml(path: str) -> dict[str, Any]:
 
 
 def parse_toml(data: bytes, path: str) -> dict[str, Any]:
+    """The TOML document ``data`` (read from ``path``); a parse kept by the parse cache when this
+    reader has parsed the same bytes before (``tomllib`` is not imported then)."""
+    from markerc.language import parsecache
+
+    reader = _READER
+    doc = parsecache.lookup_document(data, reader)
+    if doc is None:
+        doc = _parse_toml(data, path)
+        parsecache.remember_document(data, reader, doc)
+    return doc
+
+
+#: the TOML reader, as the parse cache tells parses apart
+_READER = (
+    f"tomllib {sys.version_info[0]}.{sys.version_info[1]}"
+    if sys.version_info >= (3, 11)
+    else "tomli"
+)
+
+
+def _parse_toml(data: bytes, path: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -20,6 +20,12 @@ The cache is an optimisation that must never change a result, so it is not trust
   shared folder) fails the check and is ignored, then replaced.
 * The body is JSON, decoded only into the node classes of :mod:`markerc.language.nodes`; anything
   else is a miss.  Files are written atomically, mode 0600, in folders of mode 0700.
+
+The same file keeps parsed TOML documents (the engine table, target profiles:
+:func:`lookup_document`), by a digest of their bytes and of the interpreter's TOML reader, so a
+compile reads its TOML without importing ``tomllib`` (a fortieth of a whole-hub compile).  Only a
+document of plain values (tables, arrays, strings, numbers, booleans: no dates) is kept, and each
+lookup returns a copy of its own.
 """
 
 from __future__ import annotations
@@ -49,9 +55,11 @@ __all__ = [
     "enabled",
     "lookup",
     "lookup_checked",
+    "lookup_document",
     "lookup_marker",
     "remember",
     "remember_checked",
+    "remember_document",
     "remember_marker",
     "save",
 ]
@@ -196,15 +204,66 @@ def remember_marker(text: str, marker: nodes.Marker) -> None:
 def _remember(key: str, node: object) -> None:
     if not _STORE.loaded:
         _STORE.load()
-    if not enabled():
-        return
     try:
         encoded = _encode(node)
     except TypeError:  # a node of a class the cache does not hold: not kept (no error)
         return
+    _keep(key, encoded)
+
+
+def _keep(key: str, encoded: Any) -> None:
+    if not _STORE.loaded:  # the file's entries first: saving writes them with the new ones
+        _STORE.load()
+    if not enabled():
+        return
     if not _STORE.added:
         atexit.register(save)
     _STORE.added[key] = encoded
+
+
+#: the key prefix of TOML documents, then the digest of their bytes and of the TOML reader
+_DOCUMENT = "\0toml:"
+
+
+def _document_key(data: bytes, reader: str) -> str:
+    return _DOCUMENT + _blake2b(reader.encode() + b"\0" + data, digest_size=20).hexdigest()
+
+
+def lookup_document(data: bytes, reader: str) -> dict[str, Any] | None:
+    """The cached parse of the TOML document ``data`` (its bytes) by ``reader`` (the module and
+    version that parsed it), a copy of its own; None when not kept."""
+    if not enabled():
+        return None
+    if not _STORE.loaded:
+        _STORE.load()
+    key = _document_key(data, reader)
+    found = _STORE.added.get(key, _STORE.encoded.get(key))
+    return _plain_copy(found) if type(found) is dict else None
+
+
+def remember_document(data: bytes, reader: str, doc: dict[str, Any]) -> None:
+    """Keep the parse ``doc`` of ``data`` if it holds only plain values (no dates or times)."""
+    copy = _plain_copy(doc)
+    if copy is not None:
+        _keep(_document_key(data, reader), copy)
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of a document of tables, arrays, strings, numbers and booleans; None when it
+    holds anything else (a TOML date or time, which JSON does not; TOML has no null)."""
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for k, v in value.items():
+            c = _plain_copy(v)
+            if type(k) is not str or c is None:
+                return None
+            out[k] = c
+        return out
+    if kind is list:
+        items = [_plain_copy(v) for v in value]
+        return None if any(c is None for c in items) else items
+    return value if kind in (str, int, float, bool) else None
 
 
 def save() -> None:
@@ -282,9 +341,10 @@ def _version_digest() -> str:
 # ---------------------------------------------------------------- nodes as JSON
 #
 # A node is a list ``[tag, field, ...]`` (``tag`` its class's index in ``_CLASSES``); a tuple is
-# ``[-1, item, ...]``; strings, numbers, booleans and null stand for themselves.  Decoding fills
-# each frozen instance's fields directly (what its ``__init__`` would store; none of these classes
-# computes anything in ``__init__``), which is several times faster than calling it.
+# ``[-1, item, ...]``; strings, numbers, booleans and null stand for themselves.  Decoding calls
+# each record's ``__init__`` with its fields in order (a record's ``__init__`` only stores them,
+# the plain defaults not even that: faster than filling a ``__dict__``, which would also make
+# each node a dict larger).
 
 
 def _encode(value: object) -> Any:
@@ -314,9 +374,6 @@ def _decode(value: Any) -> Any:
         return tuple(fields)
     if type(tag) is not int or not 0 <= tag < len(_CLASSES):
         raise ValueError("bad tag")
-    cls, names = _CLASSES[tag], _FIELDS[tag]
-    if len(fields) != len(names):
+    if len(fields) != len(_FIELDS[tag]):
         raise ValueError("bad node")
-    node = object.__new__(cls)
-    node.__dict__.update(zip(names, fields, strict=True))
-    return node
+    return _CLASSES[tag](*fields)
