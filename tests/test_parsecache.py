@@ -250,3 +250,20 @@ def test_a_kept_document_is_a_copy_of_its_own(cache_env: dict[str, str]) -> None
     }
     assert parsecache.lookup_document(data, "other reader") is None
     assert parsecache.lookup_document(data + b"\n", "reader") is None
+
+
+def test_with_the_cache_off_nothing_is_encoded_or_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``MARKERC_NO_CACHE=1``: a parse is not even put in the cache's form (that was a tenth of
+    a cold whole-hub compile), and no document is kept."""
+    monkeypatch.setenv("MARKERC_NO_CACHE", "1")
+    store = parsecache._Store()
+    monkeypatch.setattr(parsecache, "_STORE", store)
+
+    def refuse(value: object) -> object:
+        raise AssertionError("encoded with the cache off")
+
+    monkeypatch.setattr(parsecache, "_encode", refuse)
+    monkeypatch.setattr(parsecache, "_plain_copy", refuse)
+    parsecache.remember_checked("x", parse_entry("x"))
+    parsecache.remember_document(b"a = 1\n", "reader", {"a": 1})
+    assert store.added == {} and parsecache.lookup_document(b"a = 1\n", "reader") is None

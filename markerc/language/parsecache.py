@@ -204,6 +204,8 @@ def remember_marker(text: str, marker: nodes.Marker) -> None:
 def _remember(key: str, node: object) -> None:
     if not _STORE.loaded:
         _STORE.load()
+    if not enabled():
+        return
     try:
         encoded = _encode(node)
     except TypeError:  # a node of a class the cache does not hold: not kept (no error)
@@ -243,7 +245,7 @@ def lookup_document(data: bytes, reader: str) -> dict[str, Any] | None:
 
 def remember_document(data: bytes, reader: str, doc: dict[str, Any]) -> None:
     """Keep the parse ``doc`` of ``data`` if it holds only plain values (no dates or times)."""
-    copy = _plain_copy(doc)
+    copy = _plain_copy(doc) if enabled() else None
     if copy is not None:
         _keep(_document_key(data, reader), copy)
 
