@@ -94,6 +94,7 @@ def _elements(sets: Iterable[CompiledSet], annotate: str) -> Iterator[str]:
         return
     # by id of the shared set, which the entry holds so that no other set can take its id
     rest: dict[int, tuple[CompiledSet, str]] = {}
+    files: dict[str, str] = {}  # each file's name, encoded once (a hub has hundreds of models)
     for cs in sets:
         shared = cs.shared_with or cs
         held = rest.get(id(shared))
@@ -101,8 +102,10 @@ def _elements(sets: Iterable[CompiledSet], annotate: str) -> Iterator[str]:
             doc = json_element(shared, annotate)
             del doc["file"], doc["model"]
             held = rest[id(shared)] = (shared, dumps(doc)[1:])
-        tail = held[1]
-        yield f'{{"file": {dumps(cs.file)}, "model": {dumps(cs.model)}, {tail}'
+        head = files.get(cs.file)
+        if head is None:
+            head = files[cs.file] = f'{{"file": {dumps(cs.file)}, "model": '
+        yield f"{head}{dumps(cs.model)}, {held[1]}"
 
 
 def output_name(cs: CompiledSet) -> str:
