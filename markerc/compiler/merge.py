@@ -81,19 +81,19 @@ def merge(items: Sequence[Item], *, pep508: bool = True) -> Merged:
 
 
 def merge_key(items: Sequence[Item], *, pep508: bool = True) -> tuple[object, ...]:
-    """What :func:`merge` of ``items`` depends on: items with equal keys merge to equal lines
-    (their verdicts, which name the items' own sources, aside; an error is raised alike).  A
-    condition is a canonical diagram node, its ``uid`` its identity; an origin names its hub
-    string by index, so the string itself is not part of the key."""
+    """What :func:`merge` of the items of one compile (one engine table and target) depends on:
+    items with equal keys merge to equal lines (their verdicts, which name the items' own
+    sources, aside; an error is raised alike).  An item's requirement parts follow from its
+    entry's text under one target, and it is not narrowed yet; a condition is a canonical
+    diagram node, its ``uid`` its identity; an origin names its hub string by index, so the
+    string itself is not part of the key.  (Kept small: a hub of distinct blocks keeps one key
+    per merge.)"""
     key: list[object] = [pep508]
     for i in items:
         s = i.source
         string = s.positioned_by
-        key.append(
-            (i.key, i.name, i.extras, i.specifier, i.url, i.cond.uid, i.system, i.narrowed_by,
-             s.order, s.layer, s.text, s.via, s.where, s.fixed_location,
-             string.list_index if string is not None else None)
-        )  # fmt: skip
+        index = string.list_index if string is not None else None
+        key.append((s.text, i.cond.uid, s.order, s.layer, s.via, s.where, s.fixed_location, index))
     return tuple(key)
 
 
