@@ -169,7 +169,7 @@ def _compile_checked(
     fmt_key = fmt if engine.format_packages(fmt) else None
     key = block_key(block, fmt_key)
     hit = ctx.sets.get(key)
-    if hit is None:  # another block whose entries that yield anything are the same ones?
+    if hit is None:  # an earlier block whose entries yield the same for this engine?
         model, yield_key = model_sources(block, fmt_key, ctx, options.verdicts)
         hit = ctx.sets.get(yield_key) if yield_key is not None else None
         if hit is not None:
