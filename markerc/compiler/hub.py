@@ -19,28 +19,12 @@ strategy) are collected in :attr:`HubFile.diagnostics` and the reader returns wh
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
-from typing import Literal, NoReturn
+from typing import Literal
 
 from markerc.compiler.hub_records import Block, HubFile, ModelRecord, SourceString
-from markerc.compiler.jsonpos import (
-    HubText,
-    Path,
-    located,
-    raise_error,
-    skip_ws,
-    top_items,
-    top_value,
-    value_span,
-)
-from markerc.compiler.strictjson import (
-    MAX_DEPTH,
-    MAX_STRING_CHARS,
-    bad_escape,
-    nests_deeper,
-    too_deep,
-)
+from markerc.compiler.jsonpos import HubText, Path, located, read_document, value_span
+from markerc.compiler.strictjson import MAX_STRING_CHARS, bad_escape
 from markerc.diagnostics import Diagnostic, Location, MarkercError
 from markerc.reading import MAX_HUB_BYTES, read_bytes
 
@@ -125,55 +109,9 @@ def parse_hub(text: str, path: str) -> HubFile:
     if problem is not None:
         raise located(hub, problem)
     reader = _Reader(hub)
-    try:
-        _read(hub, reader)
-    except MarkercError:
-        # Nesting over the limit is reported before any other error, wherever it is: the text is
-        # scanned for it now, on the way out of a refused file (a decoded file's values were
-        # measured as they were read, at a fifth of the scan's cost).
-        problem = too_deep(text)
-        if problem is not None:
-            raise located(hub, problem) from None
-        raise
+    read_document(hub, reader.item, reader.top)
     diagnostics = sorted(reader.diagnostics, key=_diagnostic_order)
     return HubFile(path, hub, tuple(reader.records), tuple(diagnostics))
-
-
-def _read(hub: HubText, reader: _Reader) -> None:
-    """Decode ``hub``'s text into ``reader``; MarkercError for text that is not strict JSON or
-    nests deeper than :data:`~markerc.compiler.strictjson.MAX_DEPTH`."""
-    text = hub.text
-    start = skip_ws(text, 0)
-    if text.startswith("[", start):
-        # one item at a time, checked and dropped: memory holds the records, not the document
-        items = top_items(text, start)
-        for index in itertools.count():
-            try:
-                found = next(items, None)
-            except (ValueError, RecursionError):
-                _refused(hub)
-            if found is None:
-                break
-            if nests_deeper(found[1], MAX_DEPTH - 1):  # the top-level list is one level
-                _refused(hub)
-            reader.item(index, *found)
-    else:
-        try:
-            whole = top_value(text, start)
-        except (ValueError, StopIteration, RecursionError):
-            _refused(hub)
-        if nests_deeper(whole[1], MAX_DEPTH):
-            _refused(hub)
-        reader.top(whole)
-
-
-def _refused(hub: HubText) -> NoReturn:
-    """Raise the first error of a text the reader refused (nesting first: the error walk must
-    not recurse that deep)."""
-    problem = too_deep(hub.text)
-    if problem is not None:
-        raise located(hub, problem)
-    raise_error(hub)
 
 
 def _diagnostic_order(d: Diagnostic) -> tuple[int, int]:
@@ -237,8 +175,7 @@ class _Reader:
             self.error("MK202", "model object has no 'model_name'", self.brace(anchor, ()))
         self.records.append(record)
 
-    def top(self, found: tuple[int, object]) -> None:
-        anchor, value = found
+    def top(self, anchor: int, value: object) -> None:
         if not isinstance(value, dict):
             self.error(
                 "MK202",

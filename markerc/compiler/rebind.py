@@ -25,8 +25,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from markerc.compiler.expand import Context, known_plan, plan_of, yields_items
+from markerc.compiler.expand import Context, known_plan, plan_of
 from markerc.compiler.hub import Block, SourceString
+from markerc.compiler.plans import yields_items
 from markerc.compiler.provenance import Source, Verdict
 from markerc.compiler.result import CompiledSet
 from markerc.diagnostics import MarkercError
