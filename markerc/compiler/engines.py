@@ -73,11 +73,10 @@ def parse_toml(data: bytes, path: str) -> dict[str, Any]:
     reader has parsed the same bytes before (``tomllib`` is not imported then)."""
     from markerc.language import parsecache
 
-    reader = _READER
-    doc = parsecache.lookup_document(data, reader)
+    doc = parsecache.lookup_document(data, _READER)
     if doc is None:
         doc = _parse_toml(data, path)
-        parsecache.remember_document(data, reader, doc)
+        parsecache.remember_document(data, _READER, doc)
     return doc
 
 

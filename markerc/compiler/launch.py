@@ -78,7 +78,6 @@ class Launched:
     reinstall: tuple[str, ...] = ()
 
 
-@functools.cache  # unbounded: one entry per distinct input (issue 14)
 @functools.cache  # unbounded: one entry per distinct entry text (issue 14)
 def _system_pin_name(text: str) -> str | None:
     """The distribution of a ``#system_X#`` entry (canonical), else None."""
