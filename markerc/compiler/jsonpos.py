@@ -214,19 +214,25 @@ def read_document(
     text is scanned for nesting on the way out of a refused file (a fifth of the scan's cost
     for a file that is read)."""
     try:
-        _read(hub, item, top)
-    except MarkercError:
+        read = _read(hub, item, top)
+    except MarkercError:  # a callback's
         problem = too_deep(hub.text)
         if problem is not None:
             raise located(hub, problem) from None
         raise
+    if not read:  # refused: nesting first, since the error walk must not recurse that deep
+        problem = too_deep(hub.text)
+        if problem is not None:
+            raise located(hub, problem)
+        raise_error(hub)
 
 
 def _read(
     hub: HubText,
     item: Callable[[int, int, object], None],
     top: Callable[[int, object], None],
-) -> None:
+) -> bool:
+    """:func:`read_document`'s decoding; False as soon as the text is refused."""
     text = hub.text
     start = skip_ws(text, 0)
     if text.startswith("[", start):
@@ -235,29 +241,21 @@ def _read(
             try:
                 found = next(items, None)
             except (ValueError, RecursionError):
-                _refused(hub)
+                return False
             if found is None:
                 break
             if nests_deeper(found[1], MAX_DEPTH - 1):  # the top-level list is one level
-                _refused(hub)
+                return False
             item(index, *found)
-    else:
-        try:
-            whole = top_value(text, start)
-        except (ValueError, StopIteration, RecursionError):
-            _refused(hub)
-        if nests_deeper(whole[1], MAX_DEPTH):
-            _refused(hub)
-        top(*whole)
-
-
-def _refused(hub: HubText) -> NoReturn:
-    """Raise the first error of a text the reader refused (nesting first: the error walk must
-    not recurse that deep)."""
-    problem = too_deep(hub.text)
-    if problem is not None:
-        raise located(hub, problem)
-    raise_error(hub)
+        return True
+    try:
+        whole = top_value(text, start)
+    except (ValueError, StopIteration, RecursionError):
+        return False
+    if nests_deeper(whole[1], MAX_DEPTH):
+        return False
+    top(*whole)
+    return True
 
 
 def top_value(text: str, i: int) -> tuple[int, object]:
