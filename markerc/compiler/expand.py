@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from markerc.compiler.plans import Plan, make_plan, why_false_of
+from markerc.compiler.plans import Plan, legacy_spelling, make_plan, why_false_of
 from markerc.compiler.provenance import Item, Source, Status, Verdict, locate
 from markerc.compiler.targets import canonical_name
 from markerc.compiler.wording import marker_text
@@ -154,36 +154,36 @@ class _Out:
 def known_plan(text: str, ctx: Context) -> Plan | None:
     """The plan of a top-level entry (no placeholder's) with ``text`` when this context or
     another engine's has made it, else None (nothing is evaluated)."""
-    plan = ctx.plans.get(((), text))
-    if plan is None:
-        plan = ctx.shared.plans.get(((), text))
-        if plan is not None:
-            ctx.plans[((), text)] = plan
-    return plan
+    return _made(((), text), ctx)
 
 
 def plan_of(source: Source, ctx: Context) -> Plan:
     """What ``source`` means in ``ctx`` (memoised by its text and the placeholders it came
     from); a :class:`MarkercError` when it has no meaning."""
     memo_key = (source.lineage, source.text)
+    plan = _made(memo_key, ctx)
+    if plan is None:
+        plan = ctx.plans[memo_key] = make_plan(source, ctx)
+        if plan.engine_free:  # the same for every engine of this table and target
+            ctx.shared.plans[memo_key] = plan
+    return plan
+
+
+def _made(memo_key: tuple[tuple[str, ...], str], ctx: Context) -> Plan | None:
+    """The plan under ``memo_key`` made by this context, or by another engine's when it does
+    not test the engine (then this context keeps it too)."""
     plan = ctx.plans.get(memo_key)
     if plan is None:
         plan = ctx.shared.plans.get(memo_key)
-        if plan is None:
-            plan = make_plan(source, ctx)
-            if plan.engine_free:
-                ctx.shared.plans[memo_key] = plan
-        ctx.plans[memo_key] = plan
+        if plan is not None:
+            ctx.plans[memo_key] = plan
     return plan
 
 
 def _expand(source: Source, ctx: Context, out: _Out) -> None:
     plan = plan_of(source, ctx)
     head = plan.head
-    if not (source.layer == "engine" and source.via is not None) and (
-        (isinstance(head, Placeholder) and head.legacy)
-        or (isinstance(head, SystemPin) and head.noncanonical)
-    ):
+    if not (source.layer == "engine" and source.via is not None) and legacy_spelling(head):
         out.warnings.append(_legacy_warning(source, plan.entry, head, ctx.shared.warnings))
     cond = plan.cond
     if cond is algebra.FALSE:

@@ -11,7 +11,7 @@ shows (why a condition is false, in words) is worded when a verdict is made.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from markerc.compiler.filenames import distribution_name
 from markerc.compiler.provenance import Source, locate
@@ -40,7 +40,7 @@ from markerc.records import record
 if TYPE_CHECKING:
     from markerc.compiler.expand import Context
 
-__all__ = ["Parts", "Plan", "make_plan", "why_false_of", "yields_items"]
+__all__ = ["Parts", "Plan", "legacy_spelling", "make_plan", "why_false_of", "yields_items"]
 
 #: the names a context binds to its engine (``#engine#`` and its aliases, from the registry)
 _ENGINE_VARIABLES = frozenset({variables.ENGINE.name, *variables.ENGINE.aliases})
@@ -66,14 +66,20 @@ class Plan:
     engine_free: bool
 
 
+def legacy_spelling(head: Head) -> TypeGuard[Placeholder | SystemPin]:
+    """Whether ``head`` is written in a legacy spelling (``vllm_dependencies``, a system pin
+    not in canonical form), which is accepted with a warning (SPEC 3)."""
+    return (isinstance(head, Placeholder) and head.legacy) or (
+        isinstance(head, SystemPin) and head.noncanonical
+    )
+
+
 def yields_items(plan: Plan, ctx: Context) -> bool | None:
     """Whether a top-level entry with ``plan`` yields items in ``ctx``: False when its expansion
     gives only a verdict (a false condition, another engine's placeholder), None when it would
     also warn (a legacy spelling) or fail (an unknown engine): only its expansion says so."""
     head = plan.head
-    if (isinstance(head, Placeholder) and head.legacy) or (
-        isinstance(head, SystemPin) and head.noncanonical
-    ):
+    if legacy_spelling(head):
         return None
     if plan.cond is algebra.FALSE:
         return False
