@@ -202,9 +202,7 @@ def remember_marker(text: str, marker: nodes.Marker) -> None:
 
 
 def _remember(key: str, node: object) -> None:
-    if not _STORE.loaded:
-        _STORE.load()
-    if not enabled():
+    if not _ready():
         return
     try:
         encoded = _encode(node)
@@ -213,11 +211,15 @@ def _remember(key: str, node: object) -> None:
     _keep(key, encoded)
 
 
-def _keep(key: str, encoded: Any) -> None:
-    if not _STORE.loaded:  # the file's entries first: saving writes them with the new ones
+def _ready() -> bool:
+    """Whether the cache is on, its file's entries read (saving writes them with new ones)."""
+    if not _STORE.loaded:
         _STORE.load()
-    if not enabled():
-        return
+    return enabled()
+
+
+def _keep(key: str, encoded: Any) -> None:
+    """Keep an entry (the cache is :func:`_ready`); the file is written at exit."""
     if not _STORE.added:
         atexit.register(save)
     _STORE.added[key] = encoded
@@ -234,10 +236,8 @@ def _document_key(data: bytes, reader: str) -> str:
 def lookup_document(data: bytes, reader: str) -> dict[str, Any] | None:
     """The cached parse of the TOML document ``data`` (its bytes) by ``reader`` (the module and
     version that parsed it), a copy of its own; None when not kept."""
-    if not enabled():
+    if not _ready():
         return None
-    if not _STORE.loaded:
-        _STORE.load()
     key = _document_key(data, reader)
     found = _STORE.added.get(key, _STORE.encoded.get(key))
     return _plain_copy(found) if type(found) is dict else None
@@ -245,7 +245,7 @@ def lookup_document(data: bytes, reader: str) -> dict[str, Any] | None:
 
 def remember_document(data: bytes, reader: str, doc: dict[str, Any]) -> None:
     """Keep the parse ``doc`` of ``data`` if it holds only plain values (no dates or times)."""
-    copy = _plain_copy(doc) if enabled() else None
+    copy = _plain_copy(doc) if _ready() else None
     if copy is not None:
         _keep(_document_key(data, reader), copy)
 
