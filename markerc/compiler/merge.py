@@ -54,9 +54,13 @@ def origin(source: Source) -> Origin:
     """The origin of a line from ``source``: its hub string by index in the record's
     ``packages``."""
     o = source
-    string = o.positioned_by
-    entry = string.list_index if string is not None else None
-    return Origin(o.layer, o.text, o.fixed_location, o.via, o.where, entry)
+    return Origin(o.layer, o.text, o.fixed_location, o.via, o.where, _entry_index(o))
+
+
+def _entry_index(source: Source) -> int | None:
+    """The index in the record's ``packages`` of the hub string that places ``source``."""
+    string = source.positioned_by
+    return string.list_index if string is not None else None
 
 
 def merge(items: Sequence[Item], *, pep508: bool = True) -> Merged:
@@ -91,9 +95,18 @@ def merge_key(items: Sequence[Item], *, pep508: bool = True) -> tuple[object, ..
     key: list[object] = [pep508]
     for i in items:
         s = i.source
-        string = s.positioned_by
-        index = string.list_index if string is not None else None
-        key.append((s.text, i.cond.uid, s.order, s.layer, s.via, s.where, s.fixed_location, index))
+        key.append(
+            (
+                s.text,
+                i.cond.uid,
+                s.order,
+                s.layer,
+                s.via,
+                s.where,
+                s.fixed_location,
+                _entry_index(s),
+            )
+        )
     return tuple(key)
 
 
